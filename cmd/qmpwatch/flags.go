@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// eventOptions are the flags of every command that reads events (watch,
+// replay, sessions, jobs): what to check, what to keep, how to print.
+type eventOptions struct {
+	// output
+	output   string
+	color    string
+	timeMode string
+	label    string
+	verbose  bool
+	template string
+	tmplFile string
+
+	// filters
+	events   []string
+	excludes []string
+	wheres   []string
+	filter   string
+	jq       string
+	count    int
+	until    string
+	timeout  time.Duration
+
+	// schema
+	schema string
+	strict bool
+}
+
+func addOutputFlags(fs *pflag.FlagSet, o *eventOptions) {
+	fs.VarP(newEnum(&o.output, "", "pretty", "json", "table", "template"), "output", "o", "output format: pretty, json, table, template (default: pretty on a terminal, json otherwise)")
+	fs.Var(newEnum(&o.color, "auto", "auto", "always", "never"), "color", "colour: auto, always, never")
+	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix, relative")
+	fs.StringVar(&o.label, "label", "", "name the VM NAME in the output instead of its -name")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "pretty: add every field")
+	fs.StringVar(&o.template, "template", "", "Go template for each event (implies -o template)")
+	fs.StringVar(&o.tmplFile, "template-file", "", "read the template from FILE (implies -o template)")
+}
+
+func addFilterFlags(fs *pflag.FlagSet, o *eventOptions) {
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "keep events whose name matches a glob, case-insensitive (repeat or comma-separate for any of)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "drop events whose name matches a glob")
+	fs.StringArrayVarP(&o.wheres, "where", "w", nil, "keep events whose data matches PATH OP VALUE, e.g. client.channel-type==1 (repeat: all must hold)")
+	fs.StringVarP(&o.filter, "filter", "f", "", "keep events for which this jq expression yields a true value")
+	fs.StringVar(&o.jq, "jq", "", "print the results of this jq expression instead of the events")
+	fs.IntVarP(&o.count, "count", "n", 0, "exit 0 after N events have passed the filters")
+	fs.StringVar(&o.until, "until", "", "exit 0 after the first passing event whose name matches this glob")
+	fs.DurationVar(&o.timeout, "timeout", 0, "with --count or --until: exit 4 if not reached within this time")
+}
+
+func addSchemaFlags(fs *pflag.FlagSet, o *eventOptions) {
+	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
+	fs.BoolVar(&o.strict, "strict", false, "exit 1 on the first schema violation")
+}
+
+// enumValue is a string flag that only takes one of a fixed set of values,
+// so a typo fails at parse time with the choices spelled out.
+type enumValue struct {
+	p       *string
+	choices []string
+}
+
+func newEnum(p *string, def string, choices ...string) *enumValue {
+	*p = def
+	return &enumValue{p: p, choices: choices}
+}
+
+func (e *enumValue) String() string { return *e.p }
+func (e *enumValue) Type() string   { return "string" }
+func (e *enumValue) Set(s string) error {
+	for _, c := range e.choices {
+		if s == c {
+			*e.p = s
+			return nil
+		}
+	}
+	return fmt.Errorf("want one of %s", strings.Join(e.choices, ", "))
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"os"
+	"syscall"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
+)
+
+// pipeline is the path every event takes, whatever its source:
+// validate → filter → render → write. Output is buffered and flushed
+// whenever the source has nothing more ready, so a live tail never stalls
+// and a big replay is not one syscall per event.
+type pipeline struct {
+	o      *eventOptions
+	out    *bufio.Writer
+	errOut io.Writer
+	r      render.Renderer
+	buf    []byte
+	passed int
+
+	// validate checks an event against the schema (issue 3 plugs in here).
+	validate func(ev *decode.Event) error
+	// keep decides whether an event passes the filters (issue 4 plugs in here).
+	keep func(ev *decode.Event) (bool, error)
+}
+
+// newPipeline compiles everything the options describe, before any
+// connection is made, so bad expressions fail fast with their exit code.
+func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
+	format := o.output
+	if o.template != "" || o.tmplFile != "" {
+		format = "template"
+	}
+	if format == "" {
+		format = "json"
+		if s.OutTTY {
+			format = "pretty"
+		}
+	}
+	r, err := render.New(render.Options{
+		Format:  format,
+		Palette: render.NewPalette(render.ColorEnabled(o.color, s.OutTTY, os.Getenv)),
+		Time:    o.timeMode,
+		Verbose: o.verbose,
+		ShowVM:  showVM || o.label != "",
+		Width:   s.Width,
+	})
+	if err != nil {
+		return nil, withCode(exitExpr, err)
+	}
+	return &pipeline{
+		o:        o,
+		out:      bufio.NewWriterSize(s.Out, 64<<10),
+		errOut:   s.ErrOut,
+		r:        r,
+		validate: func(*decode.Event) error { return nil },
+		keep:     func(*decode.Event) (bool, error) { return true, nil },
+	}, nil
+}
+
+// emit sends one event through. done is true when --count is reached.
+func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
+	if err := p.validate(ev); err != nil {
+		return true, err
+	}
+	ok, err := p.keep(ev)
+	if err != nil || !ok {
+		return false, err
+	}
+	p.buf, err = p.r.Render(p.buf[:0], ev)
+	if err != nil {
+		return true, err
+	}
+	if _, err := p.out.Write(p.buf); err != nil {
+		return true, writeErr(err)
+	}
+	p.passed++
+	return p.o.count > 0 && p.passed >= p.o.count, nil
+}
+
+// flush writes out what is buffered.
+func (p *pipeline) flush() error { return writeErr(p.out.Flush()) }
+
+// writeErr turns a vanished reader (| head) into errPipe, a quiet end.
+func writeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+		return errPipe
+	}
+	return err
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+)
+
+// app is what every command shares: the streams and the config file flag.
+type app struct {
+	streams    *Streams
+	configFile string
+	started    bool // a command's own code began to run (flags and args were fine)
+}
+
+const rootLong = `qmpwatch watches the event stream of QEMU virtual machines over QMP, checks every
+event against the documented schema, filters events, and prints them for people
+(coloured sentences), for scripts (JSON lines) or as a table.
+
+It only ever sends qmp_capabilities and query-* commands: it cannot change a VM.
+
+Exit codes:
+  0  normal end (QEMU closed the connection, interrupted, --count or --until reached)
+  1  runtime or connection error
+  2  usage error
+  3  bad filter or template expression
+  4  an awaited event (--count, --until) did not arrive before --timeout or the end
+
+Configuration: flags not given on the command line are taken from QMPWATCH_<FLAG>
+environment variables (QMPWATCH_GREETING_TIMEOUT=10s), then from
+$XDG_CONFIG_HOME/qmpwatch/config.yaml (or --config FILE), whose keys are flag names.`
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "qmpwatch",
+		Short: "Watch, check and filter the QMP events of QEMU virtual machines",
+		Long:  rootLong,
+		Example: `  qmpwatch demo                               # a recorded VM, no QEMU needed
+  qmpwatch watch /run/vm1.qmp                 # live events of one VM
+  qmpwatch watch vm1.qmp -o json | jq .data   # JSON lines for scripts`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			a.started = true
+			return withCode(exitUsage, bindConfig(cmd, a.configFile))
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return withCode(exitUsage, err)
+	})
+	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
+	root.AddCommand(
+		newWatchCmd(a),
+		newVersionCmd(a),
+	)
+	return root
+}
+
+// run is the whole program behind main, with injected streams, so that tests
+// exercise exactly what a user runs.
+func run(ctx context.Context, args []string, s *Streams) int {
+	a := &app{streams: s}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.ErrOut)
+	err := root.ExecuteContext(ctx)
+	return exitCode(err, a.started, s.ErrOut)
+}

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Streams are the program's standard streams. Nothing below main touches
+// os.Stdout directly, so tests run every command through run with buffers.
+type Streams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	OutTTY bool // stdout is a terminal: pretty output and colour by default
+	ErrTTY bool // stderr is a terminal: colour for diagnostics
+	Width  int  // the terminal's width, 0 when unknown
+}
+
+// SystemStreams returns the real standard streams.
+func SystemStreams() *Streams {
+	s := &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+	if s.OutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			s.Width = w
+		}
+	}
+	return s
+}
+
+// TestStreams returns streams backed by buffers, with stdin reading in.
+func TestStreams(in string) (*Streams, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return &Streams{In: strings.NewReader(in), Out: out, ErrOut: errOut}, out, errOut
+}

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+type watchOptions struct {
+	eventOptions
+	greetingTimeout time.Duration
+	dialTimeout     time.Duration
+}
+
+func newWatchCmd(a *app) *cobra.Command {
+	o := &watchOptions{}
+	cmd := &cobra.Command{
+		Use:   "watch ADDRESS",
+		Short: "Print the live events of a QEMU monitor",
+		Long: `Connect to a QEMU QMP monitor and print every event it sends until QEMU closes
+the connection or you interrupt. ADDRESS is a unix socket path (/run/vm1.qmp or
+unix:/run/vm1.qmp) or a TCP address (tcp:127.0.0.1:4444, 127.0.0.1:4444, [::1]:4444).
+
+QEMU serves one QMP client at a time: give the VM a second monitor for qmpwatch,
+e.g. -qmp unix:/run/vm1-watch.qmp,server=on,wait=off.
+
+Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe.`,
+		Example: `  qmpwatch watch /run/vm1.qmp
+  qmpwatch watch tcp:127.0.0.1:4444 -o pretty
+  qmpwatch watch vm1.qmp -o json | jq .data
+  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runWatch(cmd.Context(), a.streams, o, args)
+		},
+	}
+	fs := cmd.Flags()
+	addOutputFlags(fs, &o.eventOptions)
+	addFilterFlags(fs, &o.eventOptions)
+	addSchemaFlags(fs, &o.eventOptions)
+	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
+	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	return cmd
+}
+
+func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	addr, err := conn.ParseAddr(args[0])
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	p, err := newPipeline(s, &o.eventOptions, false)
+	if err != nil {
+		return err
+	}
+	c, err := conn.Dial(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	defer c.Close()
+	name, err := vmName(c)
+	if err != nil {
+		return err
+	}
+	label := name
+	if label == "" {
+		label = addr.DefaultLabel()
+	}
+	if o.label != "" {
+		label = o.label
+	}
+	c.SetLabel(label)
+	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s) at %s\n", displayName(name, label), c.Greeting().Version, addr)
+	return pump(ctx, p, c, label, s)
+}
+
+// vmName asks QEMU for the VM's -name; "" when it has none.
+func vmName(c *conn.Client) (string, error) {
+	raw, err := c.Query("query-name", nil)
+	if err != nil {
+		return "", err
+	}
+	var r struct{ Name string }
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return "", fmt.Errorf("%s: query-name: %w", c.Addr(), err)
+	}
+	return r.Name, nil
+}
+
+func displayName(name, label string) string {
+	if name == "" {
+		return label + " (no -name)"
+	}
+	return name
+}
+
+// eventSource is anything events come from: a monitor, a log, a merge.
+type eventSource interface {
+	Next(ctx context.Context) (*decode.Event, error)
+}
+
+type item struct {
+	ev  *decode.Event
+	err error
+}
+
+// pump moves events from src to p. A goroutine reads ahead into a small
+// bounded queue; the writer flushes whenever the queue is empty, so output
+// is flushed per event when events trickle in and batched when they flood.
+// When the consumer is slow, the queue fills, the reader stops reading the
+// socket, and QEMU queues: back-pressure, not lost events.
+func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *Streams) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := make(chan item, 256)
+	go func() {
+		defer close(q)
+		for {
+			ev, err := src.Next(ctx)
+			select {
+			case q <- item{ev, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for {
+		var it item
+		var ok bool
+		select {
+		case it, ok = <-q:
+		default:
+			if err := p.flush(); err != nil {
+				return err
+			}
+			it, ok = <-q
+		}
+		if !ok {
+			return p.flush()
+		}
+		if it.err != nil {
+			if ferr := p.flush(); ferr != nil {
+				return ferr
+			}
+			return endOfStream(ctx, it.err, label, s)
+		}
+		done, err := p.emit(it.ev)
+		if err != nil {
+			p.flush()
+			return err
+		}
+		if done {
+			return p.flush()
+		}
+	}
+}
+
+// endOfStream says why a stream ended; QEMU going away is a normal end.
+func endOfStream(ctx context.Context, err error, label string, s *Streams) error {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	if errors.Is(err, conn.ErrClosed) {
+		var te *conn.TruncatedError
+		if errors.As(err, &te) {
+			fmt.Fprintf(s.ErrOut, "%s: %s\n", label, te)
+		} else {
+			fmt.Fprintf(s.ErrOut, "%s: QEMU closed the connection\n", label)
+		}
+		return nil
+	}
+	return err
+}

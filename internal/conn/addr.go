@@ -1,0 +1,74 @@
+// Package conn talks to QEMU monitors: it dials unix or TCP sockets, performs
+// the QMP handshake, asks read-only queries and reads events. It prints
+// nothing; every failure comes back as an error that names the address.
+package conn
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+)
+
+// Addr is a monitor address: a unix socket path or a TCP host:port.
+type Addr struct {
+	Network string // "unix" or "tcp"
+	Address string // the path, or host:port
+}
+
+// ParseAddr accepts /path, unix:/path, tcp:HOST:PORT, HOST:PORT and [V6]:PORT.
+// A bare string is a path unless it is clearly host:port, so that a socket
+// named "vm1.qmp" in the current folder just works.
+func ParseAddr(s string) (Addr, error) {
+	switch {
+	case s == "":
+		return Addr{}, fmt.Errorf("empty monitor address")
+	case strings.HasPrefix(s, "unix:"):
+		return Addr{Network: "unix", Address: strings.TrimPrefix(s, "unix:")}, nil
+	case strings.HasPrefix(s, "tcp:"):
+		hp := strings.TrimPrefix(s, "tcp:")
+		if _, _, err := net.SplitHostPort(hp); err != nil {
+			return Addr{}, fmt.Errorf("bad TCP address %q: want tcp:HOST:PORT", s)
+		}
+		return Addr{Network: "tcp", Address: hp}, nil
+	case strings.ContainsRune(s, '/'):
+		return Addr{Network: "unix", Address: s}, nil
+	}
+	if host, port, err := net.SplitHostPort(s); err == nil && isPort(port) && (host == "" || !strings.ContainsAny(host, "/")) {
+		return Addr{Network: "tcp", Address: s}, nil
+	}
+	return Addr{Network: "unix", Address: s}, nil
+}
+
+func isPort(p string) bool {
+	if p == "" || len(p) > 5 {
+		return false
+	}
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// String is the address as a user would type it.
+func (a Addr) String() string {
+	if a.Network == "tcp" {
+		return "tcp:" + a.Address
+	}
+	return a.Address
+}
+
+// DefaultLabel names a VM when it has no -name: the socket file's base name
+// without extension, or host:port for TCP.
+func (a Addr) DefaultLabel() string {
+	if a.Network == "tcp" {
+		return a.Address
+	}
+	base := filepath.Base(a.Address)
+	if ext := filepath.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base
+}

@@ -1,0 +1,315 @@
+package conn
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Options tune a connection. Zero values pick the defaults.
+type Options struct {
+	DialTimeout     time.Duration // default 5s
+	GreetingTimeout time.Duration // default 5s; also bounds the capabilities reply
+	QueryTimeout    time.Duration // default 10s, for each query-* reply
+	MaxMessage      int           // default decode.DefaultMaxMessage
+}
+
+func (o Options) withDefaults() Options {
+	if o.DialTimeout == 0 {
+		o.DialTimeout = 5 * time.Second
+	}
+	if o.GreetingTimeout == 0 {
+		o.GreetingTimeout = 5 * time.Second
+	}
+	if o.QueryTimeout == 0 {
+		o.QueryTimeout = 10 * time.Second
+	}
+	return o
+}
+
+// Client is one QMP session. It is pull-based: the caller reads events with
+// Next, so a slow consumer simply stops reading the socket and QEMU queues
+// (back-pressure instead of an unbounded buffer). A Client is not safe for
+// concurrent use.
+type Client struct {
+	addr     Addr
+	opts     Options
+	conn     net.Conn
+	fr       *decode.Framer
+	greeting Greeting
+	nextID   int
+	pending  []*decode.Event // events that arrived while waiting for a reply
+	label    string
+	stop     func() bool
+}
+
+// Dial connects to a monitor, reads the greeting and negotiates capabilities.
+// Cancelling ctx closes the connection, which ends a blocked Next.
+func Dial(ctx context.Context, addr Addr, opts Options) (*Client, error) {
+	opts = opts.withDefaults()
+	d := net.Dialer{Timeout: opts.DialTimeout}
+	nc, err := d.DialContext(ctx, addr.Network, addr.Address)
+	if err != nil {
+		return nil, &Error{Addr: addr, Err: dialReason(err)}
+	}
+	c, err := NewClient(ctx, nc, addr, opts)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// NewClient runs the handshake on an established connection. The listen
+// command uses it for connections that QEMU opened to us.
+func NewClient(ctx context.Context, nc net.Conn, addr Addr, opts Options) (*Client, error) {
+	opts = opts.withDefaults()
+	c := &Client{addr: addr, opts: opts, conn: nc, fr: decode.NewFramer(nc), label: addr.DefaultLabel()}
+	if opts.MaxMessage > 0 {
+		c.fr.Max = opts.MaxMessage
+	}
+	c.stop = context.AfterFunc(ctx, func() { nc.Close() })
+	if err := c.handshake(); err != nil {
+		c.stop()
+		return nil, &Error{Addr: addr, Err: err}
+	}
+	return c, nil
+}
+
+func (c *Client) handshake() error {
+	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
+	raw, err := c.fr.Next()
+	if err != nil {
+		return c.greetingReason(err)
+	}
+	m, err := decode.ScanMessage(raw)
+	if err != nil || m.Kind != decode.MsgGreeting {
+		return &NotQMPError{Got: clip(raw)}
+	}
+	if c.greeting, err = parseGreeting(m.QMP); err != nil {
+		return &NotQMPError{Got: clip(raw)}
+	}
+	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
+	if _, err := c.query("qmp_capabilities", nil); err != nil {
+		return err
+	}
+	c.conn.SetReadDeadline(time.Time{})
+	return nil
+}
+
+// greetingReason turns a failed first read into the explanation a user needs.
+func (c *Client) greetingReason(err error) error {
+	var ne net.Error
+	var ge *decode.GarbageError
+	switch {
+	case errors.As(err, &ne) && ne.Timeout():
+		return &GreetingTimeoutError{After: c.opts.GreetingTimeout}
+	case errors.As(err, &ge):
+		text := strings.TrimSpace(string(ge.Text))
+		if strings.HasPrefix(text, "QEMU") && strings.Contains(text, "monitor") {
+			return &HMPError{Banner: text}
+		}
+		return &NotQMPError{Got: text}
+	case errors.Is(err, io.EOF) || isReset(err):
+		return errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")
+	}
+	return err
+}
+
+// Addr is the address this client dialled.
+func (c *Client) Addr() Addr { return c.addr }
+
+// Greeting is what QEMU said on connect.
+func (c *Client) Greeting() Greeting { return c.greeting }
+
+// Query sends a read-only query and returns the raw JSON of its "return".
+// Events that arrive meanwhile are kept, in order, for Next.
+func (c *Client) Query(cmd string, args any) ([]byte, error) {
+	c.conn.SetReadDeadline(time.Now().Add(c.opts.QueryTimeout))
+	defer c.conn.SetReadDeadline(time.Time{})
+	ret, err := c.query(cmd, args)
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			err = errors.New(cmd + ": no reply within " + c.opts.QueryTimeout.String())
+		}
+		return nil, &Error{Addr: c.addr, Err: err}
+	}
+	return ret, nil
+}
+
+func (c *Client) query(cmd string, args any) ([]byte, error) {
+	id, err := c.send(cmd, args)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		raw, err := c.fr.Next()
+		if err != nil {
+			return nil, c.readReason(err)
+		}
+		m, err := decode.ScanMessage(raw)
+		if err != nil {
+			return nil, &ProtocolError{Err: err, Raw: clip(raw)}
+		}
+		switch {
+		case m.Kind == decode.MsgEvent:
+			c.pending = append(c.pending, c.event(&m))
+		case m.Kind == decode.MsgReturn && m.IDIs(id):
+			return append([]byte(nil), m.Return...), nil
+		case m.Kind == decode.MsgError && m.IDIs(id):
+			return nil, &CommandError{Command: cmd, Class: m.ErrClass, Desc: m.ErrDesc}
+		}
+		// Anything else is a reply to nobody we know: skip it.
+	}
+}
+
+// allowed is the one gate between qmpwatch and a monitor: nothing that can
+// change a VM is ever sent, whatever a caller asks.
+func allowed(cmd string) bool {
+	return cmd == "qmp_capabilities" || strings.HasPrefix(cmd, "query-")
+}
+
+func (c *Client) send(cmd string, args any) (int, error) {
+	if !allowed(cmd) {
+		return 0, &ReadOnlyError{Command: cmd}
+	}
+	c.nextID++
+	msg := struct {
+		Execute string `json:"execute"`
+		Args    any    `json:"arguments,omitempty"`
+		ID      int    `json:"id"`
+	}{cmd, args, c.nextID}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := c.conn.Write(append(b, '\n')); err != nil {
+		return 0, c.readReason(err)
+	}
+	return c.nextID, nil
+}
+
+// SetLabel sets the VM label that events are stamped with.
+func (c *Client) SetLabel(label string) { c.label = label }
+
+// Label is the VM label events carry.
+func (c *Client) Label() string { return c.label }
+
+// Next returns the next event. It returns an error wrapping ErrClosed when
+// QEMU ends the session, and ctx's error when the context was cancelled.
+func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
+	if len(c.pending) > 0 {
+		ev := c.pending[0]
+		c.pending = c.pending[1:]
+		return ev, nil
+	}
+	for {
+		raw, err := c.fr.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, &Error{Addr: c.addr, Err: c.readReason(err)}
+		}
+		m, err := decode.ScanMessage(raw)
+		if err != nil {
+			return nil, &Error{Addr: c.addr, Err: &ProtocolError{Err: err, Raw: clip(raw)}}
+		}
+		if m.Kind == decode.MsgEvent {
+			return c.event(&m), nil
+		}
+	}
+}
+
+// event copies the message out of the framer's buffer, which is reused.
+func (c *Client) event(m *decode.Message) *decode.Event {
+	raw := append([]byte(nil), m.Raw...)
+	cp, _ := decode.ScanMessage(raw)
+	return decode.NewEvent(&cp, c.label)
+}
+
+// Close ends the session.
+func (c *Client) Close() error {
+	c.stop()
+	return c.conn.Close()
+}
+
+// readReason maps the ways a connection ends onto ErrClosed, and framing
+// failures onto errors that say what arrived.
+func (c *Client) readReason(err error) error {
+	var ge *decode.GarbageError
+	var tl *decode.TooLargeError
+	switch {
+	case errors.Is(err, io.EOF) || isReset(err) || errors.Is(err, net.ErrClosed):
+		return ErrClosed
+	case errors.Is(err, decode.ErrTruncated):
+		return &TruncatedError{Lost: len(c.fr.Buffered())}
+	case errors.As(err, &ge):
+		return &ProtocolError{Err: errors.New("garbage in the stream"), Raw: string(ge.Text)}
+	case errors.As(err, &tl):
+		return &ProtocolError{Err: tl}
+	}
+	return err
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+// dialReason keeps the part of a dial error a user can act on.
+func dialReason(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		var se *os.SyscallError
+		if errors.As(oe.Err, &se) {
+			switch se.Err {
+			case syscall.ENOENT:
+				return errors.New("no such socket (is the VM running, and is this its -qmp path?)")
+			case syscall.EACCES:
+				return errors.New("permission denied (run as the VM's user or fix the socket's mode)")
+			case syscall.ECONNREFUSED:
+				return errors.New("connection refused (nothing is listening there)")
+			case syscall.ENOTSOCK:
+				return errors.New("not a socket")
+			}
+			return se.Err
+		}
+		if oe.Timeout() {
+			return errors.New("connect timed out")
+		}
+		return oe.Err
+	}
+	return err
+}
+
+// ProtocolError means the monitor sent something that is not valid QMP.
+type ProtocolError struct {
+	Err error
+	Raw string
+}
+
+func (e *ProtocolError) Error() string {
+	if e.Raw == "" {
+		return "protocol error: " + e.Err.Error()
+	}
+	return "protocol error: " + e.Err.Error() + ": " + strconv.Quote(e.Raw)
+}
+
+func (e *ProtocolError) Unwrap() error { return e.Err }
+
+func clip(b []byte) string {
+	if len(b) > 120 {
+		return string(b[:120]) + "..."
+	}
+	return string(b)
+}

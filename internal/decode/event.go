@@ -1,0 +1,73 @@
+package decode
+
+import "time"
+
+// Event is one QMP event: the single value that flows from a source (a
+// socket, a log file) through validation, filters and renderers. Everything
+// downstream reads it; nothing downstream parses JSON again.
+type Event struct {
+	Name    string
+	Seconds int64 // QEMU's timestamp; -1 and -1 mean QEMU could not read its clock
+	Micros  int64
+	VM      string // the VM's label: its -name, the socket's base name, or --label
+	Raw     []byte // the event object exactly as received
+	HasVM   bool   // Raw already carries a "vm" member (a qmpwatch json line)
+	DataRaw []byte // raw JSON of the "data" member, nil when absent
+
+	// Check is the validation result against the schema, set by a Validator.
+	Check Check
+
+	data    Value
+	decoded bool
+}
+
+// NewEvent makes an Event from a scanned event message. Raw is referenced,
+// not copied: the caller hands over a buffer it will not reuse.
+func NewEvent(m *Message, vm string) *Event {
+	e := &Event{Name: m.Event, Seconds: m.Seconds, Micros: m.Micros, Raw: m.Raw, DataRaw: m.Data, VM: vm}
+	if !m.HasTime {
+		e.Seconds, e.Micros = -1, -1
+	}
+	if m.HasVM {
+		e.VM, e.HasVM = m.VM, true
+	}
+	return e
+}
+
+// Time is the event's timestamp, or the zero time when QEMU had none.
+func (e *Event) Time() time.Time {
+	if e.Seconds < 0 || e.Micros < 0 {
+		return time.Time{}
+	}
+	return time.Unix(e.Seconds, e.Micros*1000)
+}
+
+// Data returns the decoded "data" member (an empty object when absent). It is
+// decoded on first use, so events that a name filter drops never pay for it.
+func (e *Event) Data() Value {
+	if !e.decoded {
+		e.decoded = true
+		if e.DataRaw == nil {
+			e.data = Value{Kind: Object}
+		} else {
+			// DataRaw was validated by ScanMessage, so Parse cannot fail here.
+			e.data, _ = Parse(e.DataRaw)
+		}
+	}
+	return e.data
+}
+
+// Object returns the whole event as jq sees it: event, data, timestamp and vm.
+func (e *Event) Object() map[string]any {
+	m := map[string]any{
+		"event":     e.Name,
+		"timestamp": map[string]any{"seconds": int(e.Seconds), "microseconds": int(e.Micros)},
+	}
+	if e.DataRaw != nil {
+		m["data"] = e.Data().Interface()
+	}
+	if e.VM != "" {
+		m["vm"] = e.VM
+	}
+	return m
+}

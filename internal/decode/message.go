@@ -1,0 +1,172 @@
+package decode
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// MsgKind says what a QMP message is.
+type MsgKind uint8
+
+// The kinds of QMP message a monitor sends.
+const (
+	MsgOther    MsgKind = iota // a JSON object that is none of the below
+	MsgGreeting                // {"QMP": {...}}
+	MsgReturn                  // {"return": ..., "id": ...}
+	MsgError                   // {"error": {"class", "desc"}, "id": ...}
+	MsgEvent                   // {"event": NAME, "data": ..., "timestamp": ...}
+)
+
+// Message is one QMP message, scanned for its top-level members without
+// decoding the payload: an event's data stays raw until someone needs it.
+type Message struct {
+	Kind MsgKind
+	Raw  []byte // the whole message as received
+
+	ID []byte // raw JSON of "id", nil when absent
+
+	Event   string // MsgEvent: the event name
+	Seconds int64  // MsgEvent: timestamp seconds (-1 when QEMU had no clock)
+	Micros  int64  // MsgEvent: timestamp microseconds
+	HasTime bool   // a timestamp member was present
+	Data    []byte // MsgEvent: raw JSON of "data", nil when absent
+	VM      string // a "vm" member (qmpwatch's own json lines)
+	HasVM   bool
+
+	Return   []byte // MsgReturn: raw JSON of "return"
+	ErrClass string // MsgError
+	ErrDesc  string // MsgError
+	QMP      []byte // MsgGreeting: raw JSON of "QMP"
+}
+
+// ScanMessage checks that raw is exactly one well-formed JSON object and picks
+// out the members that say what kind of QMP message it is.
+func ScanMessage(raw []byte) (Message, error) {
+	m := Message{Raw: raw}
+	p := parser{b: raw}
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '{' {
+		if err := p.skip(0); err != nil {
+			return m, err
+		}
+		return m, errNotObject
+	}
+	p.i++
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return m, p.end()
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return m, p.errf("want a member name, got %s", p.what())
+		}
+		key, err := p.str()
+		if err != nil {
+			return m, err
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return m, p.errf("want ':' after member name, got %s", p.what())
+		}
+		p.i++
+		p.ws()
+		start := p.i
+		if err := m.member(&p, key); err != nil {
+			return m, err
+		}
+		if m.Kind == MsgOther || key == "id" || key == "data" || key == "return" || key == "QMP" {
+			m.set(key, raw[start:p.i])
+		}
+		p.ws()
+		if p.i >= len(p.b) {
+			return m, p.errf("unexpected end of input in an object")
+		}
+		if p.b[p.i] == '}' {
+			p.i++
+			return m, p.end()
+		}
+		if p.b[p.i] != ',' {
+			return m, p.errf("want ',' or '}' in an object, got %s", p.what())
+		}
+		p.i++
+	}
+}
+
+func (p *parser) end() error {
+	p.ws()
+	if p.i != len(p.b) {
+		return p.errf("unexpected %s after the message", p.what())
+	}
+	return nil
+}
+
+// member consumes the value of one top-level member, decoding it only when
+// it is one of the few that classify the message.
+func (m *Message) member(p *parser, key string) error {
+	switch key {
+	case "event", "vm":
+		if p.i < len(p.b) && p.b[p.i] == '"' {
+			s, err := p.str()
+			if key == "event" {
+				m.Event, m.Kind = s, MsgEvent
+			} else {
+				m.VM, m.HasVM = s, true
+			}
+			return err
+		}
+	case "timestamp":
+		v, err := p.value(1)
+		if err != nil {
+			return err
+		}
+		sec, ok1 := v.Get("seconds")
+		us, ok2 := v.Get("microseconds")
+		if ok1 && ok2 {
+			s, e1 := strconv.ParseInt(sec.Text, 10, 64)
+			u, e2 := strconv.ParseInt(us.Text, 10, 64)
+			if e1 == nil && e2 == nil {
+				m.Seconds, m.Micros, m.HasTime = s, u, true
+			}
+		}
+		return nil
+	case "error":
+		v, err := p.value(1)
+		if err != nil {
+			return err
+		}
+		if m.Kind != MsgEvent {
+			m.Kind = MsgError
+		}
+		m.ErrClass, m.ErrDesc = v.Str("class"), v.Str("desc")
+		return nil
+	case "return":
+		if m.Kind != MsgEvent {
+			m.Kind = MsgReturn
+		}
+	case "QMP":
+		if m.Kind == MsgOther {
+			m.Kind = MsgGreeting
+		}
+	}
+	return p.skip(1)
+}
+
+func (m *Message) set(key string, raw []byte) {
+	switch key {
+	case "id":
+		m.ID = raw
+	case "data":
+		m.Data = raw
+	case "return":
+		m.Return = raw
+	case "QMP":
+		m.QMP = raw
+	}
+}
+
+// IDIs reports whether the message's id equals the integer n.
+func (m *Message) IDIs(n int) bool {
+	return bytes.Equal(m.ID, strconv.AppendInt(nil, int64(n), 10))
+}

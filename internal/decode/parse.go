@@ -1,0 +1,452 @@
+package decode
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// SyntaxError reports malformed JSON and where it went wrong.
+type SyntaxError struct {
+	Offset int
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset, e.Msg)
+}
+
+// maxDepth bounds nesting so that hostile input cannot exhaust the stack.
+const maxDepth = 512
+
+// Parse decodes exactly one JSON value (surrounding whitespace allowed).
+func Parse(b []byte) (Value, error) {
+	p := parser{b: b}
+	p.ws()
+	v, err := p.value(0)
+	if err != nil {
+		return Value{}, err
+	}
+	p.ws()
+	if p.i != len(p.b) {
+		return Value{}, p.errf("unexpected %s after the value", p.what())
+	}
+	return v, nil
+}
+
+type parser struct {
+	b []byte
+	i int
+}
+
+func (p *parser) errf(format string, args ...any) error {
+	return &SyntaxError{Offset: p.i, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *parser) what() string {
+	if p.i >= len(p.b) {
+		return "end of input"
+	}
+	return strconv.QuoteRune(rune(p.b[p.i]))
+}
+
+func (p *parser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value(depth int) (Value, error) {
+	if depth > maxDepth {
+		return Value{}, p.errf("nested deeper than %d", maxDepth)
+	}
+	if p.i >= len(p.b) {
+		return Value{}, p.errf("unexpected end of input")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		return p.object(depth)
+	case c == '[':
+		return p.array(depth)
+	case c == '"':
+		s, err := p.str()
+		return Value{Kind: String, Text: s}, err
+	case c == '-' || (c >= '0' && c <= '9'):
+		lit, err := p.number()
+		return Value{Kind: Number, Text: lit}, err
+	case c == 't':
+		return Value{Kind: Bool, True: true}, p.lit("true")
+	case c == 'f':
+		return Value{Kind: Bool}, p.lit("false")
+	case c == 'n':
+		return Value{}, p.lit("null")
+	}
+	return Value{}, p.errf("unexpected %s", p.what())
+}
+
+func (p *parser) lit(word string) error {
+	if len(p.b)-p.i < len(word) || string(p.b[p.i:p.i+len(word)]) != word {
+		return p.errf("unexpected %s", p.what())
+	}
+	p.i += len(word)
+	return nil
+}
+
+func (p *parser) object(depth int) (Value, error) {
+	p.i++ // {
+	v := Value{Kind: Object}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return v, nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return v, p.errf("want a member name, got %s", p.what())
+		}
+		k, err := p.str()
+		if err != nil {
+			return v, err
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return v, p.errf("want ':' after member name, got %s", p.what())
+		}
+		p.i++
+		p.ws()
+		m, err := p.value(depth + 1)
+		if err != nil {
+			return v, err
+		}
+		v.Members = append(v.Members, Member{Key: k, Value: m})
+		p.ws()
+		if p.i >= len(p.b) {
+			return v, p.errf("unexpected end of input in an object")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case '}':
+			p.i++
+			return v, nil
+		default:
+			return v, p.errf("want ',' or '}' in an object, got %s", p.what())
+		}
+	}
+}
+
+func (p *parser) array(depth int) (Value, error) {
+	p.i++ // [
+	v := Value{Kind: Array}
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		v.Items = []Value{}
+		return v, nil
+	}
+	for {
+		p.ws()
+		it, err := p.value(depth + 1)
+		if err != nil {
+			return v, err
+		}
+		v.Items = append(v.Items, it)
+		p.ws()
+		if p.i >= len(p.b) {
+			return v, p.errf("unexpected end of input in an array")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+		case ']':
+			p.i++
+			return v, nil
+		default:
+			return v, p.errf("want ',' or ']' in an array, got %s", p.what())
+		}
+	}
+}
+
+// number scans a JSON number and returns its literal text.
+func (p *parser) number() (string, error) {
+	start := p.i
+	if p.b[p.i] == '-' {
+		p.i++
+	}
+	if p.i >= len(p.b) {
+		return "", p.errf("unexpected end of input in a number")
+	}
+	if p.b[p.i] == '0' {
+		p.i++
+	} else if !p.digits() {
+		return "", p.errf("want a digit, got %s", p.what())
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if !p.digits() {
+			return "", p.errf("want a digit after '.', got %s", p.what())
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if !p.digits() {
+			return "", p.errf("want a digit in the exponent, got %s", p.what())
+		}
+	}
+	return string(p.b[start:p.i]), nil
+}
+
+func (p *parser) digits() bool {
+	start := p.i
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+	}
+	return p.i > start
+}
+
+// str scans a JSON string and returns it unescaped. The common case, no
+// escapes, costs one scan and one allocation.
+func (p *parser) str() (string, error) {
+	p.i++ // opening quote
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		if c == '"' {
+			s := string(p.b[start:p.i])
+			p.i++
+			return s, nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return p.strSlow(start)
+		}
+		p.i++
+	}
+	return "", p.errf("unterminated string")
+}
+
+func (p *parser) strSlow(start int) (string, error) {
+	out := append([]byte(nil), p.b[start:p.i]...)
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(out), nil
+		case c < 0x20:
+			return "", p.errf("control character %#02x in a string", c)
+		case c == '\\':
+			p.i++
+			if p.i >= len(p.b) {
+				return "", p.errf("unterminated string")
+			}
+			e := p.b[p.i]
+			p.i++
+			switch e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, err := p.hex4()
+				if err != nil {
+					return "", err
+				}
+				if utf16.IsSurrogate(r) {
+					r2 := rune(-1)
+					if p.i+1 < len(p.b) && p.b[p.i] == '\\' && p.b[p.i+1] == 'u' {
+						save := p.i
+						p.i += 2
+						if r2, err = p.hex4(); err != nil {
+							return "", err
+						}
+						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+							r = dec
+						} else {
+							p.i = save
+							r = utf8.RuneError
+						}
+					} else {
+						r = utf8.RuneError
+					}
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				return "", p.errf("invalid escape '\\%c'", e)
+			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(p.b[p.i:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, p.b[p.i:p.i+size]...)
+			}
+			p.i += size
+		default:
+			out = append(out, c)
+			p.i++
+		}
+	}
+	return "", p.errf("unterminated string")
+}
+
+func (p *parser) hex4() (rune, error) {
+	if len(p.b)-p.i < 4 {
+		return 0, p.errf("short \\u escape")
+	}
+	var r rune
+	for _, c := range p.b[p.i : p.i+4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return 0, p.errf("bad hex digit in \\u escape")
+		}
+	}
+	p.i += 4
+	return r, nil
+}
+
+// skip validates and steps over one value without building it.
+func (p *parser) skip(depth int) error {
+	if depth > maxDepth {
+		return p.errf("nested deeper than %d", maxDepth)
+	}
+	if p.i >= len(p.b) {
+		return p.errf("unexpected end of input")
+	}
+	switch c := p.b[p.i]; {
+	case c == '{':
+		p.i++
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == '}' {
+			p.i++
+			return nil
+		}
+		for {
+			p.ws()
+			if p.i >= len(p.b) || p.b[p.i] != '"' {
+				return p.errf("want a member name, got %s", p.what())
+			}
+			if err := p.skipStr(); err != nil {
+				return err
+			}
+			p.ws()
+			if p.i >= len(p.b) || p.b[p.i] != ':' {
+				return p.errf("want ':' after member name, got %s", p.what())
+			}
+			p.i++
+			p.ws()
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.ws()
+			if p.i >= len(p.b) {
+				return p.errf("unexpected end of input in an object")
+			}
+			if p.b[p.i] == '}' {
+				p.i++
+				return nil
+			}
+			if p.b[p.i] != ',' {
+				return p.errf("want ',' or '}' in an object, got %s", p.what())
+			}
+			p.i++
+		}
+	case c == '[':
+		p.i++
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == ']' {
+			p.i++
+			return nil
+		}
+		for {
+			p.ws()
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			p.ws()
+			if p.i >= len(p.b) {
+				return p.errf("unexpected end of input in an array")
+			}
+			if p.b[p.i] == ']' {
+				p.i++
+				return nil
+			}
+			if p.b[p.i] != ',' {
+				return p.errf("want ',' or ']' in an array, got %s", p.what())
+			}
+			p.i++
+		}
+	case c == '"':
+		return p.skipStr()
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := p.number()
+		return err
+	case c == 't':
+		return p.lit("true")
+	case c == 'f':
+		return p.lit("false")
+	case c == 'n':
+		return p.lit("null")
+	}
+	return p.errf("unexpected %s", p.what())
+}
+
+func (p *parser) skipStr() error {
+	p.i++
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return nil
+		case c == '\\':
+			if p.i+1 >= len(p.b) {
+				return p.errf("unterminated string")
+			}
+			switch p.b[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				p.i += 2
+				if _, err := p.hex4(); err != nil {
+					return err
+				}
+			default:
+				return p.errf("invalid escape '\\%c'", p.b[p.i+1])
+			}
+		case c < 0x20:
+			return p.errf("control character %#02x in a string", c)
+		default:
+			p.i++
+		}
+	}
+	return p.errf("unterminated string")
+}
+
+// errNotObject is returned by ScanMessage for JSON that is not an object.
+var errNotObject = errors.New("message is not a JSON object")

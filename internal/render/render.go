@@ -1,0 +1,44 @@
+// Package render turns decoded events into output: pretty sentences for
+// people, exact JSON lines for programs, tables and templates.
+package render
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Renderer appends one event's output, including its trailing newline.
+type Renderer interface {
+	Render(dst []byte, ev *decode.Event) ([]byte, error)
+}
+
+// Options choose and tune a format.
+type Options struct {
+	Format   string         // pretty, json, table, template
+	Template string         // for the template format
+	Palette  Palette        // colours for stdout
+	Time     string         // local (default), utc, unix, relative
+	Location *time.Location // for local time; time.Local when nil (tests pin it)
+	Verbose  bool           // pretty: add every field
+	ShowVM   bool           // pretty, table: show the VM column
+	Width    int            // table: terminal width, 0 = no limit
+}
+
+// Formats lists the output formats, for flag help and validation.
+var Formats = []string{"pretty", "json", "table", "template"}
+
+// New returns the renderer for o.Format.
+func New(o Options) (Renderer, error) {
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	switch o.Format {
+	case "json":
+		return JSON{}, nil
+	case "pretty", "":
+		return &pretty{o: o, clock: newClock(o)}, nil
+	}
+	return nil, fmt.Errorf("unknown output format %q (want one of pretty, json, table, template)", o.Format)
+}
