@@ -176,6 +176,12 @@ func openSpice(addr string, channels []int) (*spiceSession, error) {
 			return nil, fmt.Errorf("channel type %d: %w", ch, err)
 		}
 		s.conns = append(s.conns, c)
+		if ch == SpiceDisplay {
+			if err := spiceDisplayInit(c); err != nil {
+				s.close()
+				return nil, fmt.Errorf("display channel: %w", err)
+			}
+		}
 		s.drain(c)
 	}
 	return s, nil
@@ -274,6 +280,24 @@ func spiceLinkOn(c net.Conn, session uint32, chType uint8) error {
 		return fmt.Errorf("link failed, error %d", result)
 	}
 	return nil
+}
+
+// spiceDisplayInit sends SPICE_MSGC_DISPLAY_INIT (pixmap cache id u8, size
+// i64, glz dictionary id u8, window size i32), as every real client does
+// right after linking a display channel. It is not optional: QEMU 7.2 with
+// Debian's spice-server 0.15.1 segfaults (SPICE Worker thread) when a display
+// channel that never sent it disconnects.
+func spiceDisplayInit(c net.Conn) error {
+	le := binary.LittleEndian
+	var m bytes.Buffer
+	binary.Write(&m, le, uint16(101)) // mini header: type
+	binary.Write(&m, le, uint32(14))  // mini header: size
+	m.WriteByte(1)
+	binary.Write(&m, le, int64(1<<20))
+	m.WriteByte(1)
+	binary.Write(&m, le, int32(1<<20))
+	_, err := c.Write(m.Bytes())
+	return err
 }
 
 // spiceMainInit reads main-channel messages (mini header: type u16, size
