@@ -1,0 +1,206 @@
+package decode
+
+import (
+	"embed"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Catalog is a set of QMP event schemas by name: the builtin one, written by
+// hand in catalog/*.yaml, or one built from a running QEMU's query-qmp-schema.
+type Catalog struct {
+	byName map[string]*EventSpec
+	events []*EventSpec // sorted by name
+}
+
+// EventSpec describes one event.
+type EventSpec struct {
+	Name        string
+	Doc         string // one line
+	Since       Version
+	Fields      []*Field // members of "data", in documented order
+	FollowUps   []FollowUp
+	RateLimited bool   // QEMU sends at most one a second and drops the rest
+	Own         bool   // a marker event qmpwatch itself emits, not QEMU
+	Example     string // one event as QEMU sends it, or ""
+
+	data *Type // the "data" object, built from Fields for validation
+}
+
+// Field is one member of an object.
+type Field struct {
+	Name, Doc string
+	Type      *Type
+	Optional  bool
+	Since     Version // QEMU version that added the member; zero: as old as its parent
+}
+
+// The kinds of a Type.
+const (
+	KindStr       = "str"
+	KindInt       = "int"
+	KindNumber    = "number"
+	KindBool      = "bool"
+	KindEnum      = "enum"
+	KindObject    = "object"
+	KindArray     = "array"
+	KindAny       = "any"
+	KindAlternate = "alternate"
+	KindNull      = "null"
+)
+
+// Type is the type of a field. Unions are objects with a Tag member whose
+// value picks extra members from Variants; alternates accept any of Alts.
+type Type struct {
+	Kind     string // one of the Kind* constants
+	Name     string // the shared type's name, when it has one
+	Values   []string
+	Members  []*Field
+	Elem     *Type               // array element
+	Tag      string              // union: the member whose value picks a variant
+	Variants map[string][]*Field // union: extra members by tag value
+	Alts     []*Type             // alternate: the possible types
+}
+
+// FollowUp is an event QEMU documents as coming after this one.
+type FollowUp struct {
+	When Cond   // empty: always
+	Then string // the event that follows
+	Doc  string
+}
+
+// Cond is the condition of a follow-up: a data member equal to a value, or a
+// QEMU command-line option.
+type Cond struct {
+	Field  string `yaml:"field"`
+	Equals string `yaml:"equals"`
+	Option string `yaml:"option"`
+}
+
+// String describes the condition for people, e.g. `action == "stop"`.
+func (c Cond) String() string {
+	switch {
+	case c.Field != "":
+		return c.Field + ` == "` + c.Equals + `"`
+	case c.Option != "":
+		return "QEMU runs with " + c.Option
+	}
+	return "always"
+}
+
+//go:embed catalog/*.yaml
+var catalogFS embed.FS
+
+var builtin struct {
+	once sync.Once
+	cat  *Catalog
+	err  error
+}
+
+// Builtin returns the embedded catalog, parsed once. The YAML is part of the
+// binary and a test parses it, so a parse error here is a build defect.
+func Builtin() *Catalog {
+	builtin.once.Do(func() {
+		builtin.cat, builtin.err = loadBuiltin()
+	})
+	if builtin.err != nil {
+		// Keep the program running: an empty catalog marks every event
+		// unknown instead of crashing the watcher.
+		return newCatalog(nil)
+	}
+	return builtin.cat
+}
+
+// BuiltinError reports a parse error of the embedded catalog (nil normally).
+func BuiltinError() error {
+	Builtin()
+	return builtin.err
+}
+
+func newCatalog(events []*EventSpec) *Catalog {
+	c := &Catalog{byName: make(map[string]*EventSpec, len(events)), events: events}
+	sort.Slice(c.events, func(i, j int) bool { return c.events[i].Name < c.events[j].Name })
+	for _, e := range events {
+		e.data = &Type{Kind: KindObject, Members: e.Fields}
+		c.byName[e.Name] = e
+	}
+	return c
+}
+
+// Lookup returns the event named name, or nil when the catalog lacks it.
+func (c *Catalog) Lookup(name string) *EventSpec {
+	if c == nil {
+		return nil
+	}
+	return c.byName[name]
+}
+
+// Events returns every event, sorted by name.
+func (c *Catalog) Events() []*EventSpec {
+	if c == nil {
+		return nil
+	}
+	return c.events
+}
+
+// Paths returns every "data.a.b" path any event has, sorted and unique, for
+// filter suggestions. Array elements read "data.a[].b".
+func (c *Catalog) Paths() []string {
+	seen := map[string]bool{}
+	for _, e := range c.Events() {
+		addPaths(seen, "data", e.Fields, 0)
+	}
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func addPaths(seen map[string]bool, prefix string, fields []*Field, depth int) {
+	if depth > 8 {
+		return
+	}
+	for _, f := range fields {
+		p := prefix + "." + f.Name
+		seen[p] = true
+		t := f.Type
+		for t != nil && t.Kind == KindArray {
+			p += "[]"
+			t = t.Elem
+		}
+		if t != nil && t.Kind == KindObject {
+			addPaths(seen, p, t.Members, depth+1)
+			for _, vs := range t.Variants {
+				addPaths(seen, p, vs, depth+1)
+			}
+		}
+	}
+}
+
+// String renders a type for people: "str", "enum(read, write)",
+// "object", "array of int", or the shared type's name.
+func (t *Type) String() string {
+	if t == nil {
+		return "any"
+	}
+	switch t.Kind {
+	case KindEnum:
+		return "enum(" + strings.Join(t.Values, ", ") + ")"
+	case KindArray:
+		return "array of " + t.Elem.String()
+	case KindAlternate:
+		parts := make([]string, len(t.Alts))
+		for i, a := range t.Alts {
+			parts[i] = a.String()
+		}
+		return strings.Join(parts, " | ")
+	case KindObject:
+		if t.Name != "" {
+			return "object " + t.Name
+		}
+	}
+	return t.Kind
+}

@@ -1,0 +1,37 @@
+package decode
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBuiltinParses(t *testing.T) {
+	if err := BuiltinError(); err != nil {
+		t.Fatalf("builtin catalog: %v", err)
+	}
+	c := Builtin()
+	if n := len(c.Events()); n < 60 {
+		t.Errorf("catalog has %d events, want at least 60", n)
+	}
+	for i, e := range c.Events() {
+		if i > 0 && c.Events()[i-1].Name >= e.Name {
+			t.Errorf("events not sorted at %s", e.Name)
+		}
+		if e.Doc == "" || strings.Contains(e.Doc, "\n") {
+			t.Errorf("%s: doc must be one line", e.Name)
+		}
+		if !e.Own && !e.Since.Known() {
+			t.Errorf("%s: no since", e.Name)
+		}
+		for _, f := range e.Fields {
+			if f.Doc == "" {
+				t.Errorf("%s.%s: no doc", e.Name, f.Name)
+			}
+		}
+		for _, fu := range e.FollowUps {
+			if c.Lookup(fu.Then) == nil {
+				t.Errorf("%s: follow-up %s is not in the catalog", e.Name, fu.Then)
+			}
+		}
+	}
+}

@@ -1,0 +1,303 @@
+package decode
+
+import (
+	"fmt"
+	"io/fs"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The on-disk shape of catalog/*.yaml. Types stay yaml.Nodes until every
+// file is read, because a field may name a shared type from another file.
+type yamlFile struct {
+	Types  map[string]yaml.Node `yaml:"types"`
+	Events []yamlEvent          `yaml:"events"`
+}
+
+type yamlEvent struct {
+	Name        string         `yaml:"name"`
+	Since       string         `yaml:"since"`
+	Doc         string         `yaml:"doc"`
+	RateLimited bool           `yaml:"rate-limited"`
+	Own         bool           `yaml:"own"`
+	FollowUps   []yamlFollowUp `yaml:"follow-ups"`
+	Fields      []yaml.Node    `yaml:"fields"`
+	Example     string         `yaml:"example"`
+}
+
+type yamlFollowUp struct {
+	When Cond   `yaml:"when"`
+	Then string `yaml:"then"`
+	Doc  string `yaml:"doc"`
+}
+
+type yamlField struct {
+	Name     string    `yaml:"name"`
+	Type     yaml.Node `yaml:"type"`
+	Optional bool      `yaml:"optional"`
+	Since    string    `yaml:"since"`
+	Doc      string    `yaml:"doc"`
+}
+
+type yamlType struct {
+	Enum      []string               `yaml:"enum"`
+	Object    []yaml.Node            `yaml:"object"`
+	Tag       string                 `yaml:"tag"`
+	Variants  map[string][]yaml.Node `yaml:"variants"`
+	Array     *yaml.Node             `yaml:"array"`
+	Alternate []yaml.Node            `yaml:"alternate"`
+}
+
+func loadBuiltin() (*Catalog, error) {
+	names, err := fs.Glob(catalogFS, "catalog/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	files := map[string][]byte{}
+	for _, n := range names {
+		b, err := catalogFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		files[n] = b
+	}
+	return ParseCatalogYAML(files)
+}
+
+// ParseCatalogYAML builds a catalog from YAML documents keyed by file name,
+// in the format of the builtin catalog/*.yaml (see catalog/events.yaml).
+func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
+	l := &yamlLoader{named: map[string]*yaml.Node{}, built: map[string]*Type{}}
+	var events []yamlEvent
+	var where []string
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var f yamlFile
+		if err := yaml.Unmarshal(files[n], &f); err != nil {
+			return nil, fmt.Errorf("%s: %w", n, err)
+		}
+		for tn, node := range f.Types {
+			if _, dup := l.named[tn]; dup {
+				return nil, fmt.Errorf("%s: type %s defined twice", n, tn)
+			}
+			node := node
+			l.named[tn] = &node
+		}
+		for _, e := range f.Events {
+			events = append(events, e)
+			where = append(where, n)
+		}
+	}
+	seen := map[string]bool{}
+	specs := make([]*EventSpec, 0, len(events))
+	for i, ye := range events {
+		spec, err := l.event(ye)
+		if err != nil {
+			return nil, fmt.Errorf("%s: event %s: %w", where[i], ye.Name, err)
+		}
+		if seen[spec.Name] {
+			return nil, fmt.Errorf("%s: event %s defined twice", where[i], spec.Name)
+		}
+		seen[spec.Name] = true
+		specs = append(specs, spec)
+	}
+	return newCatalog(specs), nil
+}
+
+type yamlLoader struct {
+	named map[string]*yaml.Node
+	built map[string]*Type // shared types, built once and reused
+	stack []string         // named types being built, to reject cycles
+}
+
+func (l *yamlLoader) event(ye yamlEvent) (*EventSpec, error) {
+	if ye.Name == "" {
+		return nil, fmt.Errorf("missing name")
+	}
+	if ye.Doc == "" {
+		return nil, fmt.Errorf("missing doc")
+	}
+	spec := &EventSpec{Name: ye.Name, Doc: ye.Doc, RateLimited: ye.RateLimited, Own: ye.Own, Example: ye.Example}
+	var err error
+	if spec.Since, err = optVersion(ye.Since); err != nil {
+		return nil, err
+	}
+	if spec.Fields, err = l.fields(ye.Fields); err != nil {
+		return nil, err
+	}
+	for _, fu := range ye.FollowUps {
+		if fu.Then == "" {
+			return nil, fmt.Errorf("follow-up without then")
+		}
+		if fu.When.Field != "" && spec.field(fu.When.Field) == nil {
+			return nil, fmt.Errorf("follow-up on unknown field %q", fu.When.Field)
+		}
+		spec.FollowUps = append(spec.FollowUps, FollowUp(fu))
+	}
+	return spec, nil
+}
+
+func (e *EventSpec) field(name string) *Field {
+	for _, f := range e.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+func optVersion(s string) (Version, error) {
+	if s == "" {
+		return Version{}, nil
+	}
+	return ParseVersion(s)
+}
+
+func (l *yamlLoader) fields(nodes []yaml.Node) ([]*Field, error) {
+	out := make([]*Field, 0, len(nodes))
+	seen := map[string]bool{}
+	for i := range nodes {
+		var yf yamlField
+		if err := nodes[i].Decode(&yf); err != nil {
+			return nil, err
+		}
+		if yf.Name == "" {
+			return nil, fmt.Errorf("line %d: field without name", nodes[i].Line)
+		}
+		if seen[yf.Name] {
+			return nil, fmt.Errorf("field %s listed twice", yf.Name)
+		}
+		seen[yf.Name] = true
+		f := &Field{Name: yf.Name, Doc: yf.Doc, Optional: yf.Optional}
+		var err error
+		if f.Since, err = optVersion(yf.Since); err != nil {
+			return nil, fmt.Errorf("field %s: %w", yf.Name, err)
+		}
+		if yf.Type.Kind == 0 {
+			return nil, fmt.Errorf("field %s: missing type", yf.Name)
+		}
+		if f.Type, err = l.typ(&yf.Type); err != nil {
+			return nil, fmt.Errorf("field %s: %w", yf.Name, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
+	if n.Kind == yaml.ScalarNode {
+		switch n.Value {
+		case KindStr, KindInt, KindNumber, KindBool, KindAny, KindNull:
+			return &Type{Kind: n.Value}, nil
+		}
+		return l.namedType(n.Value)
+	}
+	var yt yamlType
+	if err := n.Decode(&yt); err != nil {
+		return nil, err
+	}
+	switch {
+	case yt.Enum != nil:
+		if len(yt.Enum) == 0 {
+			return nil, fmt.Errorf("line %d: empty enum", n.Line)
+		}
+		return &Type{Kind: KindEnum, Values: yt.Enum}, nil
+	case yt.Object != nil:
+		ms, err := l.fields(yt.Object)
+		if err != nil {
+			return nil, err
+		}
+		t := &Type{Kind: KindObject, Members: ms}
+		if yt.Tag != "" || yt.Variants != nil {
+			if err := l.union(t, yt); err != nil {
+				return nil, err
+			}
+		}
+		return t, nil
+	case yt.Array != nil:
+		el, err := l.typ(yt.Array)
+		if err != nil {
+			return nil, err
+		}
+		return &Type{Kind: KindArray, Elem: el}, nil
+	case yt.Alternate != nil:
+		t := &Type{Kind: KindAlternate}
+		for i := range yt.Alternate {
+			a, err := l.typ(&yt.Alternate[i])
+			if err != nil {
+				return nil, err
+			}
+			t.Alts = append(t.Alts, a)
+		}
+		return t, nil
+	}
+	return nil, fmt.Errorf("line %d: type needs one of enum, object, array, alternate", n.Line)
+}
+
+func (l *yamlLoader) union(t *Type, yt yamlType) error {
+	var tag *Field
+	for _, m := range t.Members {
+		if m.Name == yt.Tag {
+			tag = m
+		}
+	}
+	if tag == nil || tag.Type.Kind != KindEnum {
+		return fmt.Errorf("union tag %q must be an enum member", yt.Tag)
+	}
+	t.Tag = yt.Tag
+	t.Variants = map[string][]*Field{}
+	for c, nodes := range yt.Variants {
+		if !contains(tag.Type.Values, c) {
+			return fmt.Errorf("variant %q is not a value of tag %s", c, yt.Tag)
+		}
+		ms, err := l.fields(nodes)
+		if err != nil {
+			return fmt.Errorf("variant %s: %w", c, err)
+		}
+		t.Variants[c] = ms
+	}
+	return nil
+}
+
+func (l *yamlLoader) namedType(name string) (*Type, error) {
+	if t, ok := l.built[name]; ok {
+		return t, nil
+	}
+	n, ok := l.named[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown type %q", name)
+	}
+	for _, s := range l.stack {
+		if s == name {
+			return nil, fmt.Errorf("type %s refers to itself", name)
+		}
+	}
+	l.stack = append(l.stack, name)
+	t, err := l.typ(n)
+	l.stack = l.stack[:len(l.stack)-1]
+	if err != nil {
+		return nil, fmt.Errorf("type %s: %w", name, err)
+	}
+	if t.Name == "" {
+		cp := *t
+		cp.Name = name
+		t = &cp
+	}
+	l.built[name] = t
+	return t, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
