@@ -1,0 +1,347 @@
+package conn_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+)
+
+func dial(t *testing.T, s *conntest.Server, opts conn.Options) (*conn.Client, error) {
+	t.Helper()
+	addr, err := conn.ParseAddr(s.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn.Dial(context.Background(), addr, opts)
+}
+
+// readAll reads events until the stream ends and returns their names and
+// the error that ended it.
+func readAll(t *testing.T, c *conn.Client) ([]string, error) {
+	t.Helper()
+	var names []string
+	for {
+		ev, err := c.Next(context.Background())
+		if err != nil {
+			return names, err
+		}
+		names = append(names, ev.Name)
+	}
+}
+
+func TestHandshakeAndEventsInterleavedWithReplies(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.SendLine(conntest.Greeting); err != nil {
+			return err
+		}
+		c, err := p.Expect("qmp_capabilities")
+		if err != nil {
+			return err
+		}
+		if err := p.Reply(c, "{}"); err != nil {
+			return err
+		}
+		c, err = p.Expect("query-name")
+		if err != nil {
+			return err
+		}
+		// Events arrive before the reply, and a stray reply to another id.
+		p.Event("STOP", "")
+		p.SendLine(`{"return": {}, "id": 999}`)
+		p.Event("RESUME", "")
+		p.Reply(c, `{"name": "vm-alpha"}`)
+		p.Event("RESET", `{"guest": false, "reason": "host-qmp-system-reset"}`)
+		return nil
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := c.Greeting().Version.String(); got != "7.2.22" {
+		t.Errorf("version = %s, want 7.2.22", got)
+	}
+	ret, err := c.Query("query-name", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(ret) != `{"name": "vm-alpha"}` {
+		t.Errorf("query-name returned %s", ret)
+	}
+	names, err := readAll(t, c)
+	if strings.Join(names, ",") != "STOP,RESUME,RESET" {
+		t.Errorf("events = %v, want STOP,RESUME,RESET in order", names)
+	}
+	if !errors.Is(err, conn.ErrClosed) {
+		t.Errorf("end = %v, want ErrClosed", err)
+	}
+}
+
+func TestMessageSplitIntoSingleBytes(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake("vm1"); err != nil {
+			return err
+		}
+		msg := `{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "SPICE_INITIALIZED", "data": {"client": {"connection-id": -1296444001}}}` + "\r\n"
+		for i := 0; i < len(msg); i++ {
+			if err := p.Send(msg[i : i+1]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := c.Next(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := ev.Data().Path("client", "connection-id")
+	if ev.Name != "SPICE_INITIALIZED" || id.Text != "-1296444001" {
+		t.Errorf("got %s with connection-id %q", ev.Name, id.Text)
+	}
+}
+
+func TestLargeMessage(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake(""); err != nil {
+			return err
+		}
+		return p.Event("GUEST_PANICKED", `{"action": "pause", "info": {"type": "hyper-v", "msg": "`+big+`"}}`)
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := c.Next(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := ev.Data().Path("info", "msg")
+	if len(msg.Text) != len(big) {
+		t.Errorf("message text is %d bytes, want %d", len(msg.Text), len(big))
+	}
+}
+
+func TestHandshakeFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		script conntest.Script
+		want   string
+	}{
+		{"greeting timeout", func(p *conntest.Peer) error { p.WaitClosed(); return nil },
+			"another client may hold this monitor"},
+		{"HMP banner", func(p *conntest.Peer) error {
+			p.Send("QEMU 7.2.22 monitor - type 'help' for more information\r\n(qemu) ")
+			p.WaitClosed()
+			return nil
+		}, "HMP (human monitor) socket, not QMP"},
+		{"not QMP JSON", func(p *conntest.Peer) error {
+			p.SendLine(`{"hello": "world"}`)
+			p.WaitClosed()
+			return nil
+		}, "not a QMP monitor"},
+		{"capabilities refused", func(p *conntest.Peer) error {
+			p.SendLine(conntest.Greeting)
+			c, err := p.Expect("qmp_capabilities")
+			if err != nil {
+				return err
+			}
+			p.SendLine(`{"error": {"class": "CommandNotFound", "desc": "nope"}, "id": ` + string(c.ID) + `}`)
+			p.WaitClosed()
+			return nil
+		}, "qmp_capabilities refused: nope"},
+		{"closed at once", func(p *conntest.Peer) error { return nil },
+			"closed before the QMP greeting"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := conntest.NewServer(t, tt.script)
+			c, err := dial(t, s, conn.Options{GreetingTimeout: 300 * time.Millisecond})
+			if err == nil {
+				c.Close()
+				t.Fatal("handshake succeeded, want an error")
+			}
+			if !strings.HasPrefix(err.Error(), s.Addr+": ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want it to name %s and say %q", err, s.Addr, tt.want)
+			}
+		})
+	}
+}
+
+func TestStreamFailures(t *testing.T) {
+	tests := []struct {
+		name   string
+		tcp    bool
+		script conntest.Script
+		check  func(error) bool
+		want   string
+	}{
+		{"garbage after greeting", false, func(p *conntest.Peer) error {
+			if err := p.Handshake("vm1"); err != nil {
+				return err
+			}
+			p.Event("STOP", "")
+			p.Send("this is not json\r\n")
+			p.WaitClosed()
+			return nil
+		}, func(err error) bool { var pe *conn.ProtocolError; return errors.As(err, &pe) }, "protocol error"},
+		{"invalid JSON inside an object", false, func(p *conntest.Peer) error {
+			if err := p.Handshake("vm1"); err != nil {
+				return err
+			}
+			p.Event("STOP", "")
+			p.SendLine(`{"event": "X", "data": {bad}}`)
+			p.WaitClosed()
+			return nil
+		}, func(err error) bool { var pe *conn.ProtocolError; return errors.As(err, &pe) }, "invalid JSON"},
+		{"EOF mid-message", false, func(p *conntest.Peer) error {
+			if err := p.Handshake("vm1"); err != nil {
+				return err
+			}
+			p.Event("STOP", "")
+			return p.Send(`{"timestamp": {"seconds": 1, "micro`)
+		}, func(err error) bool { return errors.Is(err, conn.ErrClosed) }, "in the middle of a message"},
+		{"reset mid-message", true, func(p *conntest.Peer) error {
+			if err := p.Handshake("vm1"); err != nil {
+				return err
+			}
+			p.Event("STOP", "")
+			p.Send(`{"timestamp": {"seconds": 1, "micro`)
+			time.Sleep(50 * time.Millisecond)
+			p.Conn().(*net.TCPConn).SetLinger(0) // close with RST
+			return nil
+		}, func(err error) bool { return errors.Is(err, conn.ErrClosed) }, "QEMU closed the connection"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s *conntest.Server
+			if tt.tcp {
+				s = conntest.NewTCPServer(t, tt.script)
+			} else {
+				s = conntest.NewServer(t, tt.script)
+			}
+			c, err := dial(t, s, conn.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Query("query-name", nil); err != nil {
+				t.Fatal(err)
+			}
+			names, err := readAll(t, c)
+			if len(names) != 1 || names[0] != "STOP" {
+				t.Errorf("events before the failure = %v, want [STOP]", names)
+			}
+			if !tt.check(err) || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), s.Addr) {
+				t.Errorf("error %q (%T), want one naming %s that says %q", err, err, s.Addr, tt.want)
+			}
+		})
+	}
+}
+
+// TestReadOnlyOnTheWire proves that whatever a caller asks, only
+// qmp_capabilities and query-* commands reach the monitor.
+func TestReadOnlyOnTheWire(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake("vm1"); err != nil {
+			return err
+		}
+		for {
+			c, err := p.Read()
+			if err != nil {
+				return nil // the client hung up
+			}
+			p.Reply(c, "{}")
+		}
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"quit", "stop", "system_reset", "human-monitor-command", "device_del", "qmp_capabilitiesX", "Query-status", "x-query-foo"} {
+		_, err := c.Query(cmd, nil)
+		var ro *conn.ReadOnlyError
+		if !errors.As(err, &ro) {
+			t.Errorf("Query(%q) = %v, want a ReadOnlyError", cmd, err)
+		}
+	}
+	if _, err := c.Query("query-status", nil); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	for _, cmd := range waitCommands(s, 3) {
+		if cmd != "qmp_capabilities" && !strings.HasPrefix(cmd, "query-") {
+			t.Errorf("%q reached the wire", cmd)
+		}
+	}
+}
+
+func waitCommands(s *conntest.Server, n int) []string {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if cmds := s.Commands(); len(cmds) >= n {
+			return cmds
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s.Commands()
+}
+
+func TestDialErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ addr, want string }{
+		{dir + "/missing.qmp", "no such socket"},
+		{"tcp:127.0.0.1:1", "connection refused"},
+	}
+	for _, tt := range tests {
+		a, _ := conn.ParseAddr(tt.addr)
+		_, err := conn.Dial(context.Background(), a, conn.Options{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.addr) {
+			t.Errorf("Dial(%s) = %v, want an error naming it and saying %q", tt.addr, err, tt.want)
+		}
+	}
+}
+
+func TestCancelEndsNext(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake("vm1"); err != nil {
+			return err
+		}
+		p.WaitClosed()
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	a, _ := conn.ParseAddr(s.Addr)
+	c, err := conn.Dial(ctx, a, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if _, err := c.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Next after cancel = %v, want context.Canceled", err)
+	}
+}
