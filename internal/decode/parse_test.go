@@ -1,0 +1,141 @@
+package decode
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+)
+
+func TestParseRoundTripsExactly(t *testing.T) {
+	tests := []string{
+		`{"offset":9223372036854775807,"len":18446744073709551615}`,
+		`{"connection-id":-1296444001,"port":"41134"}`,
+		`{"z":1,"a":2,"m":[1,2.5,-0,1e400,{"k":null}]}`,
+		`{"s":"tab\there \"q\" \\ \u001b[31m é 😀"}`,
+		`[]`, `{}`, `true`, `null`, `"x"`, `-12.5e-3`,
+	}
+	for _, in := range tests {
+		v, err := Parse([]byte(in))
+		if err != nil {
+			t.Errorf("Parse(%s): %v", in, err)
+			continue
+		}
+		again, err := Parse(v.AppendJSON(nil))
+		if err != nil || again.String() != v.String() {
+			t.Errorf("round trip of %s: got %s (%v)", in, again.String(), err)
+		}
+	}
+	v, _ := Parse([]byte(tests[0]))
+	if v.String() != tests[0] {
+		t.Errorf("compact input changed: %s", v.String())
+	}
+}
+
+func TestParseKeepsOrderAndNumbers(t *testing.T) {
+	v, err := Parse([]byte(`{"b": 18446744073709551615, "a": -3, "c": 2.5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, m := range v.Members {
+		keys = append(keys, m.Key)
+	}
+	if strings.Join(keys, ",") != "b,a,c" {
+		t.Errorf("order = %v", keys)
+	}
+	b, _ := v.Get("b")
+	if got := b.Interface().(*big.Int).String(); got != "18446744073709551615" {
+		t.Errorf("big = %s", got)
+	}
+	a, _ := v.Get("a")
+	if n, ok := a.Int64(); !ok || n != -3 || a.Interface() != -3 {
+		t.Errorf("a = %v %v", n, a.Interface())
+	}
+	c, _ := v.Get("c")
+	if c.Interface() != 2.5 {
+		t.Errorf("c = %v", c.Interface())
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for _, in := range []string{
+		``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `[1,]`, `{a:1}`, `"abc`, `"\x"`, "\"a\x01\"",
+		`01`, `1.`, `-`, `1e`, `tru`, `nul`, `{"a":1} x`, `{"a":1}{}`, `"\u12"`,
+		strings.Repeat("[", maxDepth+2),
+	} {
+		if _, err := Parse([]byte(in)); err == nil {
+			t.Errorf("Parse(%q) succeeded, want an error", in)
+		}
+	}
+}
+
+func TestScanMessage(t *testing.T) {
+	tests := []struct {
+		in   string
+		kind MsgKind
+		name string
+		data string
+		vm   string
+	}{
+		{`{"QMP": {"version": {}}}`, MsgGreeting, "", "", ""},
+		{`{"return": {}, "id": 3}`, MsgReturn, "", "", ""},
+		{`{"error": {"class": "GenericError", "desc": "x"}}`, MsgError, "", "", ""},
+		{`{"timestamp": {"seconds": 5, "microseconds": 6}, "event": "RESET", "data": {"guest": true}}`, MsgEvent, "RESET", `{"guest": true}`, ""},
+		{`{"event":"STOP","timestamp":{"seconds":5,"microseconds":6},"vm":"web1"}`, MsgEvent, "STOP", "", "web1"},
+		{`{"hello": 1}`, MsgOther, "", "", ""},
+	}
+	for _, tt := range tests {
+		m, err := ScanMessage([]byte(tt.in))
+		if err != nil {
+			t.Errorf("ScanMessage(%s): %v", tt.in, err)
+			continue
+		}
+		if m.Kind != tt.kind || m.Event != tt.name || string(m.Data) != tt.data || m.VM != tt.vm {
+			t.Errorf("ScanMessage(%s) = kind %d event %q data %q vm %q", tt.in, m.Kind, m.Event, m.Data, m.VM)
+		}
+	}
+	m, _ := ScanMessage([]byte(tests[3].in))
+	if m.Seconds != 5 || m.Micros != 6 || !m.HasTime {
+		t.Errorf("timestamp = %d.%d", m.Seconds, m.Micros)
+	}
+	for _, bad := range []string{`[1]`, `{"event": "X", "data": {bad}}`, `{"event": "X"} trailing`, `{"event": "X"`} {
+		if _, err := ScanMessage([]byte(bad)); err == nil {
+			t.Errorf("ScanMessage(%s) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestEventTimeAndObject(t *testing.T) {
+	m, _ := ScanMessage([]byte(`{"timestamp": {"seconds": -1, "microseconds": -1}, "event": "STOP"}`))
+	e := NewEvent(&m, "vm1")
+	if !e.Time().IsZero() {
+		t.Errorf("{-1,-1} should mean no time, got %v", e.Time())
+	}
+	if _, ok := e.Object()["data"]; ok {
+		t.Error("an event without data should have no data member for jq")
+	}
+	m, _ = ScanMessage([]byte(`{"timestamp": {"seconds": 1700000000, "microseconds": 250}, "event": "X", "data": {"n": 1}}`))
+	e = NewEvent(&m, "vm1")
+	if got := e.Time().UnixMicro(); got != 1700000000000250 {
+		t.Errorf("time = %d", got)
+	}
+	if e.Object()["vm"] != "vm1" {
+		t.Error("vm missing from the jq object")
+	}
+}
+
+func TestAppendCompact(t *testing.T) {
+	in := "{ \"a\" : [ 1 , 2 ] ,\r\n \"s\": \"keep  these \\\" spaces\" }"
+	want := `{"a":[1,2],"s":"keep  these \" spaces"}`
+	if got := string(AppendCompact(nil, []byte(in))); got != want {
+		t.Errorf("AppendCompact = %s, want %s", got, want)
+	}
+}
+
+func TestAppendQuote(t *testing.T) {
+	v, _ := Parse([]byte(`"a\u001bb\"c\\d\né\u2028"`))
+	back, err := Parse(AppendQuote(nil, v.Text))
+	if err != nil || back.Text != v.Text {
+		t.Errorf("quote round trip: %q vs %q (%v)", back.Text, v.Text, err)
+	}
+}
