@@ -122,7 +122,9 @@ func newCatalog(events []*EventSpec) *Catalog {
 	c := &Catalog{byName: make(map[string]*EventSpec, len(events)), events: events}
 	sort.Slice(c.events, func(i, j int) bool { return c.events[i].Name < c.events[j].Name })
 	for _, e := range events {
-		e.data = &Type{Kind: KindObject, Members: e.Fields}
+		if e.data == nil {
+			e.data = &Type{Kind: KindObject, Members: e.Fields}
+		}
 		c.byName[e.Name] = e
 	}
 	return c

@@ -45,7 +45,7 @@ type yamlType struct {
 	Object    []yaml.Node            `yaml:"object"`
 	Tag       string                 `yaml:"tag"`
 	Variants  map[string][]yaml.Node `yaml:"variants"`
-	Array     *yaml.Node             `yaml:"array"`
+	Array     yaml.Node              `yaml:"array"`
 	Alternate []yaml.Node            `yaml:"alternate"`
 }
 
@@ -220,8 +220,8 @@ func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
 			}
 		}
 		return t, nil
-	case yt.Array != nil:
-		el, err := l.typ(yt.Array)
+	case yt.Array.Kind != 0:
+		el, err := l.typ(&yt.Array)
 		if err != nil {
 			return nil, err
 		}
