@@ -130,6 +130,8 @@ func SpiceSession(t testing.TB, addr string, channels ...int) (close func()) {
 }
 
 type spiceSession struct {
+	addr  string
+	id    uint32     // session (connection) id from MAIN_INIT
 	conns []net.Conn // main first
 	wg    sync.WaitGroup
 }
@@ -157,34 +159,50 @@ func (s *spiceSession) drain(c net.Conn) {
 }
 
 func openSpice(addr string, channels []int) (*spiceSession, error) {
-	s := &spiceSession{}
+	s, err := newSpiceSession(addr)
+	if err != nil {
+		return nil, err
+	}
+	for _, ch := range channels {
+		if err := s.addChannel(ch); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// newSpiceSession links a main channel, which starts a new session.
+func newSpiceSession(addr string) (*spiceSession, error) {
+	s := &spiceSession{addr: addr}
 	main, err := spiceLink(addr, 0, SpiceMain)
 	if err != nil {
 		return nil, fmt.Errorf("main channel: %w", err)
 	}
 	s.conns = append(s.conns, main)
-	session, err := spiceMainInit(main)
+	s.id, err = spiceMainInit(main)
 	if err != nil {
 		s.close()
 		return nil, fmt.Errorf("main channel: %w", err)
 	}
 	s.drain(main)
-	for _, ch := range channels {
-		c, err := spiceLink(addr, session, uint8(ch))
-		if err != nil {
-			s.close()
-			return nil, fmt.Errorf("channel type %d: %w", ch, err)
-		}
-		s.conns = append(s.conns, c)
-		if ch == SpiceDisplay {
-			if err := spiceDisplayInit(c); err != nil {
-				s.close()
-				return nil, fmt.Errorf("display channel: %w", err)
-			}
-		}
-		s.drain(c)
-	}
 	return s, nil
+}
+
+// addChannel links one more channel of type ch into the session.
+func (s *spiceSession) addChannel(ch int) error {
+	c, err := spiceLink(s.addr, s.id, uint8(ch))
+	if err != nil {
+		return fmt.Errorf("channel type %d: %w", ch, err)
+	}
+	s.conns = append(s.conns, c)
+	if ch == SpiceDisplay {
+		if err := spiceDisplayInit(c); err != nil {
+			return fmt.Errorf("display channel: %w", err)
+		}
+	}
+	s.drain(c)
+	return nil
 }
 
 const (

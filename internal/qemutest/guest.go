@@ -37,6 +37,7 @@ import (
 //	                                                     "-action panic=none" to carry on)
 //	reset     write 0x06 to port 0xCF9                 → RESET {guest: true, reason: guest-reset}
 //	shutdown  PIIX4 PM1a_CNT S5 (SLP_TYP 0 | SLP_EN)    → SHUTDOWN {guest: true, reason: guest-shutdown}
+//	wait      wait ~1 s (paces a sequence)
 //	halt      nothing; useful as a no-op step
 var guestSteps = map[string]string{
 	"rtc": `
@@ -99,6 +100,10 @@ var guestSteps = map[string]string{
 	out %ax, (%dx)
 1:	hlt
 	jmp 1b
+`,
+	"wait": `
+	mov $18, %cx            # ~1 s of BIOS timer ticks
+	call delay
 `,
 	"halt": ``,
 }

@@ -59,12 +59,13 @@ type Options struct {
 	Extra      []string // extra qemu args
 	NoShutdown bool     // -no-shutdown
 	TCPMonitor bool     // tool monitor on tcp:127.0.0.1:<free port> instead of a unix socket
-	Paused     bool     // -S
+	Paused     bool     // -S: stay paused until the test sends "cont"
 	Guest      string   // optional guest program (see guest.go); empty = no boot disk
 
-	VNC   bool   // -vnc on a free loopback display; see VM.VNCAddr
-	Spice bool   // -spice on a free loopback port, ticketing off, plus a VGA so display and cursor channels exist
-	CDROM string // qdev id of an ide-cd (on ide.1) holding a small medium; empty = none
+	VNC   bool     // -vnc on a free loopback display; see VM.VNCAddr
+	Spice bool     // -spice on a free loopback port, ticketing off, plus a VGA so display and cursor channels exist
+	CDROM string   // qdev id of an ide-cd (on ide.1, drive "drive-<id>") holding a small medium; empty = none
+	Env   []string // extra environment for QEMU, e.g. SPICE_DEBUG_ALLOW_MC=1
 }
 
 // VM is one running QEMU.
@@ -156,6 +157,11 @@ func FreePort(t testing.TB) int {
 // ...) with TWO QMP monitors: Monitor (for the tool under test,
 // server=on,wait=off) and a private control monitor the test drives. It waits
 // until the control monitor is up. t.Cleanup kills QEMU.
+//
+// The guest starts running only after the control monitor is in command
+// mode, so the control monitor sees every event. The tool's monitor can only
+// be connected after Start returns: when a test needs the tool to see guest
+// events from the very start, it sets Paused, connects, then sends "cont".
 func Start(t testing.TB, o Options) *VM {
 	t.Helper()
 	bin := Need(t)
@@ -170,8 +176,8 @@ func Start(t testing.TB, o Options) *VM {
 			t.Fatalf("qemutest: %v", err)
 		}
 		extra = append(extra,
-			"-drive", "if=none,id=cd-"+o.CDROM+",media=cdrom,format=raw,readonly=on,file="+medium,
-			"-device", "ide-cd,bus=ide.1,unit=0,drive=cd-"+o.CDROM+",id="+o.CDROM)
+			"-drive", "if=none,id=drive-"+o.CDROM+",media=cdrom,format=raw,readonly=on,file="+medium,
+			"-device", "ide-cd,bus=ide.1,unit=0,drive=drive-"+o.CDROM+",id="+o.CDROM)
 	}
 	// Binding races (a "free" port taken by someone else before QEMU binds it)
 	// are retried a few times; any other start failure is reported at once.
@@ -217,9 +223,10 @@ func start(t testing.TB, bin, dir string, o Options, extra []string) (*VM, error
 	if o.NoShutdown {
 		args = append(args, "-no-shutdown")
 	}
-	if o.Paused {
-		args = append(args, "-S")
-	}
+	// Always start paused and let Start send "cont" once the control monitor
+	// listens: otherwise a fast guest could raise its events before anyone
+	// hears them (QEMU does not buffer events).
+	args = append(args, "-S")
 	if o.VNC {
 		// to=99 makes QEMU search for a free display itself, which cannot race
 		// with other processes; VNCAddr asks QEMU which one it got.
@@ -239,6 +246,7 @@ func start(t testing.TB, bin, dir string, o Options, extra []string) (*VM, error
 	args = append(args, "-qmp", "unix:"+ctlPath+",server=on,wait=off")
 
 	v.cmd = exec.Command(bin, args...)
+	v.cmd.Env = append(os.Environ(), o.Env...)
 	v.cmd.Stdout = v.stderr
 	v.cmd.Stderr = v.stderr
 	// If the test binary dies, QEMU must not outlive it.
@@ -279,6 +287,11 @@ func start(t testing.TB, bin, dir string, o Options, extra []string) (*VM, error
 		return nil, fmt.Errorf("control monitor handshake: %v: %s", err, v.stderr.String())
 	}
 	go v.readLoop()
+	if !o.Paused {
+		if _, err := v.Do("cont", nil); err != nil {
+			return nil, err
+		}
+	}
 	return v, nil
 }
 
@@ -452,20 +465,40 @@ func (v *VM) Exited() bool {
 // something and then wait for it without racing the event.
 func (v *VM) WaitEvent(t testing.TB, name string, timeout time.Duration) json.RawMessage {
 	t.Helper()
-	ev, err := v.waitEvent(name, timeout)
+	return v.WaitEventFunc(t, name, timeout, nil)
+}
+
+// WaitEventFunc is WaitEvent for the first event with this name for which
+// match (if not nil) is true; events that do not match stay available.
+func (v *VM) WaitEventFunc(t testing.TB, name string, timeout time.Duration, match func(json.RawMessage) bool) json.RawMessage {
+	t.Helper()
+	ev, err := v.waitEvent(name, timeout, match)
 	if err != nil {
 		t.Fatalf("qemutest: %v", err)
 	}
 	return ev
 }
 
-func (v *VM) waitEvent(name string, timeout time.Duration) (json.RawMessage, error) {
+// DataIs returns a WaitEventFunc matcher for events whose data member key
+// is the string value, e.g. DataIs("device", "job1").
+func DataIs(key, value string) func(json.RawMessage) bool {
+	return func(raw json.RawMessage) bool {
+		var e struct {
+			Data map[string]any `json:"data"`
+		}
+		json.Unmarshal(raw, &e)
+		s, ok := e.Data[key].(string)
+		return ok && s == value
+	}
+}
+
+func (v *VM) waitEvent(name string, timeout time.Duration, match func(json.RawMessage) bool) (json.RawMessage, error) {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	for {
 		v.mu.Lock()
 		for i, ev := range v.events {
-			if !v.taken[i] && eventName(ev) == name {
+			if !v.taken[i] && eventName(ev) == name && (match == nil || match(ev)) {
 				v.taken[i] = true
 				v.mu.Unlock()
 				return ev, nil
