@@ -16,6 +16,9 @@ type Event struct {
 
 	// Check is the validation result against the schema, set by a Validator.
 	Check Check
+	// Cause names the earlier event this one is a documented follow-up of,
+	// e.g. "write error on ide0-hd1" for a STOP; set by track.Causes.
+	Cause string
 
 	data    Value
 	decoded bool

@@ -1,0 +1,193 @@
+package track
+
+import (
+	"math/big"
+	"sort"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Job is one block job (mirror, stream, commit, backup) of a VM, by id.
+type Job struct {
+	VM     string
+	ID     string // the job id: JOB_STATUS_CHANGE's id, BLOCK_JOB_*'s device
+	Type   string // mirror, stream, commit, backup; "" until a BLOCK_JOB_* event says
+	Status string // QEMU's JobStatus (created, running, ready, paused, concluded, ...)
+	Offset string // bytes done, the exact literal; "" when unknown
+	Len    string // bytes to do, the exact literal
+	Speed  string // the speed limit in bytes/s, 0 for none
+	Start  time.Time
+	Ready  time.Time // BLOCK_JOB_READY: a mirror may be completed from now on
+	Error  string    // the last error: "write error (stop)" or COMPLETED's error text
+	Result string    // how it ended: completed, failed, cancelled, dismissed; "" while running
+	End    time.Time
+	Ended  bool
+}
+
+// Percent is Offset/Len in percent, exact enough for display; ok is false
+// when either is unknown or Len is zero.
+func (j *Job) Percent() (float64, bool) {
+	off, ok1 := new(big.Rat).SetString(j.Offset)
+	n, ok2 := new(big.Rat).SetString(j.Len)
+	if !ok1 || !ok2 || j.Offset == "" || j.Len == "" || n.Sign() == 0 {
+		return 0, false
+	}
+	p, _ := new(big.Rat).Mul(new(big.Rat).Quo(off, n), big.NewRat(100, 1)).Float64()
+	return p, true
+}
+
+// Jobs tracks the block jobs of any number of VMs.
+type Jobs struct {
+	// byID holds open jobs and ended ones not yet dismissed: after
+	// BLOCK_JOB_COMPLETED, QEMU still sends JOB_STATUS_CHANGE concluded and
+	// null for the job, which must not start a new one.
+	byID  map[jobKey]*Job
+	order []*Job // open and recently ended, by start
+}
+
+type jobKey struct{ vm, id string }
+
+// NewJobs returns an empty tracker.
+func NewJobs() *Jobs { return &Jobs{byID: map[jobKey]*Job{}} }
+
+// List returns the jobs still open and the most recent KeepEnded that ended,
+// by VM, then start order.
+func (t *Jobs) List() []*Job {
+	out := append([]*Job(nil), t.order...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].VM < out[j].VM })
+	return out
+}
+
+// Observe feeds one event. A job's milestones are reported as changes:
+// Started at first sight, Updated on a status change, Ended when it is over.
+func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
+	var id string
+	d := ev.Data()
+	switch ev.Name {
+	case "JOB_STATUS_CHANGE":
+		id = d.Str("id")
+	case "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "BLOCK_JOB_PENDING":
+		id = d.Str("device")
+		if id == "" {
+			id = d.Str("id") // BLOCK_JOB_PENDING names it id
+		}
+	default:
+		return nil, NoChange
+	}
+	k := jobKey{ev.VM, id}
+	j := t.byID[k]
+	if j != nil && j.Ended {
+		st := d.Str("status")
+		if ev.Name != "JOB_STATUS_CHANGE" || st == "created" {
+			j = nil // the id was reused for a new job
+		} else {
+			// The epilogue of a job already reported as ended.
+			j.Status = st
+			if st == "null" {
+				delete(t.byID, k)
+			}
+			return j, NoChange
+		}
+	}
+	change := Updated
+	if j == nil {
+		j = &Job{VM: ev.VM, ID: id, Start: ev.Time()}
+		t.byID[k] = j
+		t.order = append(t.order, j)
+		t.trim()
+		change = Started
+	}
+	if typ := d.Str("type"); typ != "" {
+		j.Type = typ
+	}
+	for _, f := range [...]struct {
+		key string
+		dst *string
+	}{{"offset", &j.Offset}, {"len", &j.Len}, {"speed", &j.Speed}} {
+		if v, ok := d.Get(f.key); ok && v.Kind == decode.Number {
+			*f.dst = v.Text
+		}
+	}
+	end := ""
+	switch ev.Name {
+	case "JOB_STATUS_CHANGE":
+		st := d.Str("status")
+		if st == j.Status && change != Started {
+			return j, NoChange
+		}
+		j.Status = st
+		if st == "null" {
+			end = "dismissed" // gone without a BLOCK_JOB_* verdict (non-block jobs)
+		}
+	case "BLOCK_JOB_READY":
+		j.Status, j.Ready = "ready", ev.Time()
+	case "BLOCK_JOB_PENDING":
+		j.Status = "pending"
+	case "BLOCK_JOB_ERROR":
+		j.Error = d.Str("operation") + " error (" + d.Str("action") + ")"
+		if d.Str("action") == "stop" {
+			j.Status = "paused"
+		}
+	case "BLOCK_JOB_COMPLETED":
+		end = "completed"
+		if e := d.Str("error"); e != "" {
+			j.Error, end = e, "failed"
+		}
+	case "BLOCK_JOB_CANCELLED":
+		end = "cancelled"
+	}
+	if end != "" {
+		if j.Result == "" {
+			j.Result = end
+		}
+		j.Ended, j.End = true, ev.Time()
+		if j.Status == "null" {
+			delete(t.byID, k)
+		}
+		return j, Ended
+	}
+	return j, change
+}
+
+// EndAll marks the open jobs of vm as lost (its connection or log ended).
+func (t *Jobs) EndAll(vm string, at time.Time) []*Job {
+	var out []*Job
+	for k, j := range t.byID {
+		if k.vm != vm {
+			continue
+		}
+		delete(t.byID, k)
+		if !j.Ended {
+			j.Ended, j.End, j.Result = true, at, "unknown (stream ended)"
+			out = append(out, j)
+		}
+	}
+	sort.Slice(out, func(i, k int) bool { return out[i].Start.Before(out[k].Start) })
+	return out
+}
+
+// trim keeps every open job and the last KeepEnded ended ones.
+func (t *Jobs) trim() {
+	ended := 0
+	for _, j := range t.order {
+		if j.Ended {
+			ended++
+		}
+	}
+	if ended <= KeepEnded {
+		return
+	}
+	keep := t.order[:0]
+	for _, j := range t.order {
+		if j.Ended && ended > KeepEnded {
+			ended--
+			if k := (jobKey{j.VM, j.ID}); t.byID[k] == j {
+				delete(t.byID, k)
+			}
+			continue
+		}
+		keep = append(keep, j)
+	}
+	t.order = keep
+}
