@@ -101,7 +101,7 @@ func TestSpiceInterleavedClients(t *testing.T) {
 		{spiceConn(t, 3, "10.0.0.1", 5001), NoChange},
 		{spiceInit(t, 3, "10.0.0.1", 5001, a, 2, false), Updated},
 		{spiceInit(t, 3, "10.0.0.1", 6001, b, 2, true), Updated},
-		{spiceDisc(t, 9, "10.0.0.1", 6000), Ended}, // b's main goes first: b ends
+		{spiceDisc(t, 9, "10.0.0.1", 6000), Ended},    // b's main goes first: b ends
 		{spiceDisc(t, 9, "10.0.0.1", 6001), NoChange}, // b's display follows it down
 		{spiceDisc(t, 10, "10.0.0.1", 5001), Updated},
 		{spiceDisc(t, 12, "10.0.0.1", 5000), Ended},
