@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 )
@@ -35,7 +36,18 @@ type schemaVariant struct {
 // resolved through the numbered type names. The result has no docs and no
 // versions (fields are as old as their events), so it judges events exactly
 // as the running QEMU defines them.
+//
+// A whole reply ({"return": [...]}) is accepted too.
 func FromQMPSchema(ret []byte) (*Catalog, error) {
+	if b := bytes.TrimSpace(ret); len(b) > 0 && b[0] == '{' {
+		var reply struct {
+			Return json.RawMessage `json:"return"`
+		}
+		if err := json.Unmarshal(b, &reply); err != nil || reply.Return == nil {
+			return nil, fmt.Errorf("query-qmp-schema: want the return array or a reply holding it")
+		}
+		ret = reply.Return
+	}
 	var ents []schemaEntity
 	if err := json.Unmarshal(ret, &ents); err != nil {
 		return nil, fmt.Errorf("query-qmp-schema: %w", err)

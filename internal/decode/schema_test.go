@@ -1,7 +1,9 @@
 package decode
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -61,4 +63,40 @@ func TestRecordedSchema(t *testing.T) {
 	if d := DiffSchemas(Builtin(), live, Version{7, 2, 22}); !d.Empty() {
 		t.Errorf("extra %v, fields %v", d.Extra, d.Fields)
 	}
+}
+
+// TestRecordedEvents validates every event recorded from real QEMU 7.2 by
+// the integration tests (testdata/recordings/*.qmp) clean as QEMU 7.2.
+func TestRecordedEvents(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/recordings/*.qmp")
+	if len(files) == 0 {
+		t.Skip("no recordings")
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ver Version
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if g, err := Parse(line); err == nil {
+				if q, ok := g.Path("QMP", "version", "qemu"); ok {
+					num := func(k string) int { x, _ := q.Get(k); n, _ := x.Int64(); return int(n) }
+					ver = Version{num("major"), num("minor"), num("micro")}
+				}
+			}
+			m, err := ScanMessage(line)
+			if err != nil || m.Kind != MsgEvent {
+				continue
+			}
+			ev := NewEvent(&m, "rec")
+			ck := Builtin().Validate(ev, ver)
+			if ck.Unknown || len(ck.Problems) > 0 || len(ck.UnknownFields) > 0 {
+				t.Errorf("%s: %s as %v: %+v", filepath.Base(f), line, ver, ck)
+			}
+			n++
+		}
+	}
+	t.Logf("%d recorded events validated", n)
 }
