@@ -108,9 +108,10 @@ func (s *States) Observe(ev *decode.Event, causedBy string) bool {
 	case "SHUTDOWN":
 		set("shutdown", ev.Data().Str("reason"))
 	case "GUEST_PANICKED":
-		if ev.Data().Str("action") == "pause" {
-			set("guest-panicked", "")
+		if ev.Data().Str("action") != "pause" {
+			return false // the guest runs on, or a SHUTDOWN follows
 		}
+		set("guest-panicked", "")
 	case "RESET":
 		st.Resets++
 		return false
