@@ -1,0 +1,5 @@
+package main
+
+import "syscall"
+
+var interrupt = syscall.SIGINT
