@@ -26,7 +26,12 @@ func newClock(o Options) *clock {
 var TimeModes = []string{"local", "utc", "unix", "relative"}
 
 func (c *clock) append(dst []byte, ev *decode.Event) []byte {
-	t := ev.Time()
+	return c.appendTime(dst, ev.Time())
+}
+
+// appendTime formats t: local and utc with microseconds, unix as
+// seconds.microseconds, relative as seconds since the first time shown.
+func (c *clock) appendTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(dst, "(no time)"...)
 	}
@@ -34,15 +39,19 @@ func (c *clock) append(dst []byte, ev *decode.Event) []byte {
 	case "utc":
 		return t.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z")
 	case "unix":
-		dst = strconv.AppendInt(dst, ev.Seconds, 10)
+		dst = strconv.AppendInt(dst, t.Unix(), 10)
 		dst = append(dst, '.')
-		us := strconv.AppendInt(nil, ev.Micros+1000000, 10)
+		us := strconv.AppendInt(nil, int64(t.Nanosecond()/1000)+1000000, 10)
 		return append(dst, us[1:]...)
 	case "relative":
 		if c.first.IsZero() {
 			c.first = t
 		}
-		return strconv.AppendFloat(append(dst, '+'), t.Sub(c.first).Seconds(), 'f', 6, 64)
+		d := t.Sub(c.first)
+		if d >= 0 {
+			dst = append(dst, '+')
+		}
+		return strconv.AppendFloat(dst, d.Seconds(), 'f', 6, 64)
 	}
 	return t.In(c.loc).AppendFormat(dst, "2006-01-02 15:04:05.000000")
 }

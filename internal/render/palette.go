@@ -1,6 +1,10 @@
 package render
 
-import "github.com/fatih/color"
+import (
+	"strings"
+
+	"github.com/fatih/color"
+)
 
 // Palette holds the colours for one writer. Each colour is enabled or
 // disabled on its own instance, never through fatih/color's global NoColor,
@@ -13,6 +17,10 @@ type Palette struct {
 	Job     *color.Color // blue: block jobs
 	Dim     *color.Color // faint: times and field names
 	Bold    *color.Color
+
+	// The escape sequences around each colour, computed once so that
+	// renderers append them without allocating per event.
+	seq map[*color.Color][2]string
 }
 
 // NewPalette returns a palette with colour on or off.
@@ -25,15 +33,45 @@ func NewPalette(enabled bool) Palette {
 		Job:     color.New(color.FgBlue),
 		Dim:     color.New(color.Faint),
 		Bold:    color.New(color.Bold),
+		seq:     map[*color.Color][2]string{},
 	}
 	for _, c := range []*color.Color{p.Fault, p.State, p.Conn, p.Job, p.Dim, p.Bold} {
 		if enabled {
 			c.EnableColor()
+			on, off, _ := strings.Cut(c.Sprint("\x00"), "\x00")
+			p.seq[c] = [2]string{on, off}
 		} else {
 			c.DisableColor()
 		}
 	}
 	return p
+}
+
+// Append appends text wrapped in c's escape sequences, or plain text when
+// colour is off (or c is nil). text must already be safe for a terminal.
+func (p *Palette) Append(dst []byte, c *color.Color, text []byte) []byte {
+	s, ok := p.seq[c]
+	if !p.Enabled || !ok {
+		return append(dst, text...)
+	}
+	dst = append(dst, s[0]...)
+	dst = append(dst, text...)
+	return append(dst, s[1]...)
+}
+
+// ForKind returns the colour of an event kind, nil for plain events.
+func (p *Palette) ForKind(k Kind) *color.Color {
+	switch k {
+	case KindFault:
+		return p.Fault
+	case KindState:
+		return p.State
+	case KindConn:
+		return p.Conn
+	case KindJob:
+		return p.Job
+	}
+	return nil
 }
 
 // ColorEnabled decides colour for one writer: --color always/never wins,

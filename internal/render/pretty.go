@@ -4,42 +4,40 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
-// pretty writes one line per event: TIME  [VM]  EVENT  key=value ...
+// pretty writes one line per event for a person:
+//
+//	TIME  [VM]  EVENT  summary sentence  [key=value ... with -v]
+//
+// The event name is coloured by its kind; everything from the wire is
+// escaped for the terminal.
 type pretty struct {
 	o     Options
 	clock *clock
+	tmp   []byte
 }
 
 func (p *pretty) Render(dst []byte, ev *decode.Event) ([]byte, error) {
-	dst = p.clock.append(dst, ev)
+	pal := &p.o.Palette
+	p.tmp = p.clock.append(p.tmp[:0], ev)
+	dst = pal.Append(dst, pal.Dim, p.tmp)
 	dst = append(dst, "  "...)
 	if p.o.ShowVM {
-		dst = AppendSafe(dst, ev.VM)
+		p.tmp = AppendSafe(p.tmp[:0], ev.VM)
+		dst = pal.Append(dst, pal.Bold, p.tmp)
 		dst = append(dst, "  "...)
 	}
-	dst = AppendSafe(dst, ev.Name)
-	for _, m := range ev.Data().Members {
-		dst = append(dst, ' ')
-		dst = appendKV(dst, m.Key, m.Value)
+	p.tmp = AppendSafe(p.tmp[:0], ev.Name)
+	dst = pal.Append(dst, pal.ForKind(KindOf(ev.Name)), p.tmp)
+	mark := len(dst)
+	dst = append(dst, "  "...)
+	dst = AppendSummary(dst, ev)
+	if len(dst) == mark+2 {
+		dst = dst[:mark] // nothing to say: no trailing blanks
+	}
+	if p.o.Verbose && HasSummary(ev.Name) && len(ev.Data().Members) > 0 {
+		p.tmp = append(p.tmp[:0], "  "...)
+		p.tmp = (&line{b: p.tmp, d: ev.Data()}).kv("").b
+		dst = pal.Append(dst, pal.Dim, p.tmp)
 	}
 	return append(dst, '\n'), nil
-}
-
-// appendKV writes key=value with nested objects flattened to a.b=value.
-func appendKV(dst []byte, key string, v decode.Value) []byte {
-	if v.Kind == decode.Object && len(v.Members) > 0 {
-		for i, m := range v.Members {
-			if i > 0 {
-				dst = append(dst, ' ')
-			}
-			dst = appendKV(dst, key+"."+m.Key, m.Value)
-		}
-		return dst
-	}
-	dst = AppendSafe(dst, key)
-	dst = append(dst, '=')
-	if v.Kind == decode.String {
-		return AppendSafe(dst, v.Text)
-	}
-	return AppendSafe(dst, v.String())
 }

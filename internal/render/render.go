@@ -17,13 +17,13 @@ type Renderer interface {
 // Options choose and tune a format.
 type Options struct {
 	Format   string         // pretty, json, table, template
-	Template string         // for the template format
-	Palette  Palette        // colours for stdout
+	Template string         // the template format's Go text/template source
+	Palette  Palette        // colours of the writer the output goes to
 	Time     string         // local (default), utc, unix, relative
 	Location *time.Location // for local time; time.Local when nil (tests pin it)
 	Verbose  bool           // pretty: add every field
-	ShowVM   bool           // pretty, table: show the VM column
-	Width    int            // table: terminal width, 0 = no limit
+	ShowVM   bool           // pretty, table: show the VM
+	Width    int            // table: terminal width; 0 (unknown, a pipe) = no cutting
 }
 
 // Formats lists the output formats, for flag help and validation.
@@ -39,6 +39,14 @@ func New(o Options) (Renderer, error) {
 		return JSON{}, nil
 	case "pretty", "":
 		return &pretty{o: o, clock: newClock(o)}, nil
+	case "table":
+		return &table{o: o, clock: newClock(o)}, nil
+	case "template":
+		t, err := newTemplate(o)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
 	}
 	return nil, fmt.Errorf("unknown output format %q (want one of pretty, json, table, template)", o.Format)
 }

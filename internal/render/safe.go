@@ -57,3 +57,79 @@ func appendHex(dst []byte, c byte) []byte {
 func appendU(dst []byte, r rune) []byte {
 	return append(dst, '\\', 'u', hexd[r>>12&0xf], hexd[r>>8&0xf], hexd[r>>4&0xf], hexd[r&0xf])
 }
+
+// appendJSONSafe appends JSON text with the characters a terminal would act
+// on, which JSON allows raw (DEL, C1 controls, bidi overrides), written as
+// \u escapes. The result is the same JSON value. Invalid UTF-8 becomes
+// \ufffd, as a JSON decoder would read it.
+func appendJSONSafe(dst, js []byte) []byte {
+	for i := 0; i < len(js); {
+		c := js[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				dst = appendU(dst, 0x7f)
+			} else {
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(js[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = appendU(dst, utf8.RuneError)
+		case r < 0xa0 || isBidiControl(r):
+			dst = appendU(dst, r)
+		default:
+			dst = append(dst, js[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// appendOutputSafe is the last pass over template output: it escapes every
+// control character except newline and tab, keeping only the colour (SGR)
+// sequences qmpwatch itself wrote when colour is on.
+func appendOutputSafe(dst, out []byte, keepSGR bool) []byte {
+	for i := 0; i < len(out); {
+		c := out[i]
+		if c == '\n' || c == '\t' {
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		if c == 0x1b && keepSGR {
+			if n := sgrLen(out[i:]); n > 0 {
+				dst = append(dst, out[i:i+n]...)
+				i += n
+				continue
+			}
+		}
+		j := i + 1
+		for j < len(out) && out[j] != '\n' && out[j] != '\t' && out[j] != 0x1b {
+			j++
+		}
+		dst = AppendSafe(dst, string(out[i:j]))
+		i = j
+	}
+	return dst
+}
+
+// sgrLen is the length of the SGR sequence ESC [ digits;... m at b's start,
+// or 0 when b does not start with one.
+func sgrLen(b []byte) int {
+	if len(b) < 3 || b[0] != 0x1b || b[1] != '[' {
+		return 0
+	}
+	for i := 2; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == 'm':
+			return i + 1
+		case c == ';' || (c >= '0' && c <= '9'):
+		default:
+			return 0
+		}
+	}
+	return 0
+}
