@@ -1,0 +1,151 @@
+// Package filter decides which events pass: by name (shell globs), by field
+// (--where PATH OP VALUE on the decoded data), and by jq expression (gojq,
+// compiled once). Name checks run on the event's name alone, before its data
+// is decoded, and a jq expression is read for the event names it requires,
+// so on a flood of events most are dropped without decoding anything.
+package filter
+
+import (
+	"context"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Spec is what the user asked for. Every given filter must pass.
+type Spec struct {
+	Events   []string // keep names matching any glob (case-insensitive; commas separate too)
+	Excludes []string // drop names matching any glob
+	Wheres   []string // PATH OP VALUE conditions on data, all must hold
+	Filter   string   // jq: keep when it yields a value neither false nor null
+	JQ       string   // jq: print its results instead of the event
+}
+
+// Set is a compiled Spec.
+type Set struct {
+	events   *Globs
+	excludes *Globs
+	wheres   []*Where
+	filter   *jqExpr
+	jq       *jqExpr
+	names    nameSet // from the jq expressions; nil: any name
+}
+
+// Compile checks and compiles s. Errors are *WhereError (a malformed
+// --where), *ExprError (a jq expression that does not compile) or a bad
+// glob; all are found here, before any event is read.
+func Compile(s Spec) (*Set, error) {
+	var f Set
+	var err error
+	if f.events, err = CompileGlobs(s.Events); err != nil {
+		return nil, err
+	}
+	if f.excludes, err = CompileGlobs(s.Excludes); err != nil {
+		return nil, err
+	}
+	for _, w := range s.Wheres {
+		cw, err := ParseWhere(w)
+		if err != nil {
+			return nil, err
+		}
+		f.wheres = append(f.wheres, cw)
+	}
+	if s.Filter != "" {
+		if f.filter, err = compileJQ("--filter", s.Filter); err != nil {
+			return nil, err
+		}
+		f.names = truthyNames(f.filter.query)
+	}
+	if s.JQ != "" {
+		if f.jq, err = compileJQ("--jq", s.JQ); err != nil {
+			return nil, err
+		}
+		f.names = intersect(f.names, outputNames(f.jq.query))
+	}
+	return &f, nil
+}
+
+// NameOK is the check that runs before anything is decoded: false means the
+// event cannot pass, whatever its data.
+func (f *Set) NameOK(name string) bool {
+	if f.names != nil && !f.names[name] {
+		return false
+	}
+	if !f.events.Empty() && !f.events.Match(name) {
+		return false
+	}
+	return f.excludes.Empty() || !f.excludes.Match(name)
+}
+
+// RequiredNames lists the event names the jq expressions require, sorted;
+// nil when they accept any name.
+func (f *Set) RequiredNames() []string { return f.names.sorted() }
+
+// HasTransform reports whether --jq was given: results replace events.
+func (f *Set) HasTransform() bool { return f.jq != nil }
+
+// Wheres returns the compiled --where conditions.
+func (f *Set) Wheres() []*Where { return f.wheres }
+
+// EventGlobs returns the compiled -e patterns.
+func (f *Set) EventGlobs() *Globs { return f.events }
+
+// Keep applies the data filters (--where, then -f) to an event whose name
+// passed NameOK. A *RunError means the jq expression failed on this event.
+func (f *Set) Keep(ctx context.Context, ev *decode.Event) (bool, error) {
+	ok, _, err := f.eval(ctx, ev, false)
+	return ok, err
+}
+
+// Transform runs --jq on an event and returns its results (nil without --jq).
+func (f *Set) Transform(ctx context.Context, ev *decode.Event) ([]any, error) {
+	if f.jq == nil {
+		return nil, nil
+	}
+	out, err := f.jq.all(ctx, ev.Object())
+	if err != nil {
+		return nil, &RunError{Flag: f.jq.flag, Event: ev.Name, Err: err}
+	}
+	return out, nil
+}
+
+// Eval is NameOK, Keep and Transform in one go, building the jq view of the
+// event once. With --jq, an event passes only when it yields a result.
+func (f *Set) Eval(ctx context.Context, ev *decode.Event) (bool, []any, error) {
+	if !f.NameOK(ev.Name) {
+		return false, nil, nil
+	}
+	return f.eval(ctx, ev, true)
+}
+
+func (f *Set) eval(ctx context.Context, ev *decode.Event, transform bool) (bool, []any, error) {
+	if len(f.wheres) > 0 {
+		data := ev.Data()
+		for _, w := range f.wheres {
+			if !w.Match(data) {
+				return false, nil, nil
+			}
+		}
+	}
+	var obj map[string]any
+	if f.filter != nil {
+		obj = ev.Object()
+		ok, err := f.filter.truthy(ctx, obj)
+		if err != nil {
+			return false, nil, &RunError{Flag: f.filter.flag, Event: ev.Name, Err: err}
+		}
+		if !ok {
+			return false, nil, nil
+		}
+	}
+	if !transform || f.jq == nil {
+		return true, nil, nil
+	}
+	if obj == nil {
+		obj = ev.Object()
+	}
+	out, err := f.jq.all(ctx, obj)
+	if err != nil {
+		return false, nil, &RunError{Flag: f.jq.flag, Event: ev.Name, Err: err}
+	}
+	return len(out) > 0, out, nil
+}
