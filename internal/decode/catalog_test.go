@@ -35,3 +35,16 @@ func TestBuiltinParses(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCatalogYAMLRejectsStrayKeys(t *testing.T) {
+	_, err := ParseCatalogYAML(map[string][]byte{"x.yaml": []byte(`
+events:
+  - name: X
+    doc: d
+    fields:
+      - {name: a, type: str, doc: one, two}
+`)})
+	if err == nil || !strings.Contains(err.Error(), `unknown key "two"`) {
+		t.Errorf("err = %v, want unknown key", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -12,7 +13,7 @@ import (
 // file is read, because a field may name a shared type from another file.
 type yamlFile struct {
 	Types  map[string]yaml.Node `yaml:"types"`
-	Events []yamlEvent          `yaml:"events"`
+	Events []yaml.Node          `yaml:"events"`
 }
 
 type yamlEvent struct {
@@ -89,7 +90,11 @@ func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
 			node := node
 			l.named[tn] = &node
 		}
-		for _, e := range f.Events {
+		for i := range f.Events {
+			var e yamlEvent
+			if err := decodeStrict(&f.Events[i], &e, "name", "since", "doc", "rate-limited", "own", "follow-ups", "fields", "example"); err != nil {
+				return nil, fmt.Errorf("%s: %w", n, err)
+			}
 			events = append(events, e)
 			where = append(where, n)
 		}
@@ -164,7 +169,7 @@ func (l *yamlLoader) fields(nodes []yaml.Node) ([]*Field, error) {
 	seen := map[string]bool{}
 	for i := range nodes {
 		var yf yamlField
-		if err := nodes[i].Decode(&yf); err != nil {
+		if err := decodeStrict(&nodes[i], &yf, "name", "type", "optional", "since", "doc"); err != nil {
 			return nil, err
 		}
 		if yf.Name == "" {
@@ -199,7 +204,7 @@ func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
 		return l.namedType(n.Value)
 	}
 	var yt yamlType
-	if err := n.Decode(&yt); err != nil {
+	if err := decodeStrict(n, &yt, "enum", "object", "tag", "variants", "array", "alternate"); err != nil {
 		return nil, err
 	}
 	switch {
@@ -300,4 +305,19 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// decodeStrict decodes a mapping node, rejecting keys other than allowed. A
+// comma in an unquoted flow-mapping value ({doc: a, b}) silently makes "b" a
+// key; this turns that mistake into an error.
+func decodeStrict(n *yaml.Node, out any, allowed ...string) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: want a mapping", n.Line)
+	}
+	for i := 0; i < len(n.Content); i += 2 {
+		if k := n.Content[i]; !contains(allowed, k.Value) {
+			return fmt.Errorf("line %d: unknown key %q (want one of: %s)", k.Line, k.Value, strings.Join(allowed, ", "))
+		}
+	}
+	return n.Decode(out)
 }
