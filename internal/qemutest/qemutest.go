@@ -89,7 +89,6 @@ type VM struct {
 	ctlClosed bool
 
 	spicePort int
-	vncAddr   string
 }
 
 // qmpMsg is any message QEMU sends on a monitor.
@@ -188,7 +187,9 @@ func Start(t testing.TB, o Options) *VM {
 			return v
 		}
 		lastErr = err
-		if !strings.Contains(err.Error(), "in use") {
+		// QEMU says "Address already in use" for a monitor; spice-server
+		// says "binding socket to ... failed".
+		if msg := err.Error(); !strings.Contains(msg, "in use") && !strings.Contains(msg, "binding socket") {
 			break
 		}
 	}
@@ -544,9 +545,6 @@ func eventName(raw json.RawMessage) string {
 // reports it in query-vnc.
 func (v *VM) VNCAddr(t testing.TB) string {
 	t.Helper()
-	if v.vncAddr != "" {
-		return v.vncAddr
-	}
 	var info struct {
 		Enabled bool   `json:"enabled"`
 		Host    string `json:"host"`
@@ -555,8 +553,7 @@ func (v *VM) VNCAddr(t testing.TB) string {
 	if err := json.Unmarshal(v.MustDo(t, "query-vnc", nil), &info); err != nil || !info.Enabled {
 		t.Fatalf("qemutest: VNC not enabled (set Options.VNC): %v", err)
 	}
-	v.vncAddr = net.JoinHostPort(info.Host, info.Service)
-	return v.vncAddr
+	return net.JoinHostPort(info.Host, info.Service)
 }
 
 // VNCPort returns the TCP port of the VNC server (Options.VNC).
