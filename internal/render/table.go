@@ -9,12 +9,16 @@ import (
 )
 
 // Column limits of the table format. A live stream cannot be measured in
-// advance, so columns start at the width of the header or the first row
-// and only ever grow (up to these caps) when a wider value arrives.
+// advance, so the widths are fixed at the first row: TIME fits that row's
+// time (and relative times up to 999 s), VM fits its label within
+// [tableMinVM, tableMaxVM] and cuts longer ones with "…". Only EVENT grows,
+// for the few names longer than tableMinEvent, since a cut name is useless.
 const (
 	tableMinEvent   = 21 // fits BLOCK_JOB_COMPLETED, DEVICE_TRAY_MOVED, BLOCK_IMAGE_CORRUPTED
 	tableMaxEvent   = 30 // the longest event name QEMU has
+	tableMinVM      = 10
 	tableMaxVM      = 20
+	tableMinTime    = len("+999.999999")
 	tableMinSummary = 12
 	tableGap        = "  "
 )
@@ -37,12 +41,9 @@ func (t *table) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	timeText := t.clock.append(nil, ev)
 	if !t.started {
 		t.started = true
-		t.wTime = max(len("TIME"), len(timeText))
-		t.wVM = len("VM")
+		t.wTime = max(tableMinTime, len(timeText))
+		t.wVM = min(max(tableMinVM, utf8.RuneCount(AppendSafe(nil, ev.VM))), tableMaxVM)
 		t.wEvent = tableMinEvent
-		if t.o.ShowVM {
-			t.wVM = min(max(t.wVM, utf8.RuneCount(AppendSafe(nil, ev.VM))), tableMaxVM)
-		}
 		dst = t.header(dst)
 	}
 	t.wTime = max(t.wTime, len(timeText))
@@ -50,7 +51,6 @@ func (t *table) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	dst = append(dst, tableGap...)
 	if t.o.ShowVM {
 		t.cell = AppendSafe(t.cell[:0], ev.VM)
-		t.wVM = min(max(t.wVM, utf8.RuneCount(t.cell)), tableMaxVM)
 		dst = t.pad(dst, pal.Bold, cut(t.cell, t.wVM), t.wVM)
 		dst = append(dst, tableGap...)
 	}

@@ -30,9 +30,10 @@ func newTemplate(o Options) (*tmpl, error) {
 		return nil, fmt.Errorf("template format needs a template (--template or --template-file)")
 	}
 	r := &tmpl{o: o, clock: newClock(o)}
-	t, err := template.New("template").Funcs(r.funcs()).Parse(o.Template)
+	// text/template's errors read "template: qmpwatch:1:5: ...".
+	t, err := template.New("qmpwatch").Funcs(r.funcs()).Parse(o.Template)
 	if err != nil {
-		return nil, fmt.Errorf("template: %w", err)
+		return nil, err
 	}
 	r.t = t
 	return r, nil
@@ -41,7 +42,7 @@ func newTemplate(o Options) (*tmpl, error) {
 func (r *tmpl) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	r.buf.Reset()
 	if err := r.t.Execute(&r.buf, NewView(ev)); err != nil {
-		return dst, fmt.Errorf("template: %s event: %w", Safe(ev.Name), err)
+		return dst, fmt.Errorf("%s event: %w", Safe(ev.Name), err)
 	}
 	out := r.buf.Bytes()
 	if len(out) == 0 {
