@@ -40,7 +40,11 @@ func TestHostileStringsEscaped(t *testing.T) {
 	out, _ := JSON{}.Render(nil, hostileEvent(t))
 	var v struct {
 		VM   string
-		Data struct{ Client struct{ Sasl string `json:"sasl_username"` } }
+		Data struct {
+			Client struct {
+				Sasl string `json:"sasl_username"`
+			}
+		}
 	}
 	if err := json.Unmarshal(out, &v); err != nil {
 		t.Fatal(err)
