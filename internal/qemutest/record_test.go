@@ -14,6 +14,8 @@ import (
 //
 //	QMPWATCH_RECORD=1 go test ./internal/qemutest -run TestRecord
 //
+// (QMPWATCH_RECORD_DIR=dir writes elsewhere.)
+//
 // Each .qmp file is the byte-exact stream QEMU sent on the tool's monitor
 // (VM.Monitor), "\r\n" line ends included: the greeting, the replies to the
 // recorder's qmp_capabilities, query-name (id 1) and query-status (id 2), then
@@ -26,6 +28,9 @@ func TestRecord(t *testing.T) {
 		t.Skip("set QMPWATCH_RECORD=1 to regenerate testdata/recordings")
 	}
 	dir := filepath.Join("..", "..", "testdata", "recordings")
+	if d := os.Getenv("QMPWATCH_RECORD_DIR"); d != "" {
+		dir = d // to try the recorder without touching the committed files
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
