@@ -32,24 +32,11 @@ type pipeline struct {
 // newPipeline compiles everything the options describe, before any
 // connection is made, so bad expressions fail fast with their exit code.
 func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
-	format := o.output
-	if o.template != "" || o.tmplFile != "" {
-		format = "template"
+	ro, err := outputOptions(s, o, showVM)
+	if err != nil {
+		return nil, err
 	}
-	if format == "" {
-		format = "json"
-		if s.OutTTY {
-			format = "pretty"
-		}
-	}
-	r, err := render.New(render.Options{
-		Format:  format,
-		Palette: render.NewPalette(render.ColorEnabled(o.color, s.OutTTY, os.Getenv)),
-		Time:    o.timeMode,
-		Verbose: o.verbose,
-		ShowVM:  showVM || o.label != "",
-		Width:   s.Width,
-	})
+	r, err := render.New(ro)
 	if err != nil {
 		return nil, withCode(exitExpr, err)
 	}
@@ -74,7 +61,7 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	}
 	p.buf, err = p.r.Render(p.buf[:0], ev)
 	if err != nil {
-		return true, err
+		return true, renderError(err)
 	}
 	if _, err := p.out.Write(p.buf); err != nil {
 		return true, writeErr(err)

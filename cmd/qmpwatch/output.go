@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/qmpwatch/qmpwatch/internal/render"
+)
+
+// outputOptions turns the output flags into render options for stdout:
+// the format (pretty on a terminal, json in a pipe, template when a
+// template is given), the template's text, and stdout's own colour choice.
+func outputOptions(s *Streams, o *eventOptions, showVM bool) (render.Options, error) {
+	format := o.output
+	tmpl := o.template
+	if o.template != "" && o.tmplFile != "" {
+		return render.Options{}, usageErrorf("give --template or --template-file, not both")
+	}
+	if o.tmplFile != "" {
+		b, err := os.ReadFile(o.tmplFile)
+		if err != nil {
+			return render.Options{}, usageErrorf("--template-file: %w", err)
+		}
+		tmpl = string(b)
+	}
+	if o.template != "" || o.tmplFile != "" {
+		if format != "" && format != "template" {
+			return render.Options{}, usageErrorf("--template goes with -o template, not -o %s", format)
+		}
+		format = "template"
+	}
+	if format == "template" && tmpl == "" {
+		return render.Options{}, usageErrorf("-o template needs --template or --template-file")
+	}
+	if format == "" {
+		format = "json"
+		if s.OutTTY {
+			format = "pretty"
+		}
+	}
+	out, _ := palettes(s, o.color, os.Getenv)
+	return render.Options{
+		Format:   format,
+		Template: tmpl,
+		Palette:  out,
+		Time:     o.timeMode,
+		Verbose:  o.verbose,
+		ShowVM:   showVM || o.label != "",
+		Width:    s.Width,
+	}, nil
+}
+
+// palettes decides colour for stdout and stderr separately: a terminal on
+// one and a pipe on the other get different answers under --color auto.
+func palettes(s *Streams, mode string, getenv func(string) string) (out, errOut render.Palette) {
+	return render.NewPalette(render.ColorEnabled(mode, s.OutTTY, getenv)),
+		render.NewPalette(render.ColorEnabled(mode, s.ErrTTY, getenv))
+}
+
+// renderError marks a failure to render an event (a template that fails
+// on this event's data) with the expression exit code.
+func renderError(err error) error {
+	return withCode(exitExpr, fmt.Errorf("-o template: %w", err))
+}
