@@ -27,6 +27,8 @@ type pipeline struct {
 	validate func(ev *decode.Event) error
 	// keep decides whether an event passes the filters (issue 4 plugs in here).
 	keep func(ev *decode.Event) (bool, error)
+	// rec, when set, records every event before any check (watch --record).
+	rec *recorder
 }
 
 // newPipeline compiles everything the options describe, before any
@@ -52,6 +54,11 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 
 // emit sends one event through. done is true when --count is reached.
 func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
+	if p.rec != nil {
+		if err := p.rec.record(ev); err != nil {
+			return true, err
+		}
+	}
 	if err := p.validate(ev); err != nil {
 		return true, err
 	}
@@ -71,7 +78,14 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 }
 
 // flush writes out what is buffered.
-func (p *pipeline) flush() error { return writeErr(p.out.Flush()) }
+func (p *pipeline) flush() error {
+	if p.rec != nil {
+		if err := p.rec.flush(); err != nil {
+			return err
+		}
+	}
+	return writeErr(p.out.Flush())
+}
 
 // writeErr turns a vanished reader (| head) into errPipe, a quiet end.
 func writeErr(err error) error {

@@ -52,6 +52,7 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(
 		newWatchCmd(a),
 		newVersionCmd(a),
+		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newEventsCmd(a),
 	)
 	return root

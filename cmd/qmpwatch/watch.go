@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ type watchOptions struct {
 	eventOptions
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	record          string
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -47,6 +49,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	return cmd
 }
 
@@ -59,6 +62,11 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return err
 	}
+	stopRecording, err := p.startRecording(o.record)
+	if err != nil {
+		return err
+	}
+	defer stopRecording()
 	c, err := conn.Dial(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -145,7 +153,12 @@ func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *St
 			if err := p.flush(); err != nil {
 				return err
 			}
-			it, ok = <-q
+			select {
+			case it, ok = <-q:
+			case <-ctx.Done():
+				// A source blocked in a read that ctx cannot end (stdin).
+				return p.flush()
+			}
 		}
 		if !ok {
 			return p.flush()
@@ -169,7 +182,7 @@ func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *St
 
 // endOfStream says why a stream ended; QEMU going away is a normal end.
 func endOfStream(ctx context.Context, err error, label string, s *Streams) error {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
 	if errors.Is(err, conn.ErrClosed) {

@@ -1,0 +1,230 @@
+// Package logfile reads recorded QMP events, one per line, in every format
+// qmpwatch meets in the wild, mixed freely in one file:
+//
+//   - qmpwatch's own -o json lines (a QMP event plus "vm");
+//   - raw QMP transcripts (greeting, replies and events as QEMU sent them);
+//   - virsh qemu-monitor-event --loop output, with or without --timestamp;
+//
+// and any of these gzip-compressed. A line that is none of them is reported
+// to a callback with its file and line number and skipped; reading goes on.
+package logfile
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Options tune a Reader.
+type Options struct {
+	// Name is how warnings name the input: a path, or "stdin".
+	Name string
+	// Label is the VM of events whose line does not name one. Empty means
+	// DefaultLabel(Name).
+	Label string
+	// Follow keeps reading at the end of the input, like tail -f, until the
+	// context passed to Next is cancelled.
+	Follow bool
+	// Poll is how often a followed file is checked for growth (default 100ms).
+	Poll time.Duration
+	// Warn receives every line that is not an event in a known format. Nil
+	// drops them silently.
+	Warn func(*LineError)
+	// OnMessage receives the QMP messages that are not events (greetings,
+	// replies) in transcript lines. The message's slices are only valid
+	// during the call.
+	OnMessage func(*decode.Message)
+}
+
+// LineError is one unreadable line.
+type LineError struct {
+	Name string // the input, as in Options.Name
+	Line int    // 1-based
+	Err  error
+}
+
+func (e *LineError) Error() string {
+	return fmt.Sprintf("%s:%d: skipped: %v", e.Name, e.Line, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Reader yields the events of one input. It is not safe for concurrent use.
+type Reader struct {
+	o       Options
+	src     io.Reader // what we read from before any decompression
+	br      *bufio.Reader
+	closers []io.Closer
+	line    int
+	long    []byte // the line being assembled when it outgrows br's buffer
+	version decode.Version
+	gzipped bool
+	alloc   alloc
+}
+
+// bufSize is the read buffer. Lines longer than this still work: they are
+// assembled in a growing side buffer, so there is no line-length limit.
+const bufSize = 256 << 10
+
+// DefaultLabel names the VM of a log's events that carry none: the file's
+// base name without extensions (vm1.log.gz → vm1), or "stdin".
+func DefaultLabel(name string) string {
+	if name == "" || name == "-" || name == "stdin" {
+		return "stdin"
+	}
+	base := filepath.Base(name)
+	base = strings.TrimSuffix(base, ".gz")
+	if ext := filepath.Ext(base); ext != "" && ext != base {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base
+}
+
+// Open opens a file for reading.
+func Open(path string, o Options) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if o.Name == "" {
+		o.Name = path
+	}
+	r, err := NewReader(f, o)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.closers = append(r.closers, f)
+	return r, nil
+}
+
+// NewReader reads from src, which may be gzip-compressed: that is decided by
+// its first two bytes, not by any name.
+func NewReader(src io.Reader, o Options) (*Reader, error) {
+	if o.Name == "" {
+		o.Name = "stdin"
+	}
+	if o.Label == "" {
+		o.Label = DefaultLabel(o.Name)
+	}
+	if o.Poll <= 0 {
+		o.Poll = 100 * time.Millisecond
+	}
+	r := &Reader{o: o, src: src, br: bufio.NewReaderSize(src, bufSize)}
+	magic, _ := r.br.Peek(2)
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(r.br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.Name, err)
+		}
+		r.closers = append(r.closers, zr)
+		r.br = bufio.NewReaderSize(zr, bufSize)
+		r.gzipped = true
+	}
+	return r, nil
+}
+
+// Version is the QEMU version of the last greeting read, or the zero
+// Version when the input had none so far.
+func (r *Reader) Version() decode.Version { return r.version }
+
+// Close releases the input.
+func (r *Reader) Close() error {
+	var first error
+	for i := len(r.closers) - 1; i >= 0; i-- {
+		if err := r.closers[i].Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	r.closers = nil
+	return first
+}
+
+// Next returns the next event. At the end of the input it returns io.EOF,
+// or, when following, waits for more until ctx is done. The event owns its
+// bytes: it stays valid after later calls.
+func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
+	for {
+		line, err := r.readLine(ctx)
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) && r.gzipped {
+				err = fmt.Errorf("%s: truncated gzip data", r.o.Name)
+			}
+			return nil, err
+		}
+		r.line++
+		ev, err := r.parse(line)
+		if err != nil {
+			if r.o.Warn != nil {
+				r.o.Warn(&LineError{Name: r.o.Name, Line: r.line, Err: err})
+			}
+			continue
+		}
+		if ev != nil {
+			return ev, nil
+		}
+	}
+}
+
+// readLine returns the next line without its line ending. The slice is valid
+// until the next call. Lines that fit the read buffer are not copied.
+func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
+	r.long = r.long[:0]
+	for {
+		b, err := r.br.ReadSlice('\n')
+		switch {
+		case err == nil:
+			if len(r.long) > 0 {
+				r.long = append(r.long, b...)
+				b = r.long
+			}
+			return trimEOL(b), nil
+		case err == bufio.ErrBufferFull:
+			r.long = append(r.long, b...)
+			continue
+		case err == io.EOF:
+			r.long = append(r.long, b...)
+			// A gzip stream does not grow in place; follow plain files only.
+			if r.o.Follow && !r.gzipped {
+				if err := r.wait(ctx); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if len(r.long) > 0 {
+				return trimEOL(r.long), nil
+			}
+			return nil, io.EOF
+		default:
+			return nil, err
+		}
+	}
+}
+
+// wait sleeps one poll interval, or until ctx is done.
+func (r *Reader) wait(ctx context.Context) error {
+	t := time.NewTimer(r.o.Poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
