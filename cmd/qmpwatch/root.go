@@ -54,6 +54,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newVersionCmd(a),
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newEventsCmd(a),
+		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a),
 	)
 	return root
 }

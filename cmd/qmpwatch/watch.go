@@ -87,7 +87,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		label = o.label
 	}
 	c.SetLabel(label)
-	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s) at %s\n", displayName(name, label), c.Greeting().Version, addr)
+	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, runStateNote(c), addr)
 	return pump(ctx, p, c, label, s)
 }
 
