@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/qemutest"
 )
 
 func recordingPath(name string) string {
@@ -269,5 +270,40 @@ func TestSessionsLiveUnreachable(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "qmpwatch: "+missing+": no such socket") {
 		t.Errorf("stderr %s", errOut)
+	}
+}
+
+// A live SPICE session of four channels and a VNC client on a real QEMU.
+func TestSessionsRealQEMU(t *testing.T) {
+	qemutest.Need(t)
+	vm := qemutest.Start(t, qemutest.Options{Name: "vm-disp", Spice: true, VNC: true})
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"sessions", vm.Monitor}, streams) }()
+	waitFor(t, errOut, "connected to vm-disp (QEMU 7.2")
+
+	closeSpice := qemutest.SpiceSession(t, vm.SpiceAddr(), qemutest.SpiceDisplay, qemutest.SpiceInputs, qemutest.SpiceCursor)
+	closeSpice()
+	waitFor(t, out, `"change":"end","vm":"vm-disp","protocol":"spice"`)
+	closeVNC := qemutest.VNCClient(t, vm.VNCAddr(t))
+	closeVNC()
+	waitFor(t, out, `"change":"end","vm":"vm-disp","protocol":"vnc"`)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs := jsonRecords(t, out.String())
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want 4:\n%s", len(recs), out)
+	}
+	spiceEnd := recs[1]
+	if ch := strings.Join(strs(spiceEnd["channels"]), ","); ch != "main,display,inputs,cursor" || spiceEnd["end"] == nil || spiceEnd["id"] == nil {
+		t.Errorf("spice end record %v", spiceEnd)
+	}
+	if recs[0]["id"].(json.Number) != spiceEnd["id"].(json.Number) {
+		t.Errorf("start id %v, end id %v", recs[0]["id"], spiceEnd["id"])
 	}
 }

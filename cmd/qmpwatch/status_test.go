@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+)
+
+func TestStatusFake(t *testing.T) {
+	a := trackVM(t, "vm-a", "running")
+	b := trackVM(t, "", "suspended")
+	missing := filepath.Join(t.TempDir(), "gone.qmp")
+	streams, out, errOut := TestStreams("")
+	streams.OutTTY = true
+	if code := run(context.Background(), []string{"status", a.Addr, missing, b.Addr}, streams); code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	lb := filepath.Base(b.Addr)
+	lb = strings.TrimSuffix(lb, filepath.Ext(lb))
+	w := max(len(lb), len("vm-a")) + 2
+	want := "vm-a" + strings.Repeat(" ", w-4) + "QEMU 7.2.22  running    " + a.Addr + "\n" +
+		lb + strings.Repeat(" ", w-len(lb)) + "QEMU 7.2.22  suspended  " + b.Addr + "\n"
+	if out.String() != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", out, want)
+	}
+	if errOut.String() != "qmpwatch: "+missing+": no such socket (is the VM running, and is this its -qmp path?)\n" {
+		t.Errorf("stderr %q", errOut)
+	}
+
+	streams, out, errOut = TestStreams("")
+	if code := run(context.Background(), []string{"status", a.Addr}, streams); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	wantJSON := `{"vm":"vm-a","name":"vm-a","address":"` + a.Addr + `","qemu":"7.2.22","status":"running","running":true}` + "\n"
+	if out.String() != wantJSON {
+		t.Errorf("json:\n%s\nwant:\n%s", out, wantJSON)
+	}
+}
+
+// Against a real QEMU: started with -S it is in prelaunch; running, then
+// stopped by the control monitor, it reads paused.
+func TestStatusRealQEMU(t *testing.T) {
+	qemutest.Need(t)
+	paused := qemutest.Start(t, qemutest.Options{Name: "vm-held", Paused: true})
+	running := qemutest.Start(t, qemutest.Options{Name: "vm-run"})
+	stopped := qemutest.Start(t, qemutest.Options{Name: "vm-stop"})
+	stopped.MustDo(t, "stop", nil)
+
+	streams, out, errOut := TestStreams("")
+	if code := run(context.Background(), []string{"status", "-o", "json", paused.Monitor, running.Monitor, stopped.Monitor}, streams); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	recs := jsonRecords(t, out.String())
+	got := []string{}
+	for _, r := range recs {
+		got = append(got, r["vm"].(string)+" "+r["status"].(string)+" "+str(r["qemu"]))
+		if (r["status"] == "running") != (r["running"] == true) {
+			t.Errorf("running disagrees with status: %v", r)
+		}
+	}
+	want := []string{"vm-held prelaunch 7.2", "vm-run running 7.2", "vm-stop paused 7.2"}
+	if len(got) != 3 {
+		t.Fatalf("records %v", got)
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("record %d: %q, want %q...", i, got[i], want[i])
+		}
+	}
+
+	// The pretty form.
+	streams, out, errOut = TestStreams("")
+	streams.OutTTY = true
+	if code := run(context.Background(), []string{"status", paused.Monitor}, streams); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if f := strings.Fields(out.String()); len(f) != 5 || f[0] != "vm-held" || f[1] != "QEMU" || f[3] != "prelaunch" || f[4] != paused.Monitor {
+		t.Errorf("pretty line %q", out)
+	}
+}
