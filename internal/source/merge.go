@@ -1,0 +1,222 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// ErrEnded means every source of a Merge ended normally.
+var ErrEnded = errors.New("every source ended")
+
+// FailedError means every source ended and some of them failed (could not
+// connect, or broke the protocol). Each failure was reported as a Status.
+type FailedError struct{ Failed, Total int }
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("%d of %d sources failed", e.Failed, e.Total)
+}
+
+// QueueSize is how many events a Merge holds before its sources stop
+// reading their sockets and QEMU queues instead.
+const QueueSize = 256
+
+// Options configure a Merge.
+type Options struct {
+	// Status receives every connection change, one call at a time.
+	Status func(Status)
+	// Markers puts QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events
+	// into the stream.
+	Markers bool
+	// Conn tunes every connection (timeouts, message size).
+	Conn conn.Options
+	// Backoff makes the delays between redials; DefaultBackoff when nil.
+	Backoff func() *Backoff
+}
+
+// Merge is one stream of events from many sources. Each source runs in its
+// own goroutine and blocks when the shared bounded queue is full, so a slow
+// consumer slows the reading of every socket instead of growing memory.
+type Merge struct {
+	ctx  context.Context
+	o    Options
+	out  chan *decode.Event
+	mu   sync.Mutex
+	live int                  // running goroutines, plus one until Seal
+	gone map[string]time.Time // VM label → when it went away
+	// counts for the final error
+	total, failed int
+	sealed        bool
+	wg            sync.WaitGroup
+}
+
+// New returns a Merge whose sources stop when ctx is done. Add sources, then
+// call Seal; Next returns ErrEnded or *FailedError once all have ended.
+func New(ctx context.Context, o Options) *Merge {
+	if o.Status == nil {
+		o.Status = func(Status) {}
+	}
+	if o.Backoff == nil {
+		o.Backoff = DefaultBackoff
+	}
+	return &Merge{ctx: ctx, o: o, out: make(chan *decode.Event, QueueSize), live: 1, gone: map[string]time.Time{}}
+}
+
+// Next returns the next event from any source.
+func (m *Merge) Next(ctx context.Context) (*decode.Event, error) {
+	select {
+	case ev, ok := <-m.out:
+		if !ok {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			if m.failed > 0 {
+				return nil, &FailedError{Failed: m.failed, Total: m.total}
+			}
+			return nil, ErrEnded
+		}
+		return ev, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Seal says that no more sources will be added from outside; sources that
+// add others (a folder watch, a listener) keep the Merge open while they run.
+func (m *Merge) Seal() {
+	m.mu.Lock()
+	if !m.sealed {
+		m.sealed = true
+		m.doneLocked()
+	}
+	m.mu.Unlock()
+}
+
+// Wait blocks until every source goroutine has returned. Cancel the context
+// first: then nothing is reported after Wait returns.
+func (m *Merge) Wait() { m.wg.Wait() }
+
+// spawn runs fn as a source goroutine that keeps the Merge open.
+func (m *Merge) spawn(fn func()) {
+	m.mu.Lock()
+	m.live++
+	m.mu.Unlock()
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer func() {
+			m.mu.Lock()
+			m.doneLocked()
+			m.mu.Unlock()
+		}()
+		fn()
+	}()
+}
+
+func (m *Merge) doneLocked() {
+	m.live--
+	if m.live == 0 {
+		close(m.out)
+	}
+}
+
+// report hands a status to the callback, unless the Merge is stopping:
+// an interrupted qmpwatch has nothing to say about each VM.
+func (m *Merge) report(s Status) {
+	if m.ctx.Err() != nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.o.Status(s)
+}
+
+// send queues an event, waiting while the queue is full.
+func (m *Merge) send(ev *decode.Event) bool {
+	select {
+	case m.out <- ev:
+		return true
+	case <-m.ctx.Done():
+		return false
+	}
+}
+
+// Fail records a source that could not even start (a glob that matched
+// nothing) so that the final error counts it.
+func (m *Merge) Fail(addr string, err error) {
+	m.mu.Lock()
+	m.total++
+	m.failed++
+	m.mu.Unlock()
+	m.report(Status{Kind: Unreachable, Addr: addr, Err: err, Failure: true, At: time.Now()})
+}
+
+// session streams one connected client until it ends, with the status and
+// markers around it, and returns the error that ended it.
+func (m *Merge) session(c *conn.Client, name, via string) error {
+	label := c.Label()
+	now := time.Now()
+	m.mu.Lock()
+	since, back := m.gone[label]
+	delete(m.gone, label)
+	m.mu.Unlock()
+	st := Status{Kind: Connected, Addr: c.Addr().String(), VM: label, Name: name, QEMU: c.Greeting().Version, At: now}
+	if back {
+		st.Kind, st.Gap = Reconnected, now.Sub(since)
+	}
+	m.report(st)
+	if back && m.o.Markers && !m.send(ReconnectedEvent(label, now, via, st.Gap)) {
+		return m.ctx.Err()
+	}
+	for {
+		ev, err := c.Next(m.ctx)
+		if err != nil {
+			return err
+		}
+		if !m.send(ev) {
+			return m.ctx.Err()
+		}
+	}
+}
+
+// ended reports the end of a session; it returns false when the Merge is
+// stopping (then nothing more should happen).
+func (m *Merge) ended(c *conn.Client, err error, retrying bool) bool {
+	if m.ctx.Err() != nil {
+		return false
+	}
+	label, now := c.Label(), time.Now()
+	m.mu.Lock()
+	m.gone[label] = now
+	m.mu.Unlock()
+	failure := !errors.Is(err, conn.ErrClosed)
+	m.report(Status{Kind: Disconnected, Addr: c.Addr().String(), VM: label, Err: err, Failure: failure, Retrying: retrying, At: now})
+	if m.o.Markers {
+		return m.send(DisconnectedEvent(label, now, Reason(err)))
+	}
+	return true
+}
+
+// Reason is the part of a connection error worth showing in a marker: the
+// cause without the address prefix.
+func Reason(err error) string {
+	var ce *conn.Error
+	if errors.As(err, &ce) {
+		return ce.Err.Error()
+	}
+	return err.Error()
+}
+
+// count records how a source ended, for the final error.
+func (m *Merge) count(failed bool) {
+	m.mu.Lock()
+	m.total++
+	if failed {
+		m.failed++
+	}
+	m.mu.Unlock()
+}
