@@ -67,7 +67,9 @@ func TestMergeOneFailureDoesNotStopTheOthers(t *testing.T) {
 	var log statusLog
 	m := New(t.Context(), Options{Status: log.add})
 	good := sockPath(t, "good.qmp")
-	fakeAt(t, good, func(c net.Conn) error { return qemuSide(c, "good", []string{event("STOP", 1), event("RESUME", 2)}, false) })
+	fakeAt(t, good, func(c net.Conn) error {
+		return qemuSide(c, "good", []string{event("STOP", 1), event("RESUME", 2)}, false)
+	})
 	m.Dial(Target{Addr: unixAddr(sockPath(t, "missing.qmp"))})
 	m.Dial(Target{Addr: unixAddr(good)})
 	m.Seal()
