@@ -39,6 +39,12 @@ func (m *Merge) dial(t Target) {
 			return
 		}
 		c, name, err := Open(m.ctx, t.Addr, m.o.Conn, t.Label)
+		note := ""
+		if err == nil {
+			if note, err = m.attach(c); err != nil {
+				c.Close()
+			}
+		}
 		if err != nil {
 			if m.ctx.Err() != nil {
 				return
@@ -56,7 +62,7 @@ func (m *Merge) dial(t Target) {
 		}
 		lastErr = ""
 		bo.Reset()
-		err = m.session(c, name, "reconnected to "+t.Addr.String())
+		err = m.session(c, name, note, "reconnected to "+t.Addr.String())
 		c.Close()
 		failed = !errors.Is(err, conn.ErrClosed)
 		if !m.ended(c, err, t.Reconnect) || !t.Reconnect || !m.sleep(bo.Next()) {

@@ -38,10 +38,10 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 			lastErr = ""
 		}
 		for _, e := range entries {
-			if e.Type()&os.ModeSocket == 0 {
+			path := filepath.Join(dir, e.Name())
+			if !isSocket(e, path) {
 				continue
 			}
-			path := filepath.Join(dir, e.Name())
 			id, ok := socketID(path)
 			mu.Lock()
 			fresh := ok && !active[path] && tried[path] != id
@@ -73,4 +73,13 @@ func socketID(path string) (sockID, bool) {
 		return sockID{}, false
 	}
 	return sockID{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// isSocket accepts sockets and symbolic links to sockets.
+func isSocket(e os.DirEntry, path string) bool {
+	if e.Type()&os.ModeSymlink != 0 {
+		fi, err := os.Stat(path)
+		return err == nil && fi.Mode()&os.ModeSocket != 0
+	}
+	return e.Type()&os.ModeSocket != 0
 }

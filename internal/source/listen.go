@@ -65,6 +65,17 @@ func (m *Merge) accepted(nc net.Conn, local net.Addr, id int64) {
 		return
 	}
 	name, err := VMName(c)
+	if err == nil {
+		label := name
+		if label == "" {
+			label = fallback
+		}
+		c.SetLabel(label)
+	}
+	note := ""
+	if err == nil {
+		note, err = m.attach(c)
+	}
 	if err != nil {
 		c.Close()
 		if m.ctx.Err() == nil {
@@ -72,12 +83,7 @@ func (m *Merge) accepted(nc net.Conn, local net.Addr, id int64) {
 		}
 		return
 	}
-	label := name
-	if label == "" {
-		label = fallback
-	}
-	c.SetLabel(label)
-	err = m.session(c, name, "QEMU connected again")
+	err = m.session(c, name, note, "QEMU connected again")
 	c.Close()
 	m.ended(c, err, false)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync"
 	"time"
 
@@ -11,8 +12,9 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
-// ErrEnded means every source of a Merge ended normally.
-var ErrEnded = errors.New("every source ended")
+// ErrEnded means every source of a Merge ended normally. It wraps io.EOF:
+// for a reader of the merged stream it is the end of the input.
+var ErrEnded = fmt.Errorf("every source ended: %w", io.EOF)
 
 // FailedError means every source ended and some of them failed (could not
 // connect, or broke the protocol). Each failure was reported as a Status.
@@ -35,6 +37,10 @@ type Options struct {
 	Markers bool
 	// Conn tunes every connection (timeouts, message size).
 	Conn conn.Options
+	// Attach runs on every new session before its first event, e.g. to
+	// fetch the VM's schema; its note goes into the Connected status. An
+	// error ends the session as a failure.
+	Attach func(c *conn.Client) (note string, err error)
 	// Backoff makes the delays between redials; DefaultBackoff when nil.
 	Backoff func() *Backoff
 }
@@ -157,14 +163,14 @@ func (m *Merge) Fail(addr string, err error) {
 
 // session streams one connected client until it ends, with the status and
 // markers around it, and returns the error that ended it.
-func (m *Merge) session(c *conn.Client, name, via string) error {
+func (m *Merge) session(c *conn.Client, name, note, via string) error {
 	label := c.Label()
 	now := time.Now()
 	m.mu.Lock()
 	since, back := m.gone[label]
 	delete(m.gone, label)
 	m.mu.Unlock()
-	st := Status{Kind: Connected, Addr: c.Addr().String(), VM: label, Name: name, QEMU: c.Greeting().Version, At: now}
+	st := Status{Kind: Connected, Addr: c.Addr().String(), VM: label, Name: name, QEMU: c.Greeting().Version, Note: note, At: now}
 	if back {
 		st.Kind, st.Gap = Reconnected, now.Sub(since)
 	}
@@ -181,6 +187,14 @@ func (m *Merge) session(c *conn.Client, name, via string) error {
 			return m.ctx.Err()
 		}
 	}
+}
+
+// attach runs Options.Attach on a new session.
+func (m *Merge) attach(c *conn.Client) (string, error) {
+	if m.o.Attach == nil {
+		return "", nil
+	}
+	return m.o.Attach(c)
 }
 
 // ended reports the end of a session; it returns false when the Merge is

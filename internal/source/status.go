@@ -36,6 +36,7 @@ type Status struct {
 	VM       string         // the VM's label (empty for Unreachable)
 	Name     string         // the VM's -name as query-name told it; "" when none
 	QEMU     decode.Version // from the greeting (Connected, Reconnected)
+	Note     string         // what Options.Attach said (Connected, Reconnected)
 	Err      error          // Disconnected, Unreachable
 	Failure  bool           // Err is a real failure, not QEMU ending the session
 	Retrying bool           // qmpwatch will try again (Disconnected, Unreachable)
