@@ -211,6 +211,10 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 	if len(c.pending) > 0 {
 		ev := c.pending[0]
 		c.pending = c.pending[1:]
+		// It arrived during a query, perhaps before SetLabel: label it now.
+		if !ev.HasVM {
+			ev.VM = c.label
+		}
 		return ev, nil
 	}
 	for {

@@ -24,8 +24,15 @@ type session struct {
 	mu     sync.Mutex
 	w      *bufio.Writer
 	buf    []byte
-	status string // run state for query-status, following STOP/RESUME/SHUTDOWN
+	status string    // run state for query-status, following STOP/RESUME/SHUTDOWN
+	asked  time.Time // when the last command arrived
 }
+
+// linger is how long a session stays open after its last event while the
+// client is still sending commands: a client that asks query-name right
+// after qmp_capabilities gets its answer even from a recording that is
+// played in a flash.
+const linger = 500 * time.Millisecond
 
 func (s *Server) session(ctx context.Context, c net.Conn) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -49,6 +56,7 @@ func (s *Server) session(ctx context.Context, c net.Conn) error {
 			return ss.inputError(err)
 		}
 		if cmd == "qmp_capabilities" {
+			ss.asked = time.Now()
 			if err := ss.reply(id, "{}"); err != nil {
 				return err
 			}
@@ -73,7 +81,11 @@ func (s *Server) session(ctx context.Context, c net.Conn) error {
 			return err
 		}
 		// The recording is over: like QEMU after its last event, end the
-		// session. Half-close first and let the client read to the end, so
+		// session, once the client has been quiet for a moment.
+		if !ss.quiet(ctx, cmds) {
+			return nil
+		}
+		// Half-close first and let the client read to the end, so
 		// that no unread command can turn the close into a reset that loses
 		// the last events.
 		if cw, ok := c.(interface{ CloseWrite() error }); ok {
@@ -88,10 +100,34 @@ func (s *Server) session(ctx context.Context, c net.Conn) error {
 	}
 }
 
+// quiet waits until no command arrived for linger (at most 10 s). It
+// reports false when the client left or ctx ended meanwhile.
+func (ss *session) quiet(ctx context.Context, cmds <-chan error) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ss.mu.Lock()
+		wait := linger - time.Since(ss.asked)
+		ss.mu.Unlock()
+		if wait <= 0 || time.Now().After(deadline) {
+			return true
+		}
+		select {
+		case <-cmds:
+			return false
+		case <-ctx.Done():
+			return false
+		case <-time.After(wait):
+		}
+	}
+}
+
 // commands answers the client's commands until it leaves.
 func (ss *session) commands(fr *decode.Framer) error {
 	for {
 		cmd, id, err := readCommand(fr)
+		ss.mu.Lock()
+		ss.asked = time.Now()
+		ss.mu.Unlock()
 		if err != nil {
 			return ss.inputError(err)
 		}
