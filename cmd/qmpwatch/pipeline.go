@@ -29,6 +29,8 @@ type pipeline struct {
 	keep func(ev *decode.Event) (bool, error)
 	// rec, when set, records every event before any check (watch --record).
 	rec *recorder
+
+	filterState // filters.go: -e/-x/-w/-f/--jq, --count, --until, --timeout
 }
 
 // newPipeline compiles everything the options describe, before any
@@ -42,22 +44,34 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 	if err != nil {
 		return nil, withCode(exitExpr, err)
 	}
-	return &pipeline{
-		o:        o,
-		out:      bufio.NewWriterSize(s.Out, 64<<10),
-		errOut:   s.ErrOut,
-		r:        r,
-		validate: func(*decode.Event) error { return nil },
-		keep:     func(*decode.Event) (bool, error) { return true, nil },
-	}, nil
+	fs, err := newFilterState(s, o)
+	if err != nil {
+		return nil, err
+	}
+	p := &pipeline{
+		o:           o,
+		out:         bufio.NewWriterSize(s.Out, 64<<10),
+		errOut:      s.ErrOut,
+		r:           r,
+		validate:    func(*decode.Event) error { return nil },
+		filterState: fs,
+	}
+	p.keep = p.keepEvent
+	return p, nil
 }
 
-// emit sends one event through. done is true when --count is reached.
+// emit sends one event through. done is true when --count or --until is
+// reached.
 func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	if p.rec != nil {
 		if err := p.rec.record(ev); err != nil {
 			return true, err
 		}
+	}
+	// The name check comes before anything that decodes the data: an event
+	// refused by name is never decoded.
+	if !p.f.NameOK(ev.Name) {
+		return false, nil
 	}
 	if err := p.validate(ev); err != nil {
 		return true, err
@@ -66,15 +80,16 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	p.buf, err = p.r.Render(p.buf[:0], ev)
-	if err != nil {
+	if p.f.HasTransform() {
+		p.buf = p.appendResults(p.buf[:0])
+	} else if p.buf, err = p.r.Render(p.buf[:0], ev); err != nil {
 		return true, renderError(err)
 	}
 	if _, err := p.out.Write(p.buf); err != nil {
 		return true, writeErr(err)
 	}
 	p.passed++
-	return p.o.count > 0 && p.passed >= p.o.count, nil
+	return p.finished(ev), nil
 }
 
 // flush writes out what is buffered.

@@ -129,6 +129,8 @@ type item struct {
 func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *Streams) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	p.startClock(ctx)
+	defer p.stopClock()
 	q := make(chan item, 256)
 	go func() {
 		defer close(q)
@@ -149,12 +151,17 @@ func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *St
 		var ok bool
 		select {
 		case it, ok = <-q:
+		case <-p.expired():
+			p.flush()
+			return p.timeoutErr()
 		default:
 			if err := p.flush(); err != nil {
 				return err
 			}
 			select {
 			case it, ok = <-q:
+			case <-p.expired():
+				return p.timeoutErr()
 			case <-ctx.Done():
 				// A source blocked in a read that ctx cannot end (stdin).
 				return p.flush()
@@ -167,7 +174,11 @@ func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *St
 			if ferr := p.flush(); ferr != nil {
 				return ferr
 			}
-			return endOfStream(ctx, it.err, label, s)
+			if err := endOfStream(ctx, it.err, label, s); err != nil || ctx.Err() != nil {
+				return err
+			}
+			// A normal end, unless --count or --until was still waiting.
+			return p.endErr()
 		}
 		done, err := p.emit(it.ev)
 		if err != nil {

@@ -18,19 +18,12 @@ func (f *Set) Warnings(cat *decode.Catalog) []string {
 	}
 	var out []string
 	var selected []*decode.EventSpec
-	names := make([]string, len(events))
-	for i, e := range events {
-		names[i] = e.Name
+	for _, e := range events {
 		if f.events.Empty() || f.events.Match(e.Name) {
 			selected = append(selected, e)
 		}
 	}
-	for _, p := range f.events.List() {
-		g, _ := CompileGlobs([]string{p})
-		if !anyMatch(g, names) {
-			out = append(out, withSuggestion(fmt.Sprintf("no event matches -e %s", p), p, names))
-		}
-	}
+	out = append(out, GlobWarnings("-e", f.events, cat)...)
 	if len(selected) == 0 || len(f.wheres) == 0 {
 		return out
 	}
@@ -59,6 +52,27 @@ func (f *Set) Warnings(cat *decode.Catalog) []string {
 			continue
 		}
 		out = append(out, withSuggestion(msg, p, candidates))
+	}
+	return out
+}
+
+// GlobWarnings returns one line for each pattern of g that no event of cat
+// matches, naming the flag that carried it.
+func GlobWarnings(flag string, g *Globs, cat *decode.Catalog) []string {
+	events := cat.Events()
+	if len(events) == 0 {
+		return nil
+	}
+	names := make([]string, len(events))
+	for i, e := range events {
+		names[i] = e.Name
+	}
+	var out []string
+	for _, p := range g.List() {
+		one, _ := CompileGlobs([]string{p})
+		if !anyMatch(one, names) {
+			out = append(out, withSuggestion(fmt.Sprintf("no event matches %s %s", flag, p), p, names))
+		}
 	}
 	return out
 }

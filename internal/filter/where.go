@@ -268,29 +268,26 @@ func lookup(v decode.Value, path []string) (decode.Value, bool) {
 }
 
 // equal: a missing member equals null, as in jq; a number equals a number
-// of the same value (1 == 1.0) and a string holding exactly the literal
-// typed (QMP sends ports as strings: client.port==5930).
+// of the same value (1 == 1.0); a string equals the text typed, quoted or not.
 func (w *Where) equal(v decode.Value, present bool) bool {
-	if w.val.kind == decode.Null {
-		return !present || v.Kind == decode.Null
+	if !present || v.Kind == decode.Null {
+		return w.val.kind == decode.Null
 	}
-	if !present {
-		return false
+	if v.Kind == decode.String {
+		// Unquoted values also match a string of the same text: QMP sends
+		// ports as strings (client.port==5930) and JobStatus has "null".
+		return v.Text == w.val.text
 	}
 	switch w.val.kind {
 	case decode.Bool:
 		return v.Kind == decode.Bool && v.True == w.val.b
 	case decode.Number:
-		switch v.Kind {
-		case decode.Number:
+		if v.Kind == decode.Number {
 			c, ok := w.numCmp(v.Text)
 			return ok && c == 0
-		case decode.String:
-			return v.Text == w.val.text
 		}
-		return false
 	}
-	return v.Kind == decode.String && v.Text == w.val.text
+	return false
 }
 
 // compare orders v against the operand: numbers numerically (also a string

@@ -14,7 +14,7 @@ const whereData = `{"server": {"auth": "none", "port": "5930", "family": "ipv4",
  "client": {"port": "49154", "family": "ipv4", "channel-type": 1, "connection-id": -1296444001,
             "host": "127.0.0.1", "channel-id": 0, "tls": false},
  "len": 18446744073709551615, "offset": 9007199254740993, "ratio": 0.5,
- "device": "job1.drive-mirror", "ghost": null, "list": [{"id": "a"}, {"id": "b-2"}]}`
+ "device": "job1.drive-mirror", "ghost": null, "status": "null", "list": [{"id": "a"}, {"id": "b-2"}]}`
 
 func TestWhereOperators(t *testing.T) {
 	data, err := decode.Parse([]byte(whereData))
@@ -89,6 +89,11 @@ func TestWhereOperators(t *testing.T) {
 		{"client.tls==false", true},
 		{"client.tls==true", false},
 		{`client.tls=="false"`, false},
+		{`status==null`, true}, // QEMU's JobStatus has a value "null"
+		{`status=="null"`, true},
+		{`status!=null`, false},
+		{`ghost=="null"`, false},
+		{`server.auth==true`, false},
 
 		// regular expressions
 		{"device~^job[0-9]+\\.", true},
