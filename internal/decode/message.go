@@ -117,19 +117,13 @@ func (m *Message) member(p *parser, key string) error {
 			return err
 		}
 	case "timestamp":
-		v, err := p.value(1)
-		if err != nil {
+		// Every event has one: read it from the validated bytes without
+		// building a Value (this is the hot path of a big replay).
+		start := p.i
+		if err := p.skip(1); err != nil {
 			return err
 		}
-		sec, ok1 := v.Get("seconds")
-		us, ok2 := v.Get("microseconds")
-		if ok1 && ok2 {
-			s, e1 := strconv.ParseInt(sec.Text, 10, 64)
-			u, e2 := strconv.ParseInt(us.Text, 10, 64)
-			if e1 == nil && e2 == nil {
-				m.Seconds, m.Micros, m.HasTime = s, u, true
-			}
-		}
+		m.Seconds, m.Micros, m.HasTime = scanStamp(p.b[start:p.i])
 		return nil
 	case "error":
 		v, err := p.value(1)
@@ -169,4 +163,50 @@ func (m *Message) set(key string, raw []byte) {
 // IDIs reports whether the message's id equals the integer n.
 func (m *Message) IDIs(n int) bool {
 	return bytes.Equal(m.ID, strconv.AppendInt(nil, int64(n), 10))
+}
+
+// scanStamp reads {"seconds": S, "microseconds": U} from already validated
+// JSON; ok is false unless both are integers.
+func scanStamp(b []byte) (sec, us int64, ok bool) {
+	p := parser{b: b}
+	if len(b) == 0 || b[0] != '{' {
+		return 0, 0, false
+	}
+	p.i++
+	var okS, okU bool
+	for p.i < len(b) {
+		p.ws()
+		if p.i >= len(b) || b[p.i] != '"' {
+			break
+		}
+		ks := p.i
+		if p.skipStr() != nil {
+			break
+		}
+		key := b[ks+1 : p.i-1]
+		p.ws()
+		p.i++ // ':'
+		p.ws()
+		vs := p.i
+		if p.skip(2) != nil {
+			break
+		}
+		val := b[vs:p.i]
+		switch string(key) {
+		case "seconds":
+			n, err := strconv.ParseInt(string(val), 10, 64)
+			sec, okS = n, err == nil
+		case "microseconds":
+			n, err := strconv.ParseInt(string(val), 10, 64)
+			us, okU = n, err == nil
+		}
+		p.ws()
+		if p.i < len(b) && b[p.i] == ',' {
+			p.i++
+		}
+	}
+	if !okS || !okU {
+		return 0, 0, false
+	}
+	return sec, us, true
 }
