@@ -87,6 +87,9 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		label = o.label
 	}
 	c.SetLabel(label)
+	if err := p.schema.attach(c, label); err != nil {
+		return err
+	}
 	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, runStateNote(c), addr)
 	return pump(ctx, p, c, label, s)
 }
