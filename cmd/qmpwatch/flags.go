@@ -17,6 +17,7 @@ type eventOptions struct {
 	timeMode string
 	label    string
 	verbose  bool
+	annotate bool // json: add "cause" to documented follow-ups
 	template string
 	tmplFile string
 
@@ -41,6 +42,7 @@ func addOutputFlags(fs *pflag.FlagSet, o *eventOptions) {
 	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix, relative")
 	fs.StringVar(&o.label, "label", "", "name the VM NAME in the output instead of its -name")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "pretty: add every field")
+	fs.BoolVar(&o.annotate, "annotate", false, `json: add a "cause" member to events that follow from an earlier one (a STOP after a disk error)`)
 	fs.StringVar(&o.template, "template", "", "Go template for each event (implies -o template)")
 	fs.StringVar(&o.tmplFile, "template-file", "", "read the template from FILE (implies -o template)")
 }

@@ -45,6 +45,7 @@ func outputOptions(s *Streams, o *eventOptions, showVM bool) (render.Options, er
 		Palette:  out,
 		Time:     o.timeMode,
 		Verbose:  o.verbose,
+		Annotate: o.annotate,
 		ShowVM:   showVM || o.label != "",
 		Width:    s.Width,
 	}, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // pipeline is the path every event takes, whatever its source:
@@ -23,12 +24,14 @@ type pipeline struct {
 	buf    []byte
 	passed int
 
-	// schema checks each event against the schema (validation.go).
-	schema *schemaChecker
+	// validate checks an event against the schema (issue 3 plugs in here).
+	validate func(ev *decode.Event) error
 	// keep decides whether an event passes the filters (issue 4 plugs in here).
 	keep func(ev *decode.Event) (bool, error)
 	// rec, when set, records every event before any check (watch --record).
 	rec *recorder
+	// causes links follow-ups to their cause (status.go: observeCause).
+	causes *track.Causes
 
 	filterState // filters.go: -e/-x/-w/-f/--jq, --count, --until, --timeout
 }
@@ -53,7 +56,7 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 		out:         bufio.NewWriterSize(s.Out, 64<<10),
 		errOut:      s.ErrOut,
 		r:           r,
-		schema:      newSchemaChecker(o, s.ErrOut),
+		validate:    func(*decode.Event) error { return nil },
 		filterState: fs,
 	}
 	p.keep = p.keepEvent
@@ -63,6 +66,7 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 // emit sends one event through. done is true when --count or --until is
 // reached.
 func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
+	p.observeCause(ev) // before any filter: a dropped cause still explains
 	if p.rec != nil {
 		if err := p.rec.record(ev); err != nil {
 			return true, err
@@ -73,7 +77,7 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	if !p.f.NameOK(ev.Name) {
 		return false, nil
 	}
-	if err := p.schema.check(ev); err != nil {
+	if err := p.validate(ev); err != nil {
 		return true, err
 	}
 	ok, err := p.keep(ev)

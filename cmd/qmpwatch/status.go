@@ -27,6 +27,16 @@ func queryRunState(c *conn.Client) (track.RunState, error) {
 	return st, nil
 }
 
+// observeCause sets ev.Cause when the event is a documented follow-up of
+// an earlier event of its VM (a STOP after a BLOCK_IO_ERROR with action
+// stop), for the pretty output and for json --annotate.
+func (p *pipeline) observeCause(ev *decode.Event) {
+	if p.causes == nil {
+		p.causes = track.NewCauses(decode.Builtin())
+	}
+	p.causes.Observe(ev)
+}
+
 // runStateNote is the run state for watch's connect line, ", running", or
 // "" when QEMU would not say: the state is a courtesy there, not a reason to
 // give up watching.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,45 @@ func TestStatusRealQEMU(t *testing.T) {
 	}
 	if f := strings.Fields(out.String()); len(f) != 5 || f[0] != "vm-held" || f[1] != "QEMU" || f[3] != "prelaunch" || f[4] != paused.Monitor {
 		t.Errorf("pretty line %q", out)
+	}
+}
+
+// Follow-ups name their cause in pretty output, and in json only with
+// --annotate; a cause filtered out of the output still explains.
+func TestCausesInOutput(t *testing.T) {
+	guest := recordingPath("guest.qmp")
+	streams, out, errOut := TestStreams("")
+	if code := run(context.Background(), []string{"replay", guest, "-o", "pretty", "--color", "never", "-e", "STOP"}, streams); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "STOP (after watchdog expiry)") || !strings.Contains(lines[1], "STOP (after write error on iodisk)") {
+		t.Errorf("pretty:\n%s", out)
+	}
+
+	plain, _, _ := TestStreams("")
+	run(context.Background(), []string{"replay", guest, "-o", "json"}, plain)
+	annotated, _, _ := TestStreams("")
+	run(context.Background(), []string{"replay", guest, "-o", "json", "--annotate"}, annotated)
+	p := strings.Split(plain.Out.(*bytes.Buffer).String(), "\n")
+	a := strings.Split(annotated.Out.(*bytes.Buffer).String(), "\n")
+	if len(p) != len(a) || len(p) < 10 {
+		t.Fatalf("%d plain lines, %d annotated", len(p), len(a))
+	}
+	var causes []string
+	for i := range p {
+		if strings.Contains(p[i], `"cause"`) {
+			t.Errorf("plain json has a cause: %s", p[i])
+		}
+		if p[i] == a[i] {
+			continue
+		}
+		if a[i] != strings.TrimSuffix(p[i], "}")+`,"cause":`+strings.SplitN(a[i], `,"cause":`, 2)[1] {
+			t.Errorf("annotated line is not the plain line plus cause:\n%s\n%s", p[i], a[i])
+		}
+		causes = append(causes, strings.SplitN(a[i], `,"cause":`, 2)[1])
+	}
+	if want := `"watchdog expiry"} "write error on iodisk"}`; strings.Join(causes, " ") != want {
+		t.Errorf("causes %s, want %s", strings.Join(causes, " "), want)
 	}
 }

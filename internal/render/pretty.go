@@ -28,6 +28,10 @@ func (p *pretty) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	}
 	p.tmp = AppendSafe(p.tmp[:0], ev.Name)
 	dst = pal.Append(dst, pal.ForKind(KindOf(ev.Name)), p.tmp)
+	if ev.Cause != "" {
+		dst = append(dst, " (after "...)
+		dst = append(AppendSafe(dst, ev.Cause), ')')
+	}
 	mark := len(dst)
 	dst = append(dst, "  "...)
 	dst = AppendSummary(dst, ev)

@@ -22,6 +22,7 @@ type Options struct {
 	Time     string         // local (default), utc, unix, relative
 	Location *time.Location // for local time; time.Local when nil (tests pin it)
 	Verbose  bool           // pretty: add every field
+	Annotate bool           // json: add "cause" when the event has one
 	ShowVM   bool           // pretty, table: show the VM
 	Width    int            // table: terminal width; 0 (unknown, a pipe) = no cutting
 }
@@ -36,7 +37,7 @@ func New(o Options) (Renderer, error) {
 	}
 	switch o.Format {
 	case "json":
-		return JSON{}, nil
+		return JSON{Annotate: o.Annotate}, nil
 	case "pretty", "":
 		return &pretty{o: o, clock: newClock(o)}, nil
 	case "table":

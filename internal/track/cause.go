@@ -100,7 +100,7 @@ func (c *Causes) Observe(ev *decode.Event) (causedBy string) {
 func (c *Causes) Forget(vm string) { delete(c.vms, vm) }
 
 // Describe names an event as a cause, in a few words: "write error on
-// ide0-hd1", "watchdog expired (reset)". The text comes from the wire and
+// ide0-hd1", "watchdog expiry". The text comes from the wire and
 // must be escaped before it reaches a terminal.
 func Describe(ev *decode.Event) string {
 	d := ev.Data()
@@ -110,18 +110,14 @@ func Describe(ev *decode.Event) string {
 		if dev == "" {
 			dev = d.Str("node-name")
 		}
-		s := d.Str("operation") + " error on " + dev
-		if v, ok := d.Get("nospace"); ok && v.Kind == decode.Bool && v.True {
-			s += " (no space)"
-		}
-		return s
+		return d.Str("operation") + " error on " + dev
 	case "WATCHDOG":
-		return "watchdog expired (" + d.Str("action") + ")"
+		return "watchdog expiry"
 	case "GUEST_PANICKED":
 		return "guest panic"
 	case "SHUTDOWN":
 		if r := d.Str("reason"); r != "" {
-			return "shutdown (" + r + ") under -no-shutdown"
+			return r + " under -no-shutdown"
 		}
 		return "shutdown under -no-shutdown"
 	case "SUSPEND_DISK":

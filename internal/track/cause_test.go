@@ -32,15 +32,15 @@ func TestCauses(t *testing.T) {
 		}},
 		{"watchdog resets", []in{
 			{"a", 5, 0, "WATCHDOG", `{"action": "reset"}`, ""},
-			{"a", 5, 10, "RESET", `{"guest": false, "reason": "watchdog"}`, "watchdog expired (reset)"},
+			{"a", 5, 10, "RESET", `{"guest": false, "reason": "watchdog"}`, "watchdog expiry"},
 		}},
 		{"watchdog shuts down", []in{
 			{"a", 5, 0, "WATCHDOG", `{"action": "shutdown"}`, ""},
-			{"a", 5, 10, "SHUTDOWN", `{"guest": false, "reason": "watchdog"}`, "watchdog expired (shutdown)"},
+			{"a", 5, 10, "SHUTDOWN", `{"guest": false, "reason": "watchdog"}`, "watchdog expiry"},
 		}},
 		{"shutdown under -no-shutdown stops", []in{
 			{"a", 9, 0, "SHUTDOWN", `{"guest": true, "reason": "guest-shutdown"}`, ""},
-			{"a", 9, 1, "STOP", "", "shutdown (guest-shutdown) under -no-shutdown"},
+			{"a", 9, 1, "STOP", "", "guest-shutdown under -no-shutdown"},
 		}},
 		{"other VMs do not consume a cause", []in{
 			{"a", 1, 0, "BLOCK_IO_ERROR", ioStop, ""},
@@ -53,7 +53,7 @@ func TestCauses(t *testing.T) {
 		}},
 		{"no timestamps: the event count still bounds it", []in{
 			{"a", -1, -1, "WATCHDOG", `{"action": "pause"}`, ""},
-			{"a", -1, -1, "STOP", "", "watchdog expired (pause)"},
+			{"a", -1, -1, "STOP", "", "watchdog expiry"},
 		}},
 	}
 	for _, tc := range cases {

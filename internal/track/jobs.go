@@ -59,8 +59,8 @@ func (t *Jobs) List() []*Job {
 	return out
 }
 
-// Observe feeds one event. A job's milestones are reported as changes:
-// Started at first sight, Updated on a status change, Ended when it is over.
+// Observe feeds one event. A job's changes are reported: Started at first
+// sight, Updated when anything shown changed, Ended when it is over.
 func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 	var id string
 	d := ev.Data()
@@ -82,8 +82,8 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 		if ev.Name != "JOB_STATUS_CHANGE" || st == "created" {
 			j = nil // the id was reused for a new job
 		} else {
-			// The epilogue of a job already reported as ended.
-			j.Status = st
+			// The epilogue (concluded, null) of a job already reported
+			// as ended: its status stays "concluded" for the table.
 			if st == "null" {
 				delete(t.byID, k)
 			}
@@ -91,6 +91,10 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 		}
 	}
 	change := Updated
+	var before Job
+	if j != nil {
+		before = *j
+	}
 	if j == nil {
 		j = &Job{VM: ev.VM, ID: id, Start: ev.Time()}
 		t.byID[k] = j
@@ -113,9 +117,6 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 	switch ev.Name {
 	case "JOB_STATUS_CHANGE":
 		st := d.Str("status")
-		if st == j.Status && change != Started {
-			return j, NoChange
-		}
 		j.Status = st
 		if st == "null" {
 			end = "dismissed" // gone without a BLOCK_JOB_* verdict (non-block jobs)
@@ -142,10 +143,16 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 			j.Result = end
 		}
 		j.Ended, j.End = true, ev.Time()
+		if j.Status != "null" {
+			j.Status = "concluded" // QEMU's next JOB_STATUS_CHANGE says so
+		}
 		if j.Status == "null" {
 			delete(t.byID, k)
 		}
 		return j, Ended
+	}
+	if change == Updated && *j == before {
+		return j, NoChange // a repeat (QEMU sends BLOCK_JOB_ERROR per failed request)
 	}
 	return j, change
 }

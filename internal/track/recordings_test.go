@@ -101,7 +101,7 @@ func TestRecordedBlockJobs(t *testing.T) {
 		t.Fatalf("%d jobs, want 3", len(list))
 	}
 	j1, j2, j3 := list[0], list[1], list[2]
-	if p, ok := j1.Percent(); !ok || p != 100 || j1.Type != "mirror" || j1.Ready.IsZero() || j1.Len != "4194304" || j1.Status != "null" {
+	if p, ok := j1.Percent(); !ok || p != 100 || j1.Type != "mirror" || j1.Ready.IsZero() || j1.Len != "4194304" || j1.Status != "concluded" {
 		t.Errorf("job1 %+v (%v%%)", j1, p)
 	}
 	if j2.Ready.IsZero() || j2.Error != "" {
@@ -130,14 +130,14 @@ func TestRecordedGuestCausesAndState(t *testing.T) {
 		}
 	}
 	want := []string{
-		"STOP after watchdog expired (pause) (WATCHDOG)",
-		"STOP after write error on iodisk (no space) (BLOCK_IO_ERROR)",
+		"STOP after watchdog expiry (WATCHDOG)",
+		"STOP after write error on iodisk (BLOCK_IO_ERROR)",
 	}
 	if !reflect.DeepEqual(causes, want) {
 		t.Errorf("causes\n%q\nwant\n%q", causes, want)
 	}
-	wantStates := []string{"running", "watchdog (watchdog expired (pause))", "running",
-		"io-error (write error on iodisk (no space))", "running", "shutdown (guest-shutdown)"}
+	wantStates := []string{"running", "watchdog (watchdog expiry)", "running",
+		"io-error (write error on iodisk)", "running", "shutdown (guest-shutdown)"}
 	if !reflect.DeepEqual(states, wantStates) {
 		t.Errorf("states\n%q\nwant\n%q", states, wantStates)
 	}
