@@ -24,8 +24,8 @@ type pipeline struct {
 	buf    []byte
 	passed int
 
-	// validate checks an event against the schema (issue 3 plugs in here).
-	validate func(ev *decode.Event) error
+	// schema checks each event against the schema (validation.go).
+	schema *schemaChecker
 	// keep decides whether an event passes the filters (issue 4 plugs in here).
 	keep func(ev *decode.Event) (bool, error)
 	// rec, when set, records every event before any check (watch --record).
@@ -56,7 +56,7 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 		out:         bufio.NewWriterSize(s.Out, 64<<10),
 		errOut:      s.ErrOut,
 		r:           r,
-		validate:    func(*decode.Event) error { return nil },
+		schema:      newSchemaChecker(o, s.ErrOut),
 		filterState: fs,
 	}
 	p.keep = p.keepEvent
@@ -77,7 +77,7 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	if !p.f.NameOK(ev.Name) {
 		return false, nil
 	}
-	if err := p.validate(ev); err != nil {
+	if err := p.schema.check(ev); err != nil {
 		return true, err
 	}
 	ok, err := p.keep(ev)
