@@ -32,8 +32,10 @@ type trackOptions struct {
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs := cmd.Flags()
-	fs.VarP(newEnum(&o.output, "", "table", "json"), "output", "o", "output: table (redrawn live on a terminal) or json (a record per change; the default in a pipe)")
-	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix"), "time", "time format: local, utc, unix")
+	// pretty and relative are accepted so that a config file written for
+	// watch (output: pretty, time: relative) does not break these commands.
+	fs.VarP(newEnum(&o.output, "", "table", "json", "pretty"), "output", "o", "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)")
+	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix (relative reads as local)")
 	fs.StringVar(&o.label, "label", "", "name the VM NAME instead of its -name (or the log file's name)")
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")

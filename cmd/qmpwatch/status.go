@@ -73,7 +73,7 @@ Exit status 1 when any monitor could not be asked; the others are still printed.
 		},
 	}
 	fs := cmd.Flags()
-	fs.VarP(newEnum(&o.output, "", "pretty", "json"), "output", "o", "output: pretty (aligned columns) or json (one object per VM)")
+	fs.VarP(newEnum(&o.output, "", "pretty", "json", "table"), "output", "o", "output: pretty (aligned columns; table is the same) or json (one object per VM)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	return cmd
