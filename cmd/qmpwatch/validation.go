@@ -42,26 +42,32 @@ func newSchemaChecker(o *eventOptions, errOut io.Writer) *schemaChecker {
 	}
 }
 
-// attach learns a connected VM's version and, for --schema live, fetches
-// its own schema (a failed fetch is then an error).
-//
-// TODO(issue 3): --schema auto should fetch too and fall back to the builtin
-// catalog quietly. It does not yet, because the scripted fake monitors of the
-// cmd tests do not answer query-qmp-schema (each fetch would wait for the
-// 10s query timeout, and a broken monitor would fail at the query instead of
-// in the stream); until they do, auto means builtin.
+// attach learns a connected VM's version and its schema. --schema live
+// fetches the VM's own schema before any event (a failed fetch is an
+// error). auto asks for it without waiting: events are checked against the
+// builtin catalog until the reply arrives, then against the VM's own
+// schema; a monitor that refuses or never answers leaves the catalog in use.
 func (s *schemaChecker) attach(c *conn.Client, label string) error {
-	vs := vmSchema{cat: s.builtin, version: c.Greeting().Version}
-	if s.mode == "live" {
+	version := c.Greeting().Version
+	s.setVM(label, vmSchema{cat: s.builtin, version: version})
+	switch s.mode {
+	case "live":
 		live, err := s.fetch(c)
-		switch {
-		case err == nil:
-			vs.cat = live
-		case s.mode == "live":
+		if err != nil {
 			return fmt.Errorf("--schema live: %w", err)
 		}
+		s.setVM(label, vmSchema{cat: live, version: version})
+	case "auto":
+		// A failed send means the session is ending: Next says why.
+		_ = c.QueryAsync("query-qmp-schema", nil, func(ret []byte, err error) {
+			if err != nil {
+				return
+			}
+			if live, err := decode.FromQMPSchema(ret); err == nil {
+				s.setVM(label, vmSchema{cat: live, version: version})
+			}
+		})
 	}
-	s.setVM(label, vs)
 	return nil
 }
 

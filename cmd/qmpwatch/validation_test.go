@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
 	"strings"
 	"testing"
 )
@@ -36,5 +37,50 @@ func TestSchemaStrict(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), `vm1: RESET: data.guest: want bool, got string "yes"`) {
 		t.Errorf("stderr:\n%s", errOut)
+	}
+}
+
+// A QEMU whose own schema says RESET's guest is a string: with --schema auto
+// (the default) qmpwatch fetches that schema without waiting and judges the
+// events after its reply by it; with builtin, by the catalog.
+const liveSchemaGuestStr = `[{"name": "RESET", "meta-type": "event", "arg-type": "1"},
+ {"name": "1", "meta-type": "object", "members": [{"name": "guest", "type": "str"}, {"name": "reason", "type": "str"}]},
+ {"name": "str", "meta-type": "builtin", "json-type": "string"}]`
+
+func TestSchemaAutoUsesTheLiveSchema(t *testing.T) {
+	for _, mode := range []string{"auto", "builtin", "live"} {
+		t.Run(mode, func(t *testing.T) {
+			s := conntest.NewServer(t, func(p *conntest.Peer) error {
+				if err := p.Handshake("vm1"); err != nil {
+					return err
+				}
+				for {
+					c, err := p.Read()
+					if err != nil {
+						return err
+					}
+					if c.Execute == "query-qmp-schema" {
+						p.Reply(c, liveSchemaGuestStr)
+						break
+					}
+					p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
+					if mode == "builtin" {
+						break // builtin never asks for the schema
+					}
+				}
+				return p.SendLine(badReset)
+			})
+			streams, out, errOut := TestStreams("")
+			if code := run(context.Background(), []string{"watch", s.Addr, "--schema", mode, "-o", "json"}, streams); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.Contains(out.String(), `"event":"RESET"`) {
+				t.Errorf("the event was not printed: %q", out)
+			}
+			violated := strings.Contains(errOut.String(), "data.guest: want bool")
+			if violated != (mode == "builtin") {
+				t.Errorf("--schema %s: violation reported = %v; stderr:\n%s", mode, violated, errOut)
+			}
+		})
 	}
 }

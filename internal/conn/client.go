@@ -48,6 +48,7 @@ type Client struct {
 	greeting Greeting
 	nextID   int
 	pending  []*decode.Event // events that arrived while waiting for a reply
+	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	label    string
 	stop     func() bool
 }
@@ -164,6 +165,7 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 		switch {
 		case m.Kind == decode.MsgEvent:
 			c.pending = append(c.pending, c.event(&m))
+		case c.answer(&m):
 		case m.Kind == decode.MsgReturn && m.IDIs(id):
 			return append([]byte(nil), m.Return...), nil
 		case m.Kind == decode.MsgError && m.IDIs(id):
@@ -232,7 +234,48 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 		if m.Kind == decode.MsgEvent {
 			return c.event(&m), nil
 		}
+		c.answer(&m)
 	}
+}
+
+type asyncQuery struct {
+	cmd  string
+	done func(ret []byte, err error)
+}
+
+// QueryAsync sends a read-only query without waiting for its reply: done
+// is called from within a later Next or Query when the reply arrives, and
+// never if the session ends first. Watch uses it for the 200 KB schema, so
+// that a monitor that is slow to answer never delays the first event.
+func (c *Client) QueryAsync(cmd string, args any, done func(ret []byte, err error)) error {
+	id, err := c.send(cmd, args)
+	if err != nil {
+		return &Error{Addr: c.addr, Err: err}
+	}
+	if c.waiting == nil {
+		c.waiting = map[int]asyncQuery{}
+	}
+	c.waiting[id] = asyncQuery{cmd: cmd, done: done}
+	return nil
+}
+
+// answer hands a reply to the QueryAsync that waits for it.
+func (c *Client) answer(m *decode.Message) bool {
+	if len(c.waiting) == 0 || (m.Kind != decode.MsgReturn && m.Kind != decode.MsgError) {
+		return false
+	}
+	id, err := strconv.Atoi(string(m.ID))
+	q, ok := c.waiting[id]
+	if err != nil || !ok {
+		return false
+	}
+	delete(c.waiting, id)
+	if m.Kind == decode.MsgError {
+		q.done(nil, &Error{Addr: c.addr, Err: &CommandError{Command: q.cmd, Class: m.ErrClass, Desc: m.ErrDesc}})
+	} else {
+		q.done(append([]byte(nil), m.Return...), nil)
+	}
+	return true
 }
 
 // event copies the message out of the framer's buffer, which is reused.

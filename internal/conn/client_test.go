@@ -345,3 +345,49 @@ func TestCancelEndsNext(t *testing.T) {
 		t.Errorf("Next after cancel = %v, want context.Canceled", err)
 	}
 }
+
+func TestQueryAsyncAnswersDuringNext(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake("vm1"); err != nil {
+			return err
+		}
+		c, err := p.Expect("query-qmp-schema")
+		if err != nil {
+			return err
+		}
+		p.Event("STOP", "")
+		p.Reply(c, `[{"name": "STOP", "meta-type": "event", "arg-type": "0"}]`)
+		p.Event("RESUME", "")
+		return nil
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = c.QueryAsync("query-qmp-schema", nil, func(ret []byte, err error) {
+		got = append(got, "reply:"+string(ret))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := c.Next(context.Background())
+		if err != nil {
+			break
+		}
+		got = append(got, ev.Name)
+	}
+	want := `STOP,reply:[{"name": "STOP", "meta-type": "event", "arg-type": "0"}],RESUME`
+	if strings.Join(got, ",") != want {
+		t.Errorf("order = %v\nwant %s", got, want)
+	}
+	var ro *conn.ReadOnlyError
+	if err := c.QueryAsync("quit", nil, nil); !errors.As(err, &ro) {
+		t.Errorf("QueryAsync(quit) = %v, want a ReadOnlyError", err)
+	}
+}
