@@ -47,7 +47,7 @@ type Client struct {
 	fr       *decode.Framer
 	greeting Greeting
 	nextID   int
-	pending  []*decode.Event // events that arrived while waiting for a reply
+	pending  []*decode.Event    // events that arrived while waiting for a reply
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	label    string
 	stop     func() bool
