@@ -16,6 +16,18 @@ test:
 	$(GO) vet ./...
 	$(GO) test -race -timeout 20m ./...
 
+# Each fuzz target for FUZZTIME beyond its seed corpus (which make test runs).
+# Go fuzzes one target of one package per run.
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./internal/decode:FuzzFramer ./internal/decode:FuzzParse \
+	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
+
 lint:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
