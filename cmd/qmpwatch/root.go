@@ -52,9 +52,10 @@ func newRootCmd(a *app) *cobra.Command {
 	root.AddCommand(
 		newWatchCmd(a),
 		newVersionCmd(a),
-		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newEventsCmd(a),
+		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a),
+		newListenCmd(a),
 	)
 	return root
 }

@@ -19,12 +19,13 @@ type watchOptions struct {
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
 	record          string
+	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
 }
 
 func newWatchCmd(a *app) *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch ADDRESS",
+		Use:   "watch ADDRESS...",
 		Short: "Print the live events of a QEMU monitor",
 		Long: `Connect to a QEMU QMP monitor and print every event it sends until QEMU closes
 the connection or you interrupt. ADDRESS is a unix socket path (/run/vm1.qmp or
@@ -38,7 +39,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
   qmpwatch watch tcp:127.0.0.1:4444 -o pretty
   qmpwatch watch vm1.qmp -o json | jq .data
   qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN`,
-		Args: cobra.ExactArgs(1),
+		Args: watchArgs(&o.multiOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWatch(cmd.Context(), a.streams, o, args)
 		},
@@ -49,11 +50,15 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	addMultiFlags(fs, &o.multiOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	return cmd
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	if o.isMulti(args) {
+		return runMulti(ctx, s, o, args)
+	}
 	addr, err := conn.ParseAddr(args[0])
 	if err != nil {
 		return withCode(exitUsage, err)

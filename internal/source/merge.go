@@ -78,6 +78,11 @@ func (m *Merge) Next(ctx context.Context) (*decode.Event, error) {
 	select {
 	case ev, ok := <-m.out:
 		if !ok {
+			// Stopped, not ended: the sources quit because the context
+			// did, whichever of the two the caller notices first.
+			if err := m.ctx.Err(); err != nil {
+				return nil, err
+			}
 			m.mu.Lock()
 			defer m.mu.Unlock()
 			if m.failed > 0 {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/source"
+)
+
+type listenOptions struct {
+	eventOptions
+	markers         bool
+	greetingTimeout time.Duration
+}
+
+func newListenCmd(a *app) *cobra.Command {
+	o := &listenOptions{}
+	cmd := &cobra.Command{
+		Use:   "listen ADDRESS",
+		Short: "Accept QEMU's own monitor connections and print the events of every VM",
+		Long: `Listen on ADDRESS (a unix socket path, or tcp:HOST:PORT) for monitor
+connections that QEMU opens itself, and print the events of every VM that
+connects, as one stream labelled with each VM's -name (its process id, or its
+TCP address, when it has none). Start each VM with
+
+  -chardev socket,id=qmpwatch,path=ADDRESS,reconnect=5 -mon chardev=qmpwatch,mode=control
+
+and QEMU keeps redialling (every 5 s) while qmpwatch is away: one daemon
+watches every VM of a host, whatever order they start in. A VM that comes back
+is reported with the time it was away (its events of that gap are lost).
+Runs until interrupted.`,
+		Example: `  qmpwatch listen /run/qmpwatch.sock
+  qmpwatch listen /run/qmpwatch.sock -o json --markers >> /var/log/qmp-events.jsonl
+  qmpwatch listen tcp:127.0.0.1:4445 -e 'SHUTDOWN,RESET,GUEST_PANICKED'`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runListen(cmd.Context(), a.streams, o, args[0])
+		},
+	}
+	fs := cmd.Flags()
+	addOutputFlags(fs, &o.eventOptions)
+	addFilterFlags(fs, &o.eventOptions)
+	addSchemaFlags(fs, &o.eventOptions)
+	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where a VM's stream has gaps")
+	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for a connecting QEMU's greeting")
+	return cmd
+}
+
+func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) error {
+	addr, err := conn.ParseAddr(arg)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	ls := *s
+	ls.ErrOut = &stderrLock{w: s.ErrOut}
+	p, err := newPipeline(&ls, &o.eventOptions, true)
+	if err != nil {
+		return err
+	}
+	ln, err := listenOn(addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", addr, chardevHint(addr))
+
+	mctx, cancel := context.WithCancel(ctx)
+	mo := mergeOptions(&ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
+	m := source.New(mctx, mo)
+	defer func() {
+		cancel()
+		m.Wait()
+	}()
+	m.Listen(ln)
+	m.Seal()
+	return mergedEnd(pump(ctx, p, m, "", &ls))
+}
+
+// listenOn listens on addr. A leftover unix socket nobody listens on (a
+// qmpwatch that was killed) is replaced; a live one is not.
+func listenOn(addr conn.Addr) (net.Listener, error) {
+	if addr.Network == "unix" {
+		if fi, err := os.Lstat(addr.Address); err == nil {
+			if fi.Mode()&os.ModeSocket == 0 {
+				return nil, fmt.Errorf("listen %s: the file exists and is not a socket", addr)
+			}
+			c, err := net.DialTimeout("unix", addr.Address, time.Second)
+			switch {
+			case err == nil:
+				c.Close()
+				return nil, fmt.Errorf("listen %s: another process is listening there", addr)
+			case errors.Is(err, syscall.ECONNREFUSED):
+				os.Remove(addr.Address)
+			}
+		}
+	}
+	ln, err := net.Listen(addr.Network, addr.Address)
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) {
+			err = oe.Err
+		}
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// chardevHint is the QEMU option that dials this address.
+func chardevHint(addr conn.Addr) string {
+	if addr.Network == "tcp" {
+		host, port, _ := net.SplitHostPort(addr.Address)
+		return fmt.Sprintf("-chardev socket,id=qmpwatch,host=%s,port=%s,reconnect=5 -mon chardev=qmpwatch,mode=control", host, port)
+	}
+	return fmt.Sprintf("-chardev socket,id=qmpwatch,path=%s,reconnect=5 -mon chardev=qmpwatch,mode=control", addr.Address)
+}

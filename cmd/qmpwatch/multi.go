@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/source"
+)
+
+// multiOptions are watch's flags for staying up and for many VMs.
+type multiOptions struct {
+	reconnect bool
+	markers   bool
+	dir       string
+}
+
+// dirPoll is how often --dir looks for sockets that came or went.
+const dirPoll = 250 * time.Millisecond
+
+func addMultiFlags(fs *pflag.FlagSet, o *multiOptions) {
+	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
+	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
+	fs.StringVar(&o.dir, "dir", "", "watch every QMP socket in DIR, including sockets that appear later")
+}
+
+// watchArgs accepts no ADDRESS only with --dir.
+func watchArgs(o *multiOptions) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 && o.dir == "" {
+			return errors.New("accepts 1 arg or more (ADDRESS...), or --dir DIR; received 0")
+		}
+		return nil
+	}
+}
+
+// isMulti says whether a watch needs the merged, many-source path; a plain
+// `watch ADDRESS` keeps the direct one.
+func (o *watchOptions) isMulti(args []string) bool {
+	return len(args) != 1 || o.reconnect || o.markers || o.dir != "" || isGlob(args[0])
+}
+
+func isGlob(arg string) bool {
+	a, err := conn.ParseAddr(arg)
+	return err == nil && a.Network == "unix" && strings.ContainsAny(a.Address, "*?[")
+}
+
+// runMulti watches many monitors (and folders) as one stream, each event
+// labelled with its VM. One source failing does not stop the others.
+// Without --reconnect or --dir it ends when every source has ended: exit 0
+// when all ended normally, 1 when any failed (see docs/exit-codes.md).
+func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	targets, missing, err := expandTargets(args)
+	if err != nil {
+		return err
+	}
+	if o.label != "" && (len(targets)+len(missing) != 1 || o.dir != "") {
+		return usageErrorf("--label names one VM: give exactly one ADDRESS and no --dir")
+	}
+	if o.dir != "" {
+		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+			return usageErrorf("--dir %s: not a folder", o.dir)
+		}
+	}
+	// Sources report from their own goroutines while the pipeline writes
+	// warnings: one lock keeps stderr lines whole.
+	ls := *s
+	ls.ErrOut = &stderrLock{w: s.ErrOut}
+	p, err := newPipeline(&ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "")
+	if err != nil {
+		return err
+	}
+	stopRecording, err := p.startRecording(o.record)
+	if err != nil {
+		return err
+	}
+	defer stopRecording()
+
+	mctx, cancel := context.WithCancel(ctx)
+	m := source.New(mctx, mergeOptions(&ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
+	defer func() {
+		cancel()
+		m.Wait()
+	}()
+	for _, pat := range missing {
+		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
+	}
+	for _, a := range targets {
+		m.Dial(source.Target{Addr: a, Label: o.label, Reconnect: o.reconnect})
+	}
+	if o.dir != "" {
+		m.WatchDir(o.dir, dirPoll, o.reconnect)
+	}
+	m.Seal()
+	return mergedEnd(pump(ctx, p, m, "", &ls))
+}
+
+// mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
+func mergeOptions(s *Streams, p *pipeline, o *multiOptions, co conn.Options) source.Options {
+	return source.Options{
+		Status:  func(st source.Status) { printStatus(s.ErrOut, st) },
+		Markers: o.markers,
+		Conn:    co,
+		Attach: func(c *conn.Client) (string, error) {
+			if err := p.schema.attach(c, c.Label()); err != nil {
+				return "", err
+			}
+			return runStateNote(c), nil
+		},
+	}
+}
+
+// mergedEnd maps the end of a merged stream onto exit codes. Every failure
+// was already printed when it happened.
+func mergedEnd(err error) error {
+	var fe *source.FailedError
+	if errors.As(err, &fe) {
+		return errReported{code: exitError}
+	}
+	return err
+}
+
+// expandTargets parses the addresses and expands globs (which qmpwatch does
+// itself, so that a quoted '/run/qemu/*.qmp' works); a glob keeps only
+// sockets. Patterns that match no socket come back in missing.
+func expandTargets(args []string) (targets []conn.Addr, missing []string, err error) {
+	seen := map[string]bool{}
+	add := func(a conn.Addr) {
+		if !seen[a.String()] {
+			seen[a.String()] = true
+			targets = append(targets, a)
+		}
+	}
+	for _, arg := range args {
+		a, err := conn.ParseAddr(arg)
+		if err != nil {
+			return nil, nil, withCode(exitUsage, err)
+		}
+		if !isGlob(arg) {
+			add(a)
+			continue
+		}
+		matches, err := filepath.Glob(a.Address)
+		if err != nil {
+			return nil, nil, usageErrorf("bad pattern %q: %v", arg, err)
+		}
+		n := 0
+		for _, path := range matches {
+			if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+				add(conn.Addr{Network: "unix", Address: path})
+				n++
+			}
+		}
+		if n == 0 {
+			missing = append(missing, arg)
+		}
+	}
+	return targets, missing, nil
+}
+
+// printStatus is the one line on stderr for each connection change.
+func printStatus(w io.Writer, st source.Status) {
+	vm := render.Safe(st.VM)
+	switch st.Kind {
+	case source.Connected:
+		fmt.Fprintf(w, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(render.Safe(st.Name), vm), st.QEMU, st.Note, st.Addr)
+	case source.Reconnected:
+		fmt.Fprintf(w, "qmpwatch: reconnected to %s (QEMU %s%s) at %s after %s without a connection: events of that gap are lost\n",
+			displayName(render.Safe(st.Name), vm), st.QEMU, st.Note, st.Addr, st.Gap.Round(time.Millisecond))
+	case source.Disconnected:
+		then := ""
+		if st.Retrying {
+			then = "; reconnecting"
+		}
+		if st.Failure {
+			fmt.Fprintf(w, "qmpwatch: %s: %s%s\n", vm, withAddr(st), then)
+		} else {
+			fmt.Fprintf(w, "%s: %s%s\n", vm, source.Reason(st.Err), then)
+		}
+	case source.Unreachable:
+		then := ""
+		if st.Retrying {
+			then = "; retrying until it answers"
+		}
+		fmt.Fprintf(w, "qmpwatch: %s%s\n", withAddr(st), then)
+	}
+}
+
+// withAddr is the error text, starting with the address it concerns.
+func withAddr(st source.Status) string {
+	msg := st.Err.Error()
+	if !strings.HasPrefix(msg, st.Addr) {
+		msg = st.Addr + ": " + msg
+	}
+	return msg
+}
+
+// stderrLock serialises the writes of several goroutines to one stream.
+type stderrLock struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *stderrLock) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
