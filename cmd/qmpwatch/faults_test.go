@@ -421,6 +421,13 @@ func TestBrokenMonitors(t *testing.T) {
 				if err := p.Handshake("vm1"); err != nil {
 					return err
 				}
+				// Answer the run-state query first: what arrives while a
+				// query waits for its reply is the subject of conn's tests.
+				c, err := p.Expect("query-status")
+				if err != nil {
+					return err
+				}
+				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
 				return tt.send(p)
 			})
 			streams, out, errOut := TestStreams("")
