@@ -62,7 +62,7 @@ func ScanMessage(raw []byte) (Message, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return m, p.errf("want a member name, got %s", p.what())
 		}
-		key, err := p.str()
+		key, err := p.key()
 		if err != nil {
 			return m, err
 		}
@@ -108,7 +108,7 @@ func (m *Message) member(p *parser, key string) error {
 	switch key {
 	case "event", "vm":
 		if p.i < len(p.b) && p.b[p.i] == '"' {
-			s, err := p.str()
+			s, err := p.internedStr()
 			if key == "event" {
 				m.Event, m.Kind = s, MsgEvent
 			} else {
@@ -194,11 +194,9 @@ func scanStamp(b []byte) (sec, us int64, ok bool) {
 		val := b[vs:p.i]
 		switch string(key) {
 		case "seconds":
-			n, err := strconv.ParseInt(string(val), 10, 64)
-			sec, okS = n, err == nil
+			sec, okS = atoi64(val)
 		case "microseconds":
-			n, err := strconv.ParseInt(string(val), 10, 64)
-			us, okU = n, err == nil
+			us, okU = atoi64(val)
 		}
 		p.ws()
 		if p.i < len(b) && b[p.i] == ',' {
@@ -209,4 +207,33 @@ func scanStamp(b []byte) (sec, us int64, ok bool) {
 		return 0, 0, false
 	}
 	return sec, us, true
+}
+
+// atoi64 parses a JSON integer without a string conversion; ok is false for
+// anything else (fractions, exponents, overflow).
+func atoi64(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+			if neg {
+				n = -n
+			}
+			return n, true
+		}
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
