@@ -116,3 +116,23 @@ func writeErr(err error) error {
 	}
 	return err
 }
+
+// causeNames are the events that take part in a documented follow-up, as
+// cause or as consequence: the cause tracker must see them even when the
+// filters drop them.
+var causeNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, spec := range decode.Builtin().Events() {
+		for _, f := range spec.FollowUps {
+			m[spec.Name], m[f.Then] = true, true
+		}
+	}
+	return m
+}()
+
+// unwanted reports whether an event can be dropped by name alone, before it
+// is even validated: the filters refuse its name and no cause needs it.
+// Readers call it from their own goroutine; it only reads.
+func (p *pipeline) unwanted(name string) bool {
+	return p.rec == nil && !causeNames[name] && !p.f.NameOK(name)
+}

@@ -65,7 +65,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	if err != nil {
 		return err
 	}
-	src, err := openLogs(args, ls.In, o, ls.ErrOut)
+	src, err := openLogs(args, ls.In, o, ls.ErrOut, p.unwanted)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ type logSource struct {
 	wg      sync.WaitGroup
 }
 
-func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer) (*logSource, error) {
+func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer, skip func(string) bool) (*logSource, error) {
 	src := &logSource{follow: o.follow}
 	stdinUsed := false
 	for _, name := range args {
@@ -92,6 +92,7 @@ func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer
 			Label:  o.label,
 			Follow: o.follow,
 			Warn:   func(e *logfile.LineError) { fmt.Fprintf(errOut, "qmpwatch: %s\n", e) },
+			Skip:   skip,
 		}
 		var r *logfile.Reader
 		var err error

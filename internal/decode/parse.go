@@ -178,21 +178,29 @@ func (p *parser) array(depth int) (Value, error) {
 // number scans a JSON number and returns its literal text.
 func (p *parser) number() (string, error) {
 	start := p.i
+	if err := p.scanNumber(); err != nil {
+		return "", err
+	}
+	return string(p.b[start:p.i]), nil
+}
+
+// scanNumber steps over a JSON number without keeping it.
+func (p *parser) scanNumber() error {
 	if p.b[p.i] == '-' {
 		p.i++
 	}
 	if p.i >= len(p.b) {
-		return "", p.errf("unexpected end of input in a number")
+		return p.errf("unexpected end of input in a number")
 	}
 	if p.b[p.i] == '0' {
 		p.i++
 	} else if !p.digits() {
-		return "", p.errf("want a digit, got %s", p.what())
+		return p.errf("want a digit, got %s", p.what())
 	}
 	if p.i < len(p.b) && p.b[p.i] == '.' {
 		p.i++
 		if !p.digits() {
-			return "", p.errf("want a digit after '.', got %s", p.what())
+			return p.errf("want a digit after '.', got %s", p.what())
 		}
 	}
 	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
@@ -201,10 +209,10 @@ func (p *parser) number() (string, error) {
 			p.i++
 		}
 		if !p.digits() {
-			return "", p.errf("want a digit in the exponent, got %s", p.what())
+			return p.errf("want a digit in the exponent, got %s", p.what())
 		}
 	}
-	return string(p.b[start:p.i]), nil
+	return nil
 }
 
 func (p *parser) digits() bool {
@@ -404,8 +412,7 @@ func (p *parser) skip(depth int) error {
 	case c == '"':
 		return p.skipStr()
 	case c == '-' || (c >= '0' && c <= '9'):
-		_, err := p.number()
-		return err
+		return p.scanNumber()
 	case c == 't':
 		return p.lit("true")
 	case c == 'f':
@@ -417,36 +424,57 @@ func (p *parser) skip(depth int) error {
 }
 
 func (p *parser) skipStr() error {
-	p.i++
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
+	b := p.b
+	i := p.i + 1
+	for {
+		// Most string bytes need no attention: step over them four at a time.
+		for i+4 <= len(b) && strPlain[b[i]] && strPlain[b[i+1]] && strPlain[b[i+2]] && strPlain[b[i+3]] {
+			i += 4
+		}
+		for i < len(b) && strPlain[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			p.i = i
+			return p.errf("unterminated string")
+		}
+		switch c := b[i]; {
 		case c == '"':
-			p.i++
+			p.i = i + 1
 			return nil
 		case c == '\\':
-			if p.i+1 >= len(p.b) {
+			if i+1 >= len(b) {
+				p.i = i
 				return p.errf("unterminated string")
 			}
-			switch p.b[p.i+1] {
+			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				p.i += 2
+				i += 2
 			case 'u':
-				p.i += 2
+				p.i = i + 2
 				if _, err := p.hex4(); err != nil {
 					return err
 				}
+				i = p.i
 			default:
-				return p.errf("invalid escape '\\%c'", p.b[p.i+1])
+				p.i = i
+				return p.errf("invalid escape '\\%c'", b[i+1])
 			}
-		case c < 0x20:
-			return p.errf("control character %#02x in a string", c)
 		default:
-			p.i++
+			p.i = i
+			return p.errf("control character %#02x in a string", c)
 		}
 	}
-	return p.errf("unterminated string")
 }
+
+// strPlain marks the bytes a string may hold as they are: all but the
+// quote, the backslash and control characters.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // errNotObject is returned by ScanMessage for JSON that is not an object.
 var errNotObject = errors.New("message is not a JSON object")

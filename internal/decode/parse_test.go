@@ -139,3 +139,31 @@ func TestAppendQuote(t *testing.T) {
 		t.Errorf("quote round trip: %q vs %q (%v)", back.Text, v.Text, err)
 	}
 }
+
+func TestPeekEvent(t *testing.T) {
+	tests := []struct {
+		in   string
+		name string
+		ok   bool
+	}{
+		{`{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}`, "STOP", true},
+		{`{"event":"RESET","data":{"guest":true}}`, "RESET", true},
+		{`{"timestamp":{"s":"}{"},"x":[1,[2]],"n":-1.5e3,"event":"X_Y"}`, "X_Y", true},
+		{`{"return": {}}`, "", false},
+		{`{"event": 5}`, "", false},
+		{`[1]`, "", false},
+		{`{"timestamp": {"seconds": 1`, "", false},
+		{`{"ev\u0065nt": "X"}`, "", false},
+	}
+	for _, tt := range tests {
+		name, ok := PeekEvent([]byte(tt.in))
+		if name != tt.name || ok != tt.ok {
+			t.Errorf("PeekEvent(%s) = %q, %v; want %q, %v", tt.in, name, ok, tt.name, tt.ok)
+		}
+		if ok {
+			if m, err := ScanMessage([]byte(tt.in)); err == nil && m.Event != name {
+				t.Errorf("PeekEvent and ScanMessage disagree on %s: %q vs %q", tt.in, name, m.Event)
+			}
+		}
+	}
+}

@@ -35,7 +35,7 @@ func (p *parser) cleanValue(t *Type, w *walker, depth int) bool {
 			return false
 		}
 		start := p.i
-		if _, err := p.number(); err != nil {
+		if p.scanNumber() != nil {
 			return false
 		}
 		return bytes.IndexAny(p.b[start:p.i], ".eE") < 0
@@ -43,8 +43,7 @@ func (p *parser) cleanValue(t *Type, w *walker, depth int) bool {
 		if c != '-' && (c < '0' || c > '9') {
 			return false
 		}
-		_, err := p.number()
-		return err == nil
+		return p.scanNumber() == nil
 	case KindBool:
 		if c == 't' {
 			return p.lit("true") == nil

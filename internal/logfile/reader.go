@@ -43,6 +43,10 @@ type Options struct {
 	// replies) in transcript lines. The message's slices are only valid
 	// during the call.
 	OnMessage func(*decode.Message)
+	// Skip, when set, is asked about each JSON event line's name before the
+	// line is validated or decoded; true drops the line unread. It is how a
+	// name filter makes rejected events cost almost nothing.
+	Skip func(name string) bool
 }
 
 // LineError is one unreadable line.
