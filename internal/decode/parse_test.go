@@ -167,3 +167,20 @@ func TestPeekEvent(t *testing.T) {
 		}
 	}
 }
+
+func TestEventLookupMatchesDecodedData(t *testing.T) {
+	data := `{"server": {"host": "127.0.0.1", "port": "5900"}, "client": {"channel-type": 1, "connection-id": -1296444001, "list": [{"a": 1}, {"a": [2, 3]}], "s": "x,}]"}, "e\u0078": 1}`
+	paths := [][]string{
+		{"client", "channel-type"}, {"client", "connection-id"}, {"server"}, {"server", "port"},
+		{"client", "list", "1", "a", "0"}, {"client", "list", "5"}, {"client", "list", "x"}, {"client", "s"},
+		{"missing"}, {"server", "host", "deeper"}, {"ex"}, {},
+	}
+	for _, path := range paths {
+		ev := &Event{DataRaw: []byte(data)}
+		got, gok := ev.Lookup(path)
+		want, wok := lookupValue(ev.Data(), path)
+		if got.String() != want.String() || gok != wok {
+			t.Errorf("Lookup(%v) = %s %v, want %s %v", path, got.String(), gok, want.String(), wok)
+		}
+	}
+}

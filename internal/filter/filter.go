@@ -26,6 +26,7 @@ type Set struct {
 	excludes *Globs
 	wheres   []*Where
 	filter   *jqExpr
+	fast     fastPred // the -f expression on the event itself; nil: jq only
 	jq       *jqExpr
 	names    nameSet // from the jq expressions; nil: any name
 }
@@ -54,6 +55,7 @@ func Compile(s Spec) (*Set, error) {
 			return nil, err
 		}
 		f.names = truthyNames(f.filter.query)
+		f.fast = compileFast(f.filter.query)
 	}
 	if s.JQ != "" {
 		if f.jq, err = compileJQ("--jq", s.JQ); err != nil {
@@ -118,15 +120,20 @@ func (f *Set) Eval(ctx context.Context, ev *decode.Event) (bool, []any, error) {
 }
 
 func (f *Set) eval(ctx context.Context, ev *decode.Event, transform bool) (bool, []any, error) {
-	if len(f.wheres) > 0 {
-		data := ev.Data()
-		for _, w := range f.wheres {
-			if !w.Match(data) {
-				return false, nil, nil
-			}
+	for _, w := range f.wheres {
+		if !w.MatchEvent(ev) {
+			return false, nil, nil
 		}
 	}
 	var obj map[string]any
+	if f.fast != nil {
+		if truth, ok := f.fast.eval(ev); ok {
+			if !truth {
+				return false, nil, nil
+			}
+			goto transform
+		}
+	}
 	if f.filter != nil {
 		obj = ev.Object()
 		ok, err := f.filter.truthy(ctx, obj)
@@ -137,6 +144,7 @@ func (f *Set) eval(ctx context.Context, ev *decode.Event, transform bool) (bool,
 			return false, nil, nil
 		}
 	}
+transform:
 	if !transform || f.jq == nil {
 		return true, nil, nil
 	}

@@ -214,6 +214,19 @@ func parseRat(lit string) *big.Rat {
 // Match evaluates the condition on an event's data object.
 func (w *Where) Match(data decode.Value) bool {
 	v, ok := lookup(data, w.Path)
+	return w.matchAt(v, ok)
+}
+
+// MatchEvent is Match on an event's data, reading only the member at the
+// path (decode.Event.Lookup) rather than decoding the whole data.
+func (w *Where) MatchEvent(ev *decode.Event) bool {
+	v, ok := ev.Lookup(w.Path)
+	return w.matchAt(v, ok)
+}
+
+// matchAt applies the operator to the value found at the path (ok false:
+// nothing there).
+func (w *Where) matchAt(v decode.Value, ok bool) bool {
 	switch w.Op {
 	case OpTruthy:
 		return ok && v.Truthy()

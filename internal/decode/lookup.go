@@ -1,0 +1,130 @@
+package decode
+
+import "strconv"
+
+// Lookup returns the value at path inside the event's data (member names,
+// or array indexes in decimal), without decoding the rest of the data: a
+// --where filter on a million events reads one member of each, not all.
+func (e *Event) Lookup(path []string) (Value, bool) {
+	if e.decoded || e.DataRaw == nil {
+		return lookupValue(e.Data(), path)
+	}
+	p := parser{b: e.DataRaw}
+	for _, k := range path {
+		p.ws()
+		if p.i >= len(p.b) {
+			return Value{}, false
+		}
+		var found, ok bool
+		switch p.b[p.i] {
+		case '{':
+			found, ok = p.seekMember(k)
+		case '[':
+			found, ok = p.seekItem(k)
+		default:
+			return Value{}, false
+		}
+		if !ok {
+			return lookupValue(e.Data(), path) // a shape seek leaves alone
+		}
+		if !found {
+			return Value{}, false
+		}
+	}
+	start := p.i
+	if !p.jump() {
+		return lookupValue(e.Data(), path)
+	}
+	v, err := Parse(p.b[start:p.i])
+	if err != nil {
+		return Value{}, false
+	}
+	return v, true
+}
+
+// seekMember moves to the value of member key of the object at p.i. ok is
+// false for what it does not handle (escaped names).
+func (p *parser) seekMember(key string) (found, ok bool) {
+	p.i++
+	for {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] == '}' {
+			return false, true
+		}
+		if p.b[p.i] == ',' {
+			p.i++
+			continue
+		}
+		if p.b[p.i] != '"' {
+			return false, false
+		}
+		start := p.i + 1
+		if p.skipStr() != nil {
+			return false, false
+		}
+		name := p.b[start : p.i-1]
+		for _, c := range name {
+			if c == '\\' {
+				return false, false
+			}
+		}
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return false, false
+		}
+		p.i++
+		p.ws()
+		if string(name) == key {
+			return true, true
+		}
+		if !p.jump() {
+			return false, false
+		}
+	}
+}
+
+// seekItem moves to element idx of the array at p.i.
+func (p *parser) seekItem(idx string) (found, ok bool) {
+	n, err := strconv.Atoi(idx)
+	if err != nil || n < 0 {
+		return false, true
+	}
+	p.i++
+	for i := 0; ; i++ {
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] == ']' {
+			return false, true
+		}
+		if i == n {
+			return true, true
+		}
+		if !p.jump() {
+			return false, false
+		}
+		p.ws()
+		if p.i < len(p.b) && p.b[p.i] == ',' {
+			p.i++
+		}
+	}
+}
+
+func lookupValue(v Value, path []string) (Value, bool) {
+	for _, k := range path {
+		switch v.Kind {
+		case Object:
+			var ok bool
+			if v, ok = v.Get(k); !ok {
+				return Value{}, false
+			}
+		case Array:
+			n, err := strconv.Atoi(k)
+			if err != nil || n < 0 || n >= len(v.Items) {
+				return Value{}, false
+			}
+			v = v.Items[n]
+		default:
+			return Value{}, false
+		}
+	}
+	return v, true
+}
