@@ -130,9 +130,10 @@ var causeNames = func() map[string]bool {
 	return m
 }()
 
-// unwanted reports whether an event can be dropped by name alone, before it
-// is even validated: the filters refuse its name and no cause needs it.
-// Readers call it from their own goroutine; it only reads.
-func (p *pipeline) unwanted(name string) bool {
-	return p.rec == nil && !causeNames[name] && !p.f.NameOK(name)
+// unwanted reports whether an event can be dropped before it is even
+// validated: the filters are sure to refuse it (by name, --where, or a
+// simple -f) and no cause needs it. Readers call it from their own
+// goroutine; it only reads.
+func (p *pipeline) unwanted(name string, data []byte) bool {
+	return p.rec == nil && !causeNames[name] && p.f.RejectsRaw(name, data)
 }

@@ -84,7 +84,7 @@ type logSource struct {
 	wg      sync.WaitGroup
 }
 
-func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer, skip func(string) bool) (*logSource, error) {
+func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer, skip func(string, []byte) bool) (*logSource, error) {
 	src := &logSource{follow: o.follow}
 	stdinUsed := false
 	for _, name := range args {

@@ -148,6 +148,7 @@ func TestPeekEvent(t *testing.T) {
 	}{
 		{`{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "STOP"}`, "STOP", true},
 		{`{"event":"RESET","data":{"guest":true}}`, "RESET", true},
+		{`{"data":{"guest":true},"event":"RESET","vm":"a"}`, "RESET", true},
 		{`{"timestamp":{"s":"}{"},"x":[1,[2]],"n":-1.5e3,"event":"X_Y"}`, "X_Y", true},
 		{`{"return": {}}`, "", false},
 		{`{"event": 5}`, "", false},
@@ -156,12 +157,13 @@ func TestPeekEvent(t *testing.T) {
 		{`{"ev\u0065nt": "X"}`, "", false},
 	}
 	for _, tt := range tests {
-		name, ok := PeekEvent([]byte(tt.in))
+		name, _, ok := PeekEvent([]byte(tt.in))
 		if name != tt.name || ok != tt.ok {
 			t.Errorf("PeekEvent(%s) = %q, %v; want %q, %v", tt.in, name, ok, tt.name, tt.ok)
 		}
 		if ok {
-			if m, err := ScanMessage([]byte(tt.in)); err == nil && m.Event != name {
+			_, data, _ := PeekEvent([]byte(tt.in))
+			if m, err := ScanMessage([]byte(tt.in)); err == nil && (m.Event != name || string(m.Data) != string(data)) {
 				t.Errorf("PeekEvent and ScanMessage disagree on %s: %q vs %q", tt.in, name, m.Event)
 			}
 		}

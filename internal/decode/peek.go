@@ -1,47 +1,59 @@
 package decode
 
-// PeekEvent reads an event's name without validating or decoding the rest
-// of the message: the pre-check that lets a name filter drop an event
-// unread. ok is false when the message is not an object whose "event" it
-// can find at a glance; the caller then scans it properly with ScanMessage.
-func PeekEvent(raw []byte) (name string, ok bool) {
+// PeekEvent reads an event's name, and finds its raw "data" (nil when
+// absent), without validating or decoding the message: the pre-check that
+// lets filters drop an event unread. ok is false when the message is not an
+// object whose members it can step through at a glance; the caller then
+// scans it properly with ScanMessage.
+func PeekEvent(raw []byte) (name string, data []byte, ok bool) {
 	p := parser{b: raw}
 	p.ws()
 	if p.i >= len(raw) || raw[p.i] != '{' {
-		return "", false
+		return "", nil, false
 	}
 	p.i++
 	for {
 		p.ws()
+		if p.i < len(raw) && raw[p.i] == '}' {
+			return name, data, name != ""
+		}
 		if p.i >= len(raw) || raw[p.i] != '"' {
-			return "", false
+			return "", nil, false
 		}
 		start := p.i + 1
 		if p.skipStr() != nil {
-			return "", false
+			return "", nil, false
 		}
 		key := raw[start : p.i-1]
 		p.ws()
 		if p.i >= len(raw) || raw[p.i] != ':' {
-			return "", false
+			return "", nil, false
 		}
 		p.i++
 		p.ws()
-		if string(key) == "event" {
+		vstart := p.i
+		switch string(key) {
+		case "event":
 			if p.i >= len(raw) || raw[p.i] != '"' {
-				return "", false
+				return "", nil, false
 			}
 			s, err := p.internedStr()
-			return s, err == nil
-		}
-		if !p.jump() {
-			return "", false
+			if err != nil {
+				return "", nil, false
+			}
+			name = s
+		default:
+			if !p.jump() {
+				return "", nil, false
+			}
+			if string(key) == "data" {
+				data = raw[vstart:p.i]
+			}
 		}
 		p.ws()
-		if p.i >= len(raw) || raw[p.i] != ',' {
-			return "", false
+		if p.i < len(raw) && raw[p.i] == ',' {
+			p.i++
 		}
-		p.i++
 	}
 }
 

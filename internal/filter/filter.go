@@ -7,6 +7,7 @@ package filter
 
 import (
 	"context"
+	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
@@ -22,13 +23,14 @@ type Spec struct {
 
 // Set is a compiled Spec.
 type Set struct {
-	events   *Globs
-	excludes *Globs
-	wheres   []*Where
-	filter   *jqExpr
-	fast     fastPred // the -f expression on the event itself; nil: jq only
-	jq       *jqExpr
-	names    nameSet // from the jq expressions; nil: any name
+	events     *Globs
+	excludes   *Globs
+	wheres     []*Where
+	filter     *jqExpr
+	fast       fastPred // the -f expression on the event itself; nil: jq only
+	fastUsesVM bool     // fast reads .vm, which a raw line may not carry
+	jq         *jqExpr
+	names      nameSet // from the jq expressions; nil: any name
 }
 
 // Compile checks and compiles s. Errors are *WhereError (a malformed
@@ -56,6 +58,7 @@ func Compile(s Spec) (*Set, error) {
 		}
 		f.names = truthyNames(f.filter.query)
 		f.fast = compileFast(f.filter.query)
+		f.fastUsesVM = strings.Contains(f.filter.query.String(), "vm")
 	}
 	if s.JQ != "" {
 		if f.jq, err = compileJQ("--jq", s.JQ); err != nil {
@@ -76,6 +79,28 @@ func (f *Set) NameOK(name string) bool {
 		return false
 	}
 	return f.excludes.Empty() || !f.excludes.Match(name)
+}
+
+// RejectsRaw reports whether an event is certain to fail the filters,
+// judged by its name and its raw data alone (not yet validated: anything
+// unreadable counts as "not certain"). Readers call it before they validate
+// an event, from their own goroutine; it only reads the Set.
+func (f *Set) RejectsRaw(name string, data []byte) bool {
+	if !f.NameOK(name) {
+		return true
+	}
+	ev := decode.Event{Name: name, DataRaw: data}
+	for _, w := range f.wheres {
+		if !w.MatchEvent(&ev) {
+			return true
+		}
+	}
+	if f.fast != nil && !f.fastUsesVM {
+		if truth, ok := f.fast.eval(&ev); ok && !truth {
+			return true
+		}
+	}
+	return false
 }
 
 // RequiredNames lists the event names the jq expressions require, sorted;

@@ -35,7 +35,7 @@ func (r *Reader) parse(line []byte) (*decode.Event, error) {
 // is scanned where it lies and copied only when it is an event.
 func (r *Reader) parseJSON(line []byte) (*decode.Event, error) {
 	if r.o.Skip != nil {
-		if name, ok := decode.PeekEvent(line); ok && r.o.Skip(name) {
+		if name, data, ok := decode.PeekEvent(line); ok && r.o.Skip(name, data) {
 			return nil, nil
 		}
 	}

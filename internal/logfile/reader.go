@@ -43,10 +43,11 @@ type Options struct {
 	// replies) in transcript lines. The message's slices are only valid
 	// during the call.
 	OnMessage func(*decode.Message)
-	// Skip, when set, is asked about each JSON event line's name before the
-	// line is validated or decoded; true drops the line unread. It is how a
-	// name filter makes rejected events cost almost nothing.
-	Skip func(name string) bool
+	// Skip, when set, is asked about each JSON event line, by its name and
+	// its raw (not yet validated) data, before the line is validated or
+	// decoded; true drops the line unread. It is how filters make the events
+	// they reject cost almost nothing.
+	Skip func(name string, data []byte) bool
 }
 
 // LineError is one unreadable line.
