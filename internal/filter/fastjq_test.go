@@ -97,3 +97,47 @@ func eventOf(line, vm string) *decode.Event {
 	}
 	return decode.NewEvent(&m, vm)
 }
+
+// TestRejectsRawNeverDropsAKeeper: whatever RejectsRaw drops unread, the
+// full filters would have dropped too.
+func TestRejectsRawNeverDropsAKeeper(t *testing.T) {
+	specs := []Spec{
+		{Wheres: []string{"client.channel-type==1"}},
+		{Wheres: []string{"device==job1", "len>0"}},
+		{Events: []string{"SPICE_*"}, Filter: `.data.client.tls == false`},
+		{Filter: `select(.data.reason == "guest-reset")`},
+		{Filter: `.vm == "demo-vm"`},
+		{Excludes: []string{"JOB_STATUS_CHANGE"}, Wheres: []string{"status"}},
+	}
+	files, _ := filepath.Glob("../../testdata/recordings/*.qmp")
+	var lines []string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		lines = append(lines, strings.Split(string(b), "\n")...)
+	}
+	dropped := 0
+	for _, sp := range specs {
+		set, err := Compile(sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			l = strings.TrimSpace(l)
+			name, data, ok := decode.PeekEvent([]byte(l))
+			if !ok {
+				continue
+			}
+			ev := eventOf(l, "demo-vm")
+			keep, _, err := set.Eval(context.Background(), ev)
+			if set.RejectsRaw(name, data) {
+				dropped++
+				if keep || err != nil {
+					t.Errorf("%+v: RejectsRaw dropped %s, which the filters keep (%v)", sp, l, err)
+				}
+			}
+		}
+	}
+	if dropped == 0 {
+		t.Error("RejectsRaw never dropped anything")
+	}
+}
