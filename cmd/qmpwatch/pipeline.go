@@ -32,6 +32,9 @@ type pipeline struct {
 	rec *recorder
 	// causes links follow-ups to their cause (status.go: observeCause).
 	causes *track.Causes
+	// causesShown: the output can show a cause (not plain json, or json
+	// with --annotate); otherwise nothing needs to track them.
+	causesShown bool
 
 	filterState // filters.go: -e/-x/-w/-f/--jq, --count, --until, --timeout
 }
@@ -60,13 +63,16 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 		filterState: fs,
 	}
 	p.keep = p.keepEvent
+	p.causesShown = (ro.Format != "json" || o.annotate) && !p.f.HasTransform()
 	return p, nil
 }
 
 // emit sends one event through. done is true when --count or --until is
 // reached.
 func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
-	p.observeCause(ev) // before any filter: a dropped cause still explains
+	if p.causesShown {
+		p.observeCause(ev) // before any filter: a dropped cause still explains
+	}
 	if p.rec != nil {
 		if err := p.rec.record(ev); err != nil {
 			return true, err
@@ -135,5 +141,5 @@ var causeNames = func() map[string]bool {
 // simple -f) and no cause needs it. Readers call it from their own
 // goroutine; it only reads.
 func (p *pipeline) unwanted(name string, data []byte) bool {
-	return p.rec == nil && !causeNames[name] && p.f.RejectsRaw(name, data)
+	return p.rec == nil && !(p.causesShown && causeNames[name]) && p.f.RejectsRaw(name, data)
 }

@@ -65,7 +65,11 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	if err != nil {
 		return err
 	}
-	src, err := openLogs(args, ls.In, o, ls.ErrOut, p.unwanted)
+	var skip func(string, []byte) bool
+	if p.f.CanReject() {
+		skip = p.unwanted
+	}
+	src, err := openLogs(args, ls.In, o, ls.ErrOut, skip)
 	if err != nil {
 		return err
 	}

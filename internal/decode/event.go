@@ -54,7 +54,7 @@ func (e *Event) Data() Value {
 			e.data = Value{Kind: Object}
 		} else {
 			// DataRaw was validated by ScanMessage, so Parse cannot fail here.
-			e.data, _ = Parse(e.DataRaw)
+			e.data, _ = parseOwned(e.DataRaw)
 		}
 	}
 	return e.data

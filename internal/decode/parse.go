@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // SyntaxError reports malformed JSON and where it went wrong.
@@ -22,8 +23,14 @@ func (e *SyntaxError) Error() string {
 const maxDepth = 512
 
 // Parse decodes exactly one JSON value (surrounding whitespace allowed).
-func Parse(b []byte) (Value, error) {
-	p := parser{b: b}
+func Parse(b []byte) (Value, error) { return parse(b, false) }
+
+// parseOwned is Parse for bytes that stay unchanged as long as the result
+// is used (an event's own Raw): its strings share b's memory.
+func parseOwned(b []byte) (Value, error) { return parse(b, true) }
+
+func parse(b []byte, owned bool) (Value, error) {
+	p := parser{b: b, owned: owned}
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
@@ -39,6 +46,15 @@ func Parse(b []byte) (Value, error) {
 type parser struct {
 	b []byte
 	i int
+
+	// owned says b is never modified while the result lives: strings
+	// without escapes may then point into it instead of being copied.
+	owned bool
+	// Scratch stacks for members and items of the objects and arrays being
+	// built: each gets one exact-size slice when it closes, not a series
+	// of growing ones.
+	members []Member
+	items   []Value
 }
 
 func (p *parser) errf(format string, args ...any) error {
@@ -107,6 +123,8 @@ func (p *parser) object(depth int) (Value, error) {
 		p.i++
 		return v, nil
 	}
+	base := len(p.members)
+	defer func() { p.members = p.members[:base] }()
 	for {
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
@@ -126,7 +144,7 @@ func (p *parser) object(depth int) (Value, error) {
 		if err != nil {
 			return v, err
 		}
-		v.Members = append(v.Members, Member{Key: k, Value: m})
+		p.members = append(p.members, Member{Key: k, Value: m})
 		p.ws()
 		if p.i >= len(p.b) {
 			return v, p.errf("unexpected end of input in an object")
@@ -136,6 +154,7 @@ func (p *parser) object(depth int) (Value, error) {
 			p.i++
 		case '}':
 			p.i++
+			v.Members = append([]Member(nil), p.members[base:]...)
 			return v, nil
 		default:
 			return v, p.errf("want ',' or '}' in an object, got %s", p.what())
@@ -152,13 +171,15 @@ func (p *parser) array(depth int) (Value, error) {
 		v.Items = []Value{}
 		return v, nil
 	}
+	base := len(p.items)
+	defer func() { p.items = p.items[:base] }()
 	for {
 		p.ws()
 		it, err := p.value(depth + 1)
 		if err != nil {
 			return v, err
 		}
-		v.Items = append(v.Items, it)
+		p.items = append(p.items, it)
 		p.ws()
 		if p.i >= len(p.b) {
 			return v, p.errf("unexpected end of input in an array")
@@ -168,6 +189,7 @@ func (p *parser) array(depth int) (Value, error) {
 			p.i++
 		case ']':
 			p.i++
+			v.Items = append([]Value(nil), p.items[base:]...)
 			return v, nil
 		default:
 			return v, p.errf("want ',' or ']' in an array, got %s", p.what())
@@ -231,7 +253,12 @@ func (p *parser) str() (string, error) {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			var s string
+			if p.owned && p.i > start {
+				s = unsafe.String(&p.b[start], p.i-start)
+			} else {
+				s = string(p.b[start:p.i])
+			}
 			p.i++
 			return s, nil
 		}

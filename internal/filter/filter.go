@@ -81,6 +81,12 @@ func (f *Set) NameOK(name string) bool {
 	return f.excludes.Empty() || !f.excludes.Match(name)
 }
 
+// CanReject reports whether any filter can drop an event, i.e. whether
+// asking RejectsRaw is worth a look at each event.
+func (f *Set) CanReject() bool {
+	return f.names != nil || !f.events.Empty() || !f.excludes.Empty() || len(f.wheres) > 0 || f.fast != nil
+}
+
 // RejectsRaw reports whether an event is certain to fail the filters,
 // judged by its name and its raw data alone (not yet validated: anything
 // unreadable counts as "not certain"). Readers call it before they validate
