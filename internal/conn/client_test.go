@@ -3,7 +3,9 @@ package conn_test
 import (
 	"context"
 	"errors"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -389,5 +391,47 @@ func TestQueryAsyncAnswersDuringNext(t *testing.T) {
 	var ro *conn.ReadOnlyError
 	if err := c.QueryAsync("quit", nil, nil); !errors.As(err, &ro) {
 		t.Errorf("QueryAsync(quit) = %v, want a ReadOnlyError", err)
+	}
+}
+
+// TestEventsOwnTheirBytes reads many events before looking at any: each
+// must still hold its own data, not what the read buffer holds later.
+func TestEventsOwnTheirBytes(t *testing.T) {
+	const n = 2000
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake("vm1"); err != nil {
+			return err
+		}
+		for i := 0; i < n; i++ {
+			if err := p.Event("RTC_CHANGE", `{"offset": `+strconv.Itoa(i)+`, "qom-path": "/machine/unattached/device[`+strconv.Itoa(i)+`]"}`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	var evs []*decode.Event
+	for {
+		ev, err := c.Next(context.Background())
+		if err != nil {
+			break
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) != n {
+		t.Fatalf("%d events, want %d", len(evs), n)
+	}
+	for i, ev := range evs {
+		off, _ := ev.Data().Get("offset")
+		if off.Text != strconv.Itoa(i) || !strings.Contains(string(ev.Raw), `"offset": `+strconv.Itoa(i)+",") {
+			t.Fatalf("event %d holds offset %s: %s", i, off.Text, ev.Raw)
+		}
 	}
 }
