@@ -5,11 +5,13 @@ package conntest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -75,7 +77,9 @@ func serve(t testing.TB, ln net.Listener, addr string, script Script) *Server {
 				defer s.wg.Done()
 				defer c.Close()
 				p := &Peer{s: s, c: c, fr: decode.NewFramer(c)}
-				if err := script(p); err != nil {
+				// A client that hung up early is the client's business: the
+				// test checks what it saw. Anything else is a broken script.
+				if err := script(p); err != nil && !hungUp(err) {
 					s.mu.Lock()
 					s.errs = append(s.errs, err)
 					s.mu.Unlock()
@@ -215,4 +219,8 @@ func (p *Peer) WaitClosed() {
 			return
 		}
 	}
+}
+
+func hungUp(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }
