@@ -116,7 +116,7 @@ func mergeOptions(s *Streams, p *pipeline, o *multiOptions, co conn.Options) sou
 			if err := p.schema.attach(c, c.Label()); err != nil {
 				return "", err
 			}
-			return runStateNote(c), nil
+			return runStateNote(c)
 		},
 	}
 }

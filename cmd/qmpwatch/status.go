@@ -39,13 +39,14 @@ func (p *pipeline) observeCause(ev *decode.Event) {
 
 // runStateNote is the run state for watch's connect line, ", running", or
 // "" when QEMU would not say: the state is a courtesy there, not a reason to
-// give up watching.
-func runStateNote(c *conn.Client) string {
+// give up watching. A broken or closed monitor is not lost either: the
+// client reports it from Next, after the events that came before it.
+func runStateNote(c *conn.Client) (string, error) {
 	st, err := queryRunState(c)
 	if err != nil {
-		return ""
+		return "", nil
 	}
-	return ", " + render.Safe(st.String())
+	return ", " + render.Safe(st.String()), nil
 }
 
 type statusOptions struct {

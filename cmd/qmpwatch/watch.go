@@ -80,10 +80,9 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		return err
 	}
 	defer c.Close()
-	name, err := vmName(c)
-	if err != nil {
-		return err
-	}
+	// A failed query-name leaves the socket's name as the label; if the
+	// stream broke, Next reports it after the events before the break.
+	name, _ := vmName(c)
 	label := name
 	if label == "" {
 		label = addr.DefaultLabel()
@@ -95,7 +94,11 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err := p.schema.attach(c, label); err != nil {
 		return err
 	}
-	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, runStateNote(c), addr)
+	state, err := runStateNote(c)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, state, addr)
 	return pump(ctx, p, c, label, s)
 }
 

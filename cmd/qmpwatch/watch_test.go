@@ -227,3 +227,34 @@ func TestExitCodeMapping(t *testing.T) {
 		}
 	}
 }
+
+// Garbage while watch waits for its connect-time queries is a broken
+// monitor (exit 1), not a quiet end, and the event before it still prints.
+func TestWatchGarbageDuringConnectQueries(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.Handshake("vm1"); err != nil {
+			return err
+		}
+		for {
+			c, err := p.Read()
+			if err != nil {
+				return err
+			}
+			if c.Execute == "query-status" {
+				break
+			}
+		}
+		p.Event("STOP", "")
+		p.SendLine("garbage, not JSON")
+		p.WaitClosed()
+		return nil
+	})
+	streams, out, errOut := TestStreams("")
+	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json"}, streams)
+	if code != exitError {
+		t.Errorf("exit %d, want %d; stderr %s", code, exitError, errOut)
+	}
+	if !strings.Contains(errOut.String(), "protocol error") || !strings.Contains(out.String(), `"event":"STOP"`) {
+		t.Errorf("want the STOP before the garbage on stdout and the protocol error on stderr; stdout %q, stderr %q", out, errOut)
+	}
+}

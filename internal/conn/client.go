@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -14,6 +15,10 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
+
+// maxPending bounds the events kept while a query waits for its reply, so
+// that a monitor flooding events and never answering cannot grow memory.
+const maxPending = 100000
 
 // Options tune a connection. Zero values pick the defaults.
 type Options struct {
@@ -49,6 +54,7 @@ type Client struct {
 	nextID   int
 	pending  []*decode.Event    // events that arrived while waiting for a reply
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
+	broken   error              // what ended the stream during a query, for Next
 	label    string
 	stop     func() bool
 }
@@ -156,14 +162,24 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 	for {
 		raw, err := c.fr.Next()
 		if err != nil {
-			return nil, c.readReason(err)
+			err = c.readReason(err)
+			var ne net.Error
+			if !(errors.As(err, &ne) && ne.Timeout()) {
+				c.broken = err
+			}
+			return nil, err
 		}
 		m, err := decode.ScanMessage(raw)
 		if err != nil {
-			return nil, &ProtocolError{Err: err, Raw: clip(raw)}
+			c.broken = &ProtocolError{Err: err, Raw: clip(raw)}
+			return nil, c.broken
 		}
 		switch {
 		case m.Kind == decode.MsgEvent:
+			if len(c.pending) >= maxPending {
+				c.broken = fmt.Errorf("more than %d events while waiting for the %s reply", maxPending, cmd)
+				return nil, c.broken
+			}
 			c.pending = append(c.pending, c.event(&m))
 		case c.answer(&m):
 		case m.Kind == decode.MsgReturn && m.IDIs(id):
@@ -210,6 +226,11 @@ func (c *Client) Label() string { return c.label }
 // Next returns the next event. It returns an error wrapping ErrClosed when
 // QEMU ends the session, and ctx's error when the context was cancelled.
 func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
+	if len(c.pending) == 0 && c.broken != nil {
+		// A query met the end or a broken stream: say so after the events
+		// that came before it.
+		return nil, &Error{Addr: c.addr, Err: c.broken}
+	}
 	if len(c.pending) > 0 {
 		ev := c.pending[0]
 		c.pending = c.pending[1:]
