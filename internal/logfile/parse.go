@@ -34,11 +34,6 @@ func (r *Reader) parse(line []byte) (*decode.Event, error) {
 // parseJSON handles qmpwatch json lines and raw transcript lines. The line
 // is scanned where it lies and copied only when it is an event.
 func (r *Reader) parseJSON(line []byte) (*decode.Event, error) {
-	if r.o.Skip != nil {
-		if name, data, ok := decode.PeekEvent(line); ok && r.o.Skip(name, data) {
-			return nil, nil
-		}
-	}
 	m, err := decode.ScanMessage(line)
 	if err != nil {
 		return nil, err

@@ -74,6 +74,7 @@ type Reader struct {
 	version decode.Version
 	gzipped bool
 	alloc   alloc
+	ahead   *ahead // reading ahead in parallel (ahead.go); nil when not
 }
 
 // bufSize is the read buffer. Lines longer than this still work: they are
@@ -144,8 +145,19 @@ func (r *Reader) Version() decode.Version { return r.version }
 
 // Close releases the input.
 func (r *Reader) Close() error {
+	reading := r.ahead != nil
+	if reading {
+		// The read-ahead goroutine may be inside a read: files are safe to
+		// close under it (the read fails and it stops), a gzip reader is
+		// not, and closing one only reports its state anyway.
+		close(r.ahead.quit)
+		r.ahead = nil
+	}
 	var first error
 	for i := len(r.closers) - 1; i >= 0; i-- {
+		if _, isGzip := r.closers[i].(*gzip.Reader); isGzip && reading {
+			continue
+		}
 		if err := r.closers[i].Close(); err != nil && first == nil {
 			first = err
 		}
@@ -158,26 +170,49 @@ func (r *Reader) Close() error {
 // or, when following, waits for more until ctx is done. The event owns its
 // bytes: it stays valid after later calls.
 func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
+	if r.o.Skip != nil && !r.o.Follow {
+		if r.ahead == nil {
+			r.startAhead()
+		}
+		return r.nextAhead(ctx)
+	}
 	for {
 		line, err := r.readLine(ctx)
 		if err != nil {
-			if errors.Is(err, io.ErrUnexpectedEOF) && r.gzipped {
-				err = fmt.Errorf("%s: truncated gzip data", r.o.Name)
-			}
-			return nil, err
+			return nil, r.endErr(err)
 		}
 		r.line++
-		ev, err := r.parse(line)
-		if err != nil {
-			if r.o.Warn != nil {
-				r.o.Warn(&LineError{Name: r.o.Name, Line: r.line, Err: err})
-			}
+		if r.o.Skip != nil && r.skipLine(line) {
 			continue
 		}
-		if ev != nil {
+		if ev, ok := r.parseLine(line); ok {
 			return ev, nil
 		}
 	}
+}
+
+// parseLine parses one line; ok is false for a line that holds no event
+// (warned about if it is not one of the known formats).
+func (r *Reader) parseLine(line []byte) (*decode.Event, bool) {
+	ev, err := r.parse(line)
+	if err != nil {
+		if r.o.Warn != nil {
+			r.o.Warn(&LineError{Name: r.o.Name, Line: r.line, Err: err})
+		}
+		return nil, false
+	}
+	return ev, ev != nil
+}
+
+// endErr is the error that ends the input: io.EOF at its end.
+func (r *Reader) endErr(err error) error {
+	if err == nil {
+		return io.EOF
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) && r.gzipped {
+		return fmt.Errorf("%s: truncated gzip data", r.o.Name)
+	}
+	return err
 }
 
 // readLine returns the next line without its line ending. The slice is valid

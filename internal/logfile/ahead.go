@@ -1,0 +1,162 @@
+package logfile
+
+import (
+	"bytes"
+	"context"
+	"runtime"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Reading ahead: when a Skip filter is set and the input is read once
+// through (not followed), one goroutine reads lines in batches and workers,
+// one per CPU, ask Skip about each line in parallel; Next then parses, in
+// order, only the lines nobody skipped. A filter that drops most of a big
+// log then runs on every core instead of one.
+
+const (
+	batchLines = 1024
+	batchBytes = 512 << 10
+)
+
+// batch is a run of consecutive lines and the verdicts on them.
+type batch struct {
+	first int    // line number of the first line
+	buf   []byte // the lines, back to back
+	ends  []int  // where each line ends in buf
+	skip  []bool // Skip's verdict per line, filled by a worker
+	err   error  // what ended the input after these lines, if anything
+	done  chan struct{}
+}
+
+func (b *batch) line(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.buf[start:b.ends[i]]
+}
+
+type ahead struct {
+	order chan *batch // batches in input order
+	free  chan *batch // consumed batches, for reuse: their events own copies
+	quit  chan struct{}
+	cur   *batch
+	idx   int
+}
+
+// inFlight bounds the batches read ahead, and so the memory: about
+// inFlight × batchBytes.
+const inFlight = 4
+
+// startAhead starts the reading and judging goroutines.
+func (r *Reader) startAhead() {
+	a := &ahead{order: make(chan *batch, inFlight), free: make(chan *batch, inFlight+2), quit: make(chan struct{})}
+	r.ahead = a
+	work := make(chan *batch, inFlight)
+	workers := runtime.GOMAXPROCS(0)
+	for i := 0; i < workers; i++ {
+		go func() {
+			for b := range work {
+				for j := range b.ends {
+					b.skip[j] = r.skipLine(b.line(j))
+				}
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(work)
+		defer close(a.order)
+		next := r.line + 1
+		for {
+			var b *batch
+			select {
+			case b = <-a.free:
+				b.buf, b.ends, b.skip = b.buf[:0], b.ends[:0], b.skip[:0]
+			default:
+				b = &batch{buf: make([]byte, 0, batchBytes+4096)}
+			}
+			b.first, b.done = next, make(chan struct{})
+			for len(b.ends) < batchLines && len(b.buf) < batchBytes {
+				line, err := r.readLine(context.Background())
+				if err != nil {
+					b.err = err
+					break
+				}
+				b.buf = append(b.buf, line...)
+				b.ends = append(b.ends, len(b.buf))
+			}
+			next += len(b.ends)
+			for range b.ends {
+				b.skip = append(b.skip, false)
+			}
+			select {
+			case work <- b:
+			case <-a.quit:
+				return
+			}
+			select {
+			case a.order <- b:
+			case <-a.quit:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+}
+
+// skipLine asks Skip about one JSON event line; anything else is kept for
+// parse to judge.
+func (r *Reader) skipLine(line []byte) bool {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 || line[0] != '{' {
+		return false
+	}
+	name, data, ok := decode.PeekEvent(line)
+	return ok && r.o.Skip(name, data)
+}
+
+// nextAhead is Next when reading ahead.
+func (r *Reader) nextAhead(ctx context.Context) (*decode.Event, error) {
+	a := r.ahead
+	for {
+		if a.cur == nil || a.idx >= len(a.cur.ends) {
+			if a.cur != nil && a.cur.err != nil {
+				return nil, r.endErr(a.cur.err)
+			}
+			select {
+			case b, ok := <-a.order:
+				if !ok {
+					return nil, r.endErr(nil)
+				}
+				select {
+				case <-b.done:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				if a.cur != nil {
+					select {
+					case a.free <- a.cur:
+					default:
+					}
+				}
+				a.cur, a.idx = b, 0
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		i := a.idx
+		a.idx++
+		if a.cur.skip[i] {
+			continue
+		}
+		r.line = a.cur.first + i
+		if ev, ok := r.parseLine(a.cur.line(i)); ok {
+			return ev, nil
+		}
+	}
+}
