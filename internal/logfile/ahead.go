@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"runtime"
+	"sync"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
@@ -41,6 +42,7 @@ type ahead struct {
 	order chan *batch // batches in input order
 	free  chan *batch // consumed batches, for reuse: their events own copies
 	quit  chan struct{}
+	once  sync.Once
 	cur   *batch
 	idx   int
 }
@@ -48,6 +50,9 @@ type ahead struct {
 // inFlight bounds the batches read ahead, and so the memory: about
 // inFlight × batchBytes.
 const inFlight = 4
+
+// stop ends the goroutines; Close may call it while Next runs.
+func (a *ahead) stop() { a.once.Do(func() { close(a.quit) }) }
 
 // startAhead starts the reading and judging goroutines.
 func (r *Reader) startAhead() {
@@ -86,6 +91,11 @@ func (r *Reader) startAhead() {
 				}
 				b.buf = append(b.buf, line...)
 				b.ends = append(b.ends, len(b.buf))
+				if r.br.Buffered() == 0 {
+					// The next read may wait (a pipe from a live
+					// source): hand over what we have first.
+					break
+				}
 			}
 			next += len(b.ends)
 			for range b.ends {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -100,5 +101,36 @@ func TestReadAheadStopsOnClose(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Errorf("%d goroutines after Close, %d before", n, before)
+	}
+}
+
+// TestReadAheadDoesNotHoldLiveLines: from a pipe that delivers one line and
+// then waits, the line's event must come out without waiting for more.
+func TestReadAheadDoesNotHoldLiveLines(t *testing.T) {
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	// Written before NewReader, which peeks at the first bytes for gzip.
+	go pw.Write([]byte(`{"event": "STOP"}` + "\n" + `{"event": "RESET"}` + "\n"))
+	r, err := NewReader(pr, Options{Skip: func(name string, _ []byte) bool { return name != "RESET" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := make(chan string, 1)
+	go func() {
+		ev, err := r.Next(context.Background())
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		got <- ev.Name
+	}()
+	select {
+	case name := <-got:
+		if name != "RESET" {
+			t.Errorf("got %s, want RESET", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the event waited for more input")
 	}
 }

@@ -136,6 +136,9 @@ func NewReader(src io.Reader, o Options) (*Reader, error) {
 		r.br = bufio.NewReaderSize(zr, bufSize)
 		r.gzipped = true
 	}
+	if o.Skip != nil && !o.Follow {
+		r.startAhead()
+	}
 	return r, nil
 }
 
@@ -150,8 +153,7 @@ func (r *Reader) Close() error {
 		// The read-ahead goroutine may be inside a read: files are safe to
 		// close under it (the read fails and it stops), a gzip reader is
 		// not, and closing one only reports its state anyway.
-		close(r.ahead.quit)
-		r.ahead = nil
+		r.ahead.stop()
 	}
 	var first error
 	for i := len(r.closers) - 1; i >= 0; i-- {
@@ -170,10 +172,7 @@ func (r *Reader) Close() error {
 // or, when following, waits for more until ctx is done. The event owns its
 // bytes: it stays valid after later calls.
 func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
-	if r.o.Skip != nil && !r.o.Follow {
-		if r.ahead == nil {
-			r.startAhead()
-		}
+	if r.ahead != nil {
 		return r.nextAhead(ctx)
 	}
 	for {
