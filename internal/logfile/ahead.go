@@ -9,15 +9,15 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
-// Reading ahead: when a Skip filter is set and the input is read once
-// through (not followed), one goroutine reads lines in batches and workers,
-// one per CPU, ask Skip about each line in parallel; Next then parses, in
-// order, only the lines nobody skipped. A filter that drops most of a big
-// log then runs on every core instead of one.
+// Reading ahead: when the input is read once through (not followed), one
+// goroutine reads lines in batches and workers, one per CPU, judge and scan
+// them in parallel: they ask Skip about each JSON line and validate the
+// ones kept (decode.ScanMessage). Next then finishes, in order, the lines
+// that were kept. A big log is then read on every core instead of one.
 
 const (
-	batchLines = 1024
-	batchBytes = 512 << 10
+	batchLines = 512
+	batchBytes = 128 << 10
 )
 
 // batch is a run of consecutive lines and the verdicts on them.
@@ -26,8 +26,16 @@ type batch struct {
 	buf   []byte // the lines, back to back
 	ends  []int  // where each line ends in buf
 	skip  []bool // Skip's verdict per line, filled by a worker
+	scan  []scan // JSON lines scanned by a worker
 	err   error  // what ended the input after these lines, if anything
 	done  chan struct{}
+}
+
+// scan is a worker's ScanMessage of one JSON line.
+type scan struct {
+	ok  bool // the line is JSON and was scanned
+	m   decode.Message
+	err error
 }
 
 func (b *batch) line(i int) []byte {
@@ -64,7 +72,16 @@ func (r *Reader) startAhead() {
 		go func() {
 			for b := range work {
 				for j := range b.ends {
-					b.skip[j] = r.skipLine(b.line(j))
+					line := bytes.TrimSpace(b.line(j))
+					if len(line) == 0 || line[0] != '{' {
+						continue
+					}
+					if r.o.Skip != nil && r.skipLine(line) {
+						b.skip[j] = true
+						continue
+					}
+					m, err := decode.ScanMessage(line)
+					b.scan[j] = scan{ok: true, m: m, err: err}
 				}
 				close(b.done)
 			}
@@ -78,7 +95,7 @@ func (r *Reader) startAhead() {
 			var b *batch
 			select {
 			case b = <-a.free:
-				b.buf, b.ends, b.skip = b.buf[:0], b.ends[:0], b.skip[:0]
+				b.buf, b.ends, b.skip, b.scan = b.buf[:0], b.ends[:0], b.skip[:0], b.scan[:0]
 			default:
 				b = &batch{buf: make([]byte, 0, batchBytes+4096)}
 			}
@@ -100,6 +117,7 @@ func (r *Reader) startAhead() {
 			next += len(b.ends)
 			for range b.ends {
 				b.skip = append(b.skip, false)
+				b.scan = append(b.scan, scan{})
 			}
 			select {
 			case work <- b:
@@ -121,7 +139,6 @@ func (r *Reader) startAhead() {
 // skipLine asks Skip about one JSON event line; anything else is kept for
 // parse to judge.
 func (r *Reader) skipLine(line []byte) bool {
-	line = bytes.TrimSpace(line)
 	if len(line) == 0 || line[0] != '{' {
 		return false
 	}
@@ -165,6 +182,16 @@ func (r *Reader) nextAhead(ctx context.Context) (*decode.Event, error) {
 			continue
 		}
 		r.line = a.cur.first + i
+		if sc := &a.cur.scan[i]; sc.ok {
+			ev, err := r.scanned(bytes.TrimSpace(a.cur.line(i)), &sc.m, sc.err)
+			if err != nil && r.o.Warn != nil {
+				r.o.Warn(&LineError{Name: r.o.Name, Line: r.line, Err: err})
+			}
+			if ev != nil {
+				return ev, nil
+			}
+			continue
+		}
 		if ev, ok := r.parseLine(a.cur.line(i)); ok {
 			return ev, nil
 		}

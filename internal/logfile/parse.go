@@ -35,12 +35,18 @@ func (r *Reader) parse(line []byte) (*decode.Event, error) {
 // is scanned where it lies and copied only when it is an event.
 func (r *Reader) parseJSON(line []byte) (*decode.Event, error) {
 	m, err := decode.ScanMessage(line)
+	return r.scanned(line, &m, err)
+}
+
+// scanned finishes parseJSON once the line is scanned (here, or ahead by a
+// worker: ahead.go).
+func (r *Reader) scanned(line []byte, m *decode.Message, err error) (*decode.Event, error) {
 	if err != nil {
 		return nil, err
 	}
 	switch m.Kind {
 	case decode.MsgEvent:
-		return r.event(&m), nil
+		return r.event(m), nil
 	case decode.MsgGreeting:
 		if v, ok := greetingVersion(m.QMP); ok {
 			r.version = v
@@ -53,7 +59,7 @@ func (r *Reader) parseJSON(line []byte) (*decode.Event, error) {
 		return nil, nil
 	}
 	if r.o.OnMessage != nil {
-		r.o.OnMessage(&m)
+		r.o.OnMessage(m)
 	}
 	return nil, nil
 }

@@ -11,6 +11,7 @@ package logfile
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -136,7 +137,7 @@ func NewReader(src io.Reader, o Options) (*Reader, error) {
 		r.br = bufio.NewReaderSize(zr, bufSize)
 		r.gzipped = true
 	}
-	if o.Skip != nil && !o.Follow {
+	if !o.Follow {
 		r.startAhead()
 	}
 	return r, nil
@@ -181,7 +182,7 @@ func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
 			return nil, r.endErr(err)
 		}
 		r.line++
-		if r.o.Skip != nil && r.skipLine(line) {
+		if r.o.Skip != nil && r.skipLine(bytes.TrimSpace(line)) {
 			continue
 		}
 		if ev, ok := r.parseLine(line); ok {
