@@ -35,6 +35,9 @@ type pipeline struct {
 	// causesShown: the output can show a cause (not plain json, or json
 	// with --annotate); otherwise nothing needs to track them.
 	causesShown bool
+	// readsData: the output decodes every event's data (pretty, table,
+	// template), so readers may decode it ahead, in parallel.
+	readsData bool
 
 	filterState // filters.go: -e/-x/-w/-f/--jq, --count, --until, --timeout
 }
@@ -64,6 +67,7 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 	}
 	p.keep = p.keepEvent
 	p.causesShown = (ro.Format != "json" || o.annotate) && !p.f.HasTransform()
+	p.readsData = ro.Format != "json" || p.f.HasTransform()
 	return p, nil
 }
 

@@ -69,7 +69,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	if p.f.CanReject() {
 		skip = p.unwanted
 	}
-	src, err := openLogs(args, ls.In, o, ls.ErrOut, skip)
+	src, err := openLogs(args, ls.In, o, ls.ErrOut, skip, p.readsData)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ type logSource struct {
 	wg      sync.WaitGroup
 }
 
-func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer, skip func(string, []byte) bool) (*logSource, error) {
+func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer, skip func(string, []byte) bool, decodeData bool) (*logSource, error) {
 	src := &logSource{follow: o.follow}
 	stdinUsed := false
 	for _, name := range args {
@@ -97,6 +97,7 @@ func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer
 			Follow: o.follow,
 			Warn:   func(e *logfile.LineError) { fmt.Fprintf(errOut, "qmpwatch: %s\n", e) },
 			Skip:   skip,
+			Decode: decodeData,
 		}
 		var r *logfile.Reader
 		var err error

@@ -36,6 +36,7 @@ type scan struct {
 	ok  bool // the line is JSON and was scanned
 	m   decode.Message
 	err error
+	ev  *decode.Event // the event, already in memory of its own
 }
 
 func (b *batch) line(i int) []byte {
@@ -57,7 +58,7 @@ type ahead struct {
 
 // inFlight bounds the batches read ahead, and so the memory: about
 // inFlight × batchBytes.
-const inFlight = 4
+const inFlight = 2
 
 // stop ends the goroutines; Close may call it while Next runs.
 func (a *ahead) stop() { a.once.Do(func() { close(a.quit) }) }
@@ -70,6 +71,7 @@ func (r *Reader) startAhead() {
 	workers := runtime.GOMAXPROCS(0)
 	for i := 0; i < workers; i++ {
 		go func() {
+			var own alloc // each worker carves events from memory of its own
 			for b := range work {
 				for j := range b.ends {
 					line := bytes.TrimSpace(b.line(j))
@@ -81,7 +83,14 @@ func (r *Reader) startAhead() {
 						continue
 					}
 					m, err := decode.ScanMessage(line)
-					b.scan[j] = scan{ok: true, m: m, err: err}
+					sc := scan{ok: true, m: m, err: err}
+					if err == nil && m.Kind == decode.MsgEvent {
+						sc.ev = own.copyEvent(&m, r.o.Label)
+						if r.o.Decode {
+							sc.ev.Data()
+						}
+					}
+					b.scan[j] = sc
 				}
 				close(b.done)
 			}
@@ -182,7 +191,9 @@ func (r *Reader) nextAhead(ctx context.Context) (*decode.Event, error) {
 			continue
 		}
 		r.line = a.cur.first + i
-		if sc := &a.cur.scan[i]; sc.ok {
+		if sc := &a.cur.scan[i]; sc.ev != nil {
+			return sc.ev, nil
+		} else if sc.ok {
 			ev, err := r.scanned(bytes.TrimSpace(a.cur.line(i)), &sc.m, sc.err)
 			if err != nil && r.o.Warn != nil {
 				r.o.Warn(&LineError{Name: r.o.Name, Line: r.line, Err: err})

@@ -66,15 +66,7 @@ func (r *Reader) scanned(line []byte, m *decode.Message, err error) (*decode.Eve
 
 // event copies a scanned event out of the read buffer into memory it owns.
 func (r *Reader) event(m *decode.Message) *decode.Event {
-	raw := r.alloc.bytes(m.Raw)
-	if m.Data != nil {
-		off := cap(m.Raw) - cap(m.Data)
-		m.Data = raw[off : off+len(m.Data)]
-	}
-	m.Raw = raw
-	ev := r.alloc.event()
-	*ev = *decode.NewEvent(m, r.o.Label)
-	return ev
+	return r.alloc.copyEvent(m, r.o.Label)
 }
 
 // greetingVersion reads QMP.version.qemu from a greeting.

@@ -49,6 +49,9 @@ type Options struct {
 	// decoded; true drops the line unread. It is how filters make the events
 	// they reject cost almost nothing.
 	Skip func(name string, data []byte) bool
+	// Decode asks for each event's data to be decoded while reading ahead,
+	// for outputs that read every event's data (pretty, table, template).
+	Decode bool
 }
 
 // LineError is one unreadable line.
