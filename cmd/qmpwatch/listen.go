@@ -59,9 +59,8 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	ls := *s
-	ls.ErrOut = &stderrLock{w: s.ErrOut}
-	p, err := newPipeline(&ls, &o.eventOptions, true)
+	ls := s.lockedStderr()
+	p, err := newPipeline(ls, &o.eventOptions, true)
 	if err != nil {
 		return err
 	}
@@ -73,7 +72,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", addr, chardevHint(addr))
 
 	mctx, cancel := context.WithCancel(ctx)
-	mo := mergeOptions(&ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
+	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
 	m := source.New(mctx, mo)
 	defer func() {
 		cancel()
@@ -81,7 +80,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	}()
 	m.Listen(ln)
 	m.Seal()
-	return mergedEnd(pump(ctx, p, m, "", &ls))
+	return mergedEnd(pump(ctx, p, m, "", ls))
 }
 
 // listenOn listens on addr. A leftover unix socket nobody listens on (a

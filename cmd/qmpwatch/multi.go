@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,9 +74,8 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	}
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
-	ls := *s
-	ls.ErrOut = &stderrLock{w: s.ErrOut}
-	p, err := newPipeline(&ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "")
+	ls := s.lockedStderr()
+	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "")
 	if err != nil {
 		return err
 	}
@@ -88,7 +86,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	defer stopRecording()
 
 	mctx, cancel := context.WithCancel(ctx)
-	m := source.New(mctx, mergeOptions(&ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
+	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
 	defer func() {
 		cancel()
 		m.Wait()
@@ -103,7 +101,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		m.WatchDir(o.dir, dirPoll, o.reconnect)
 	}
 	m.Seal()
-	return mergedEnd(pump(ctx, p, m, "", &ls))
+	return mergedEnd(pump(ctx, p, m, "", ls))
 }
 
 // mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
@@ -204,16 +202,4 @@ func withAddr(st source.Status) string {
 		msg = st.Addr + ": " + msg
 	}
 	return msg
-}
-
-// stderrLock serialises the writes of several goroutines to one stream.
-type stderrLock struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *stderrLock) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

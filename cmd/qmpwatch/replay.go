@@ -59,9 +59,8 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	}
 	// Readers warn from pump's reading goroutine while the pipeline may
 	// write to stderr too: serialise them.
-	ls := *s
-	ls.ErrOut = &lockedWriter{w: s.ErrOut}
-	p, err := newPipeline(&ls, &o.eventOptions, true)
+	ls := s.lockedStderr()
+	p, err := newPipeline(ls, &o.eventOptions, true)
 	if err != nil {
 		return err
 	}
@@ -74,7 +73,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		return err
 	}
 	defer src.Close()
-	return pump(ctx, p, src, "replay", &ls)
+	return pump(ctx, p, src, "replay", ls)
 }
 
 // logSource reads the events of several logs: one after the other, or,
@@ -197,16 +196,4 @@ func (l *logSource) Version() decode.Version {
 		return l.readers[l.cur].Version()
 	}
 	return decode.Version{}
-}
-
-// lockedWriter serialises writes from several goroutines.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (w *lockedWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.w.Write(p)
 }

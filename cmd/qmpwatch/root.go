@@ -57,6 +57,16 @@ func newRootCmd(a *app) *cobra.Command {
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a),
 		newListenCmd(a),
 	)
+	// cobra's own completion command, given examples like every other.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Example = `  qmpwatch completion bash > /etc/bash_completion.d/qmpwatch
+  source <(qmpwatch completion bash)        # this shell only
+  qmpwatch completion zsh > "${fpath[1]}/_qmpwatch"
+  qmpwatch completion fish > ~/.config/fish/completions/qmpwatch.fish`
+		}
+	}
 	return root
 }
 

@@ -350,7 +350,7 @@ func watchSource(ctx context.Context, o *trackOptions, addr conn.Addr, q chan<- 
 		return
 	}
 	defer c.Close()
-	name, err := vmName(c)
+	name, err := c.VMName()
 	if err != nil {
 		send(srcItem{vm: label, ended: true, err: err})
 		return

@@ -151,7 +151,7 @@ func askStatus(ctx context.Context, addr conn.Addr, o *statusOptions) vmStatus {
 	}
 	defer c.Close()
 	r.version = c.Greeting().Version.String()
-	if r.name, r.err = vmName(c); r.err != nil {
+	if r.name, r.err = c.VMName(); r.err != nil {
 		return r
 	}
 	if r.name != "" {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/term"
 )
@@ -38,4 +39,23 @@ func SystemStreams() *Streams {
 func TestStreams(in string) (*Streams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &Streams{In: strings.NewReader(in), Out: out, ErrOut: errOut}, out, errOut
+}
+
+// lockedStderr returns a copy of s whose ErrOut several goroutines may write
+// to (sources, readers and the pipeline): each write, one line, stays whole.
+func (s *Streams) lockedStderr() *Streams {
+	ls := *s
+	ls.ErrOut = &lockedWriter{w: s.ErrOut}
+	return &ls
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

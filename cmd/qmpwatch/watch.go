@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,7 +81,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	defer c.Close()
 	// A failed query-name leaves the socket's name as the label; if the
 	// stream broke, Next reports it after the events before the break.
-	name, _ := vmName(c)
+	name, _ := c.VMName()
 	label := name
 	if label == "" {
 		label = addr.DefaultLabel()
@@ -100,19 +99,6 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	}
 	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, state, addr)
 	return pump(ctx, p, c, label, s)
-}
-
-// vmName asks QEMU for the VM's -name; "" when it has none.
-func vmName(c *conn.Client) (string, error) {
-	raw, err := c.Query("query-name", nil)
-	if err != nil {
-		return "", err
-	}
-	var r struct{ Name string }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", fmt.Errorf("%s: query-name: %w", c.Addr(), err)
-	}
-	return r.Name, nil
 }
 
 func displayName(name, label string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,4 +258,20 @@ func TestWatchGarbageDuringConnectQueries(t *testing.T) {
 	if !strings.Contains(errOut.String(), "protocol error") || !strings.Contains(out.String(), `"event":"STOP"`) {
 		t.Errorf("want the STOP before the garbage on stdout and the protocol error on stderr; stdout %q, stderr %q", out, errOut)
 	}
+}
+
+// TestEveryCommandHasExamples walks the command tree: each command's help
+// shows examples.
+func TestEveryCommandHasExamples(t *testing.T) {
+	root := newRootCmd(&app{streams: &Streams{}})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if !c.Hidden && c.Name() != "help" && c.Parent() != nil && c.Parent().Name() != "completion" && c.Example == "" {
+			t.Errorf("%q has no examples in its help", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }

@@ -386,3 +386,16 @@ func clip(b []byte) string {
 	}
 	return string(b)
 }
+
+// VMName asks QEMU for the VM's -name; "" when it has none.
+func (c *Client) VMName() (string, error) {
+	raw, err := c.Query("query-name", nil)
+	if err != nil {
+		return "", err
+	}
+	var r struct{ Name string }
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return "", &Error{Addr: c.addr, Err: fmt.Errorf("query-name: %w", err)}
+	}
+	return r.Name, nil
+}

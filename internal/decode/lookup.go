@@ -42,6 +42,50 @@ func (e *Event) Lookup(path []string) (Value, bool) {
 	return v, true
 }
 
+// LookupRaw finds the value at path in raw data without decoding anything
+// else and without trusting it: only the first JSON value in data is read,
+// and sure is false wherever it cannot tell (escaped names, malformed
+// input), so that a filter never drops what it did not understand.
+func LookupRaw(data []byte, path []string) (v Value, found, sure bool) {
+	p := parser{b: data}
+	for _, k := range path {
+		p.ws()
+		if p.i >= len(p.b) {
+			return Value{}, false, false
+		}
+		var ok bool
+		switch p.b[p.i] {
+		case '{':
+			found, ok = p.seekMember(k)
+		case '[':
+			found, ok = p.seekItem(k)
+		default:
+			// A scalar has no members: nothing at this path, unless the
+			// scalar itself is malformed.
+			if p.skip(0) != nil {
+				return Value{}, false, false
+			}
+			return Value{}, false, true
+		}
+		if !ok {
+			return Value{}, false, false
+		}
+		if !found {
+			return Value{}, false, true
+		}
+	}
+	p.ws()
+	start := p.i
+	if !p.jump() {
+		return Value{}, false, false
+	}
+	v, err := Parse(p.b[start:p.i])
+	if err != nil {
+		return Value{}, false, false
+	}
+	return v, true, true
+}
+
 // seekMember moves to the value of member key of the object at p.i. ok is
 // false for what it does not handle (escaped names).
 func (p *parser) seekMember(key string) (found, ok bool) {

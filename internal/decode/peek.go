@@ -5,6 +5,10 @@ package decode
 // lets filters drop an event unread. ok is false when the message is not an
 // object whose members it can step through at a glance; the caller then
 // scans it properly with ScanMessage.
+//
+// data starts at the data value but may run on past it to the end of the
+// message (once the name is known, the rest is not read): whoever reads it
+// must read only its first value, as LookupRaw does.
 func PeekEvent(raw []byte) (name string, data []byte, ok bool) {
 	p := parser{b: raw}
 	p.ws()
@@ -42,12 +46,17 @@ func PeekEvent(raw []byte) (name string, data []byte, ok bool) {
 				return "", nil, false
 			}
 			name = s
-		default:
+		case "data":
+			if name != "" {
+				return name, raw[vstart:], true
+			}
 			if !p.jump() {
 				return "", nil, false
 			}
-			if string(key) == "data" {
-				data = raw[vstart:p.i]
+			data = raw[vstart:p.i]
+		default:
+			if !p.jump() {
+				return "", nil, false
 			}
 		}
 		p.ws()

@@ -95,12 +95,12 @@ func (f *Set) RejectsRaw(name string, data []byte) bool {
 	if !f.NameOK(name) {
 		return true
 	}
-	ev := decode.Event{Name: name, DataRaw: data}
 	for _, w := range f.wheres {
-		if !w.MatchEvent(&ev) {
+		if w.RejectsRaw(data) {
 			return true
 		}
 	}
+	ev := decode.Event{Name: name, DataRaw: data}
 	if f.fast != nil && !f.fastUsesVM {
 		if truth, ok := f.fast.eval(&ev); ok && !truth {
 			return true

@@ -224,6 +224,16 @@ func (w *Where) MatchEvent(ev *decode.Event) bool {
 	return w.matchAt(v, ok)
 }
 
+// RejectsRaw reports whether raw data (not yet validated, perhaps running
+// past its end: decode.LookupRaw) surely fails the condition.
+func (w *Where) RejectsRaw(data []byte) bool {
+	if data == nil {
+		return !w.matchAt(decode.Value{}, false)
+	}
+	v, found, sure := decode.LookupRaw(data, w.Path)
+	return sure && !w.matchAt(v, found)
+}
+
 // matchAt applies the operator to the value found at the path (ok false:
 // nothing there).
 func (w *Where) matchAt(v decode.Value, ok bool) bool {

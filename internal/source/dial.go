@@ -2,9 +2,7 @@ package source
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -78,7 +76,7 @@ func Open(ctx context.Context, addr conn.Addr, o conn.Options, label string) (*c
 	if err != nil {
 		return nil, "", err
 	}
-	name, err := VMName(c)
+	name, err := c.VMName()
 	if err != nil {
 		c.Close()
 		return nil, "", err
@@ -90,19 +88,6 @@ func Open(ctx context.Context, addr conn.Addr, o conn.Options, label string) (*c
 		c.SetLabel(name)
 	}
 	return c, name, nil
-}
-
-// VMName asks QEMU for the VM's -name; "" when it has none.
-func VMName(c *conn.Client) (string, error) {
-	raw, err := c.Query("query-name", nil)
-	if err != nil {
-		return "", err
-	}
-	var r struct{ Name string }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", fmt.Errorf("%s: query-name: %w", c.Addr(), err)
-	}
-	return r.Name, nil
 }
 
 // sleep waits d, or returns false when the Merge is stopping.

@@ -64,7 +64,7 @@ func (m *Merge) accepted(nc net.Conn, local net.Addr, id int64) {
 		}
 		return
 	}
-	name, err := VMName(c)
+	name, err := c.VMName()
 	if err == nil {
 		label := name
 		if label == "" {
