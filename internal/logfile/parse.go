@@ -180,8 +180,11 @@ func (r *Reader) virshEvent(name []byte, sec, usec int64, rest []byte, bad error
 		b = append(b, `,"data":`...)
 		b = decode.AppendCompact(b, data)
 	}
-	b = append(b, `,"vm":`...)
-	b = decode.AppendQuote(b, string(dom))
+	if len(dom) > 0 {
+		// An empty domain name leaves the event to the input's label.
+		b = append(b, `,"vm":`...)
+		b = decode.AppendQuote(b, string(dom))
+	}
 	b = append(b, '}')
 	b = r.alloc.commit(b)
 	m, err := decode.ScanMessage(b)
