@@ -87,12 +87,14 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	if !p.f.NameOK(ev.Name) {
 		return false, nil
 	}
-	if err := p.schema.check(ev); err != nil {
-		return true, err
-	}
 	ok, err := p.keep(ev)
 	if err != nil || !ok {
 		return false, err
+	}
+	// The schema is checked for the events shown, in watch as in replay,
+	// whose readers drop filtered events before anything else.
+	if err := p.schema.check(ev); err != nil {
+		return true, err
 	}
 	if p.f.HasTransform() {
 		p.buf = p.appendResults(p.buf[:0])

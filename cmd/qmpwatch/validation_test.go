@@ -84,3 +84,19 @@ func TestSchemaAutoUsesTheLiveSchema(t *testing.T) {
 		})
 	}
 }
+
+// The schema is checked for the events shown: a filtered-out event's
+// violation is not reported, in watch as in replay.
+func TestSchemaCheckedForShownEventsOnly(t *testing.T) {
+	for _, args := range [][]string{{"-e", "STOP"}, {"-w", "reason==host-qmp-quit"}} {
+		s := fakeVM(t, "vm1", badReset, fakeEvents[0])
+		streams, out, errOut := TestStreams("")
+		code := run(context.Background(), append([]string{"watch", s.Addr, "--schema", "builtin", "-o", "json"}, args...), streams)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		if strings.Contains(errOut.String(), "data.guest") || strings.Contains(out.String(), "RESET") {
+			t.Errorf("%v: the filtered RESET was reported or shown; stdout %q stderr %q", args, out, errOut)
+		}
+	}
+}
