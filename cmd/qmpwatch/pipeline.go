@@ -13,7 +13,7 @@ import (
 )
 
 // pipeline is the path every event takes, whatever its source:
-// validate → filter → render → write. Output is buffered and flushed
+// filter → validate → render → write. Output is buffered and flushed
 // whenever the source has nothing more ready, so a live tail never stalls
 // and a big replay is not one syscall per event.
 type pipeline struct {
@@ -26,8 +26,6 @@ type pipeline struct {
 
 	// schema checks each event against the schema (validation.go).
 	schema *schemaChecker
-	// keep decides whether an event passes the filters (issue 4 plugs in here).
-	keep func(ev *decode.Event) (bool, error)
 	// rec, when set, records every event before any check (watch --record).
 	rec *recorder
 	// causes links follow-ups to their cause (status.go: observeCause).
@@ -65,7 +63,6 @@ func newPipeline(s *Streams, o *eventOptions, showVM bool) (*pipeline, error) {
 		schema:      newSchemaChecker(o, s.ErrOut),
 		filterState: fs,
 	}
-	p.keep = p.keepEvent
 	p.causesShown = (ro.Format != "json" || o.annotate) && !p.f.HasTransform()
 	p.readsData = ro.Format != "json" || p.f.HasTransform()
 	return p, nil
@@ -87,7 +84,7 @@ func (p *pipeline) emit(ev *decode.Event) (done bool, err error) {
 	if !p.f.NameOK(ev.Name) {
 		return false, nil
 	}
-	ok, err := p.keep(ev)
+	ok, err := p.keepEvent(ev) // filters.go
 	if err != nil || !ok {
 		return false, err
 	}

@@ -11,12 +11,12 @@ func (e *Event) Index(path []string) (v Value, ok bool) {
 	}
 	switch path[0] {
 	case "event":
-		return e.indexScalar(Value{Kind: String, Text: e.Name}, path[1:])
+		return Value{Kind: String, Text: e.Name}, len(path) == 1 // a string has no members
 	case "vm":
 		if e.VM == "" {
 			return Value{}, true // null, and null.x is null too
 		}
-		return e.indexScalar(Value{Kind: String, Text: e.VM}, path[1:])
+		return Value{Kind: String, Text: e.VM}, len(path) == 1
 	case "timestamp":
 		return Value{}, false // rare in filters: let jq do it
 	case "data":
@@ -56,11 +56,6 @@ func (e *Event) Index(path []string) (v Value, ok bool) {
 	}
 	v, err := Parse(p.b[start:p.i])
 	return v, err == nil
-}
-
-// indexScalar indexes into a string: only an empty path is fine.
-func (e *Event) indexScalar(v Value, rest []string) (Value, bool) {
-	return v, len(rest) == 0
 }
 
 func indexValue(v Value, path []string) (Value, bool) {

@@ -5,41 +5,14 @@ import "strconv"
 // Lookup returns the value at path inside the event's data (member names,
 // or array indexes in decimal), without decoding the rest of the data: a
 // --where filter on a million events reads one member of each, not all.
+// Only where the raw read is unsure is the whole data decoded.
 func (e *Event) Lookup(path []string) (Value, bool) {
-	if e.decoded || e.DataRaw == nil {
-		return lookupValue(e.Data(), path)
-	}
-	p := parser{b: e.DataRaw}
-	for _, k := range path {
-		p.ws()
-		if p.i >= len(p.b) {
-			return Value{}, false
-		}
-		var found, ok bool
-		switch p.b[p.i] {
-		case '{':
-			found, ok = p.seekMember(k)
-		case '[':
-			found, ok = p.seekItem(k)
-		default:
-			return Value{}, false
-		}
-		if !ok {
-			return lookupValue(e.Data(), path) // a shape seek leaves alone
-		}
-		if !found {
-			return Value{}, false
+	if !e.decoded && e.DataRaw != nil {
+		if v, found, sure := LookupRaw(e.DataRaw, path); sure {
+			return v, found
 		}
 	}
-	start := p.i
-	if !p.jump() {
-		return lookupValue(e.Data(), path)
-	}
-	v, err := Parse(p.b[start:p.i])
-	if err != nil {
-		return Value{}, false
-	}
-	return v, true
+	return e.Data().At(path)
 }
 
 // LookupRaw finds the value at path in raw data without decoding anything
@@ -152,7 +125,8 @@ func (p *parser) seekItem(idx string) (found, ok bool) {
 	}
 }
 
-func lookupValue(v Value, path []string) (Value, bool) {
+// At follows path (member names, or array indexes in decimal) down from v.
+func (v Value) At(path []string) (Value, bool) {
 	for _, k := range path {
 		switch v.Kind {
 		case Object:

@@ -181,7 +181,7 @@ func TestEventLookupMatchesDecodedData(t *testing.T) {
 	for _, path := range paths {
 		ev := &Event{DataRaw: []byte(data)}
 		got, gok := ev.Lookup(path)
-		want, wok := lookupValue(ev.Data(), path)
+		want, wok := ev.Data().At(path)
 		if got.String() != want.String() || gok != wok {
 			t.Errorf("Lookup(%v) = %s %v, want %s %v", path, got.String(), gok, want.String(), wok)
 		}

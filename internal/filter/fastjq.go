@@ -17,6 +17,8 @@ import (
 type fastPred interface {
 	// eval returns the truth of the expression; ok false means "ask jq".
 	eval(ev *decode.Event) (truth, ok bool)
+	// reads reports whether some path starts at the event's member top.
+	reads(top string) bool
 }
 
 // compileFast returns nil for anything outside the subset. A select(C) is
@@ -76,6 +78,8 @@ type boolPred struct {
 	l, r fastPred
 }
 
+func (b *boolPred) reads(top string) bool { return b.l.reads(top) || b.r.reads(top) }
+
 func (b *boolPred) eval(ev *decode.Event) (bool, bool) {
 	l, ok := b.l.eval(ev)
 	if !ok {
@@ -93,6 +97,8 @@ type cmpPred struct {
 	lit     any
 	litLeft bool // the literal is on the left: 1 == .data.x
 }
+
+func (c *cmpPred) reads(top string) bool { return c.path[0] == top }
 
 func (c *cmpPred) eval(ev *decode.Event) (bool, bool) {
 	v, ok := ev.Index(c.path)

@@ -76,6 +76,12 @@ func TestFastPredAgreesWithJQ(t *testing.T) {
 			}
 		}
 	}
+	for expr, want := range map[string]bool{`.vm == "a"`: true, `.data.vm == "a" and .event == "X"`: false, `.event == "X" or .vm == null`: true} {
+		je, _ := compileJQ("-f", expr)
+		if got := compileFast(je.query).reads("vm"); got != want {
+			t.Errorf("%s: reads vm = %v, want %v", expr, got, want)
+		}
+	}
 	if fastAnswers < len(exprs)*len(events)/2 {
 		t.Errorf("the fast path answered only %d of %d", fastAnswers, len(exprs)*len(events))
 	}

@@ -7,7 +7,6 @@ package filter
 
 import (
 	"context"
-	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
@@ -58,7 +57,7 @@ func Compile(s Spec) (*Set, error) {
 		}
 		f.names = truthyNames(f.filter.query)
 		f.fast = compileFast(f.filter.query)
-		f.fastUsesVM = strings.Contains(f.filter.query.String(), "vm")
+		f.fastUsesVM = f.fast != nil && f.fast.reads("vm")
 	}
 	if s.JQ != "" {
 		if f.jq, err = compileJQ("--jq", s.JQ); err != nil {

@@ -213,7 +213,7 @@ func parseRat(lit string) *big.Rat {
 
 // Match evaluates the condition on an event's data object.
 func (w *Where) Match(data decode.Value) bool {
-	v, ok := lookup(data, w.Path)
+	v, ok := data.At(w.Path)
 	return w.matchAt(v, ok)
 }
 
@@ -266,28 +266,6 @@ func (w *Where) matchAt(v decode.Value, ok bool) bool {
 	default:
 		return c >= 0
 	}
-}
-
-// lookup follows the path; a numeric name indexes an array.
-func lookup(v decode.Value, path []string) (decode.Value, bool) {
-	for _, k := range path {
-		switch v.Kind {
-		case decode.Object:
-			var ok bool
-			if v, ok = v.Get(k); !ok {
-				return decode.Value{}, false
-			}
-		case decode.Array:
-			n, err := strconv.Atoi(k)
-			if err != nil || n < 0 || n >= len(v.Items) {
-				return decode.Value{}, false
-			}
-			v = v.Items[n]
-		default:
-			return decode.Value{}, false
-		}
-	}
-	return v, true
 }
 
 // equal: a missing member equals null, as in jq; a number equals a number
