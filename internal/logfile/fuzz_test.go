@@ -56,6 +56,7 @@ func FuzzParseLine(f *testing.F) {
 		if err != nil {
 			return // a gzip header that does not hold up
 		}
+		defer rd.Close()
 		for n := 0; ; n++ {
 			if n > len(line)+1 {
 				t.Fatalf("%q yielded more events than it has lines", line)
