@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var updateReplay = flag.Bool("update-replay", false, "rewrite testdata/replay golden files")
+	"github.com/qmpwatch/qmpwatch/internal/golden"
+)
 
 const mixedLog = "../../testdata/replay/mixed.log"
 
@@ -26,19 +25,7 @@ func runReplayCLI(t *testing.T, stdin string, args ...string) (code int, stdout,
 // checkGolden compares got with testdata/replay/NAME.
 func checkReplayGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("../../testdata/replay", name)
-	if *updateReplay {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n got:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("../../testdata/replay", name), []byte(got))
 }
 
 const mixedWarning = "qmpwatch: " + mixedLog + ":6: skipped: not a QMP event, a qmpwatch json line or virsh qemu-monitor-event output\n"
