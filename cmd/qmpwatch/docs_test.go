@@ -121,6 +121,7 @@ func consoleExamples(t *testing.T, path string) []docExample {
 			ex.commands[i].want = trimBlankEnd(ex.commands[i].want)
 		}
 		out = append(out, ex)
+		prev = "```" // a mark before the next block must be its own
 	}
 	return out
 }
@@ -207,7 +208,9 @@ func runExample(t *testing.T, bin string, ex docExample) {
 		}
 	}
 	if ex.excerpt {
-		checkExcerpt(t, ex.name, want, got)
+		if w := excerptMissing(want, got); w != "" {
+			t.Errorf("%s: shown line not printed (in this order):\n%s\n--- printed:\n%s", ex.name, w, strings.Join(got, "\n"))
+		}
 		return
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -216,10 +219,10 @@ func runExample(t *testing.T, bin string, ex docExample) {
 	}
 }
 
-// checkExcerpt checks that every shown line appears in the printed lines, in
-// order ("..." stands for lines left out).
-func checkExcerpt(t *testing.T, name string, want, got []string) {
-	t.Helper()
+// excerptMissing returns the first shown line that is not printed after
+// the lines before it ("..." stands for lines left out), or "" when every
+// shown line is printed in order.
+func excerptMissing(want, got []string) string {
 	j := 0
 	for _, w := range want {
 		if w == "..." {
@@ -229,11 +232,11 @@ func checkExcerpt(t *testing.T, name string, want, got []string) {
 			j++
 		}
 		if j == len(got) {
-			t.Errorf("%s: shown line not printed (in this order):\n%s\n--- printed:\n%s", name, w, strings.Join(got, "\n"))
-			return
+			return w
 		}
 		j++
 	}
+	return ""
 }
 
 var (
