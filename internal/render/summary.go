@@ -38,6 +38,10 @@ var catalog = map[string]entry{
 		} else {
 			l.s("node ").v("node-name")
 		}
+		l.opt(" (", "qom-path")
+		if l.has("qom-path") {
+			l.s(")")
+		}
 		l.s(": ").v("reason")
 		if l.truth("nospace") && l.str("reason") == "" {
 			l.s("no space left")
@@ -235,6 +239,9 @@ var catalog = map[string]entry{
 	"RDMA_GID_STATUS_CHANGED": {KindPlain, func(l *line) {
 		l.s("RDMA GID ").either("gid-status", "added", "removed").s(" on ").v("netdev").
 			s(", subnet prefix ").v("subnet-prefix").s(", interface id ").v("interface-id")
+	}},
+	"SCLP_CPI_INFO_AVAILABLE": {KindPlain, func(l *line) {
+		l.s("guest stored its control-program identification (read it with query-s390x-cpi-info)")
 	}},
 	"RTC_CHANGE": {KindPlain, func(l *line) {
 		l.s("guest moved its RTC by ").v("offset").s(" s").opt(" (", "qom-path")
