@@ -25,20 +25,20 @@ func TestMarksForUnknowns(t *testing.T) {
 	}{
 		{"pretty", false, []string{
 			"2023-11-14T22:13:20.000000Z  NEW_EVENT?  a.b=1",
-			"2023-11-14T22:13:20.000000Z  MIGRATION  migration postcopy-future ?rate ?status=postcopy-future",
+			"2023-11-14T22:13:20.000000Z  MIGRATION  migration status postcopy-future ?rate ?status=postcopy-future",
 			`2023-11-14T22:13:20.000000Z  STOP  VM paused ?why`,
 			"2023-11-14T22:13:20.000000Z  RESUME  VM running",
 		}},
 		{"pretty", true, []string{
 			"2023-11-14T22:13:20.000000Z  NEW_EVENT?  a.b=1",
-			"2023-11-14T22:13:20.000000Z  MIGRATION  migration postcopy-future  status=postcopy-future? rate.mbps?=5",
+			"2023-11-14T22:13:20.000000Z  MIGRATION  migration status postcopy-future  status=postcopy-future? rate.mbps?=5",
 			`2023-11-14T22:13:20.000000Z  STOP  VM paused  why?=x\x1b`,
 			"2023-11-14T22:13:20.000000Z  RESUME  VM running",
 		}},
 		{"table", false, []string{
 			"TIME                         EVENT                  SUMMARY",
 			"2023-11-14T22:13:20.000000Z  NEW_EVENT?             a.b=1",
-			"2023-11-14T22:13:20.000000Z  MIGRATION              migration postcopy-future ?rate ?status=postcopy-future",
+			"2023-11-14T22:13:20.000000Z  MIGRATION              migration status postcopy-future ?rate ?status=postcopy-future",
 			"2023-11-14T22:13:20.000000Z  STOP                   VM paused ?why",
 			"2023-11-14T22:13:20.000000Z  RESUME                 VM running",
 		}},
