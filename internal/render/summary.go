@@ -18,9 +18,9 @@ type entry struct {
 // checks that each one mentions every required field.
 var catalog = map[string]entry{
 	// Run state.
-	"STOP":   {KindState, func(l *line) { l.s("VM paused") }},
-	"RESUME": {KindState, func(l *line) { l.s("VM running") }},
-	"RESET":  {KindState, func(l *line) { l.either("guest", "guest reset the VM", "host reset the VM").s(" (").v("reason").s(")") }},
+	"STOP":         {KindState, func(l *line) { l.s("VM paused") }},
+	"RESUME":       {KindState, func(l *line) { l.s("VM running") }},
+	"RESET":        {KindState, func(l *line) { l.either("guest", "guest reset the VM", "host reset the VM").s(" (").v("reason").s(")") }},
 	"SHUTDOWN":     {KindState, func(l *line) { l.shutdown() }},
 	"POWERDOWN":    {KindState, func(l *line) { l.s("power button pressed, guest asked to power off") }},
 	"SUSPEND":      {KindState, func(l *line) { l.s("guest suspended to RAM (S3)") }},
