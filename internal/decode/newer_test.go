@@ -58,3 +58,17 @@ func TestValidateNewerQEMU(t *testing.T) {
 		t.Error("a live schema must never be beyond")
 	}
 }
+
+// BLOCK_IO_ERROR.qom-path is required since QEMU 9.2: a 10.2 event without
+// it is a violation, a 9.1 event without it is not.
+func TestBlockIOErrorQOMPathSince92(t *testing.T) {
+	ev := mustEvent(t, `{"event": "BLOCK_IO_ERROR", "data": {"device": "d", "operation": "write", "action": "report", "reason": "x"}, "timestamp": {"seconds": 1, "microseconds": 0}}`)
+	if ck := Builtin().Validate(ev, v("10.2")); len(ck.Problems) != 1 || ck.Problems[0].Path != "data.qom-path" {
+		t.Errorf("as 10.2: %+v", ck)
+	}
+	for _, at := range []string{"9.1", ""} {
+		if ck := Builtin().Validate(ev, v(at)); len(ck.Problems) != 0 {
+			t.Errorf("as %q: %+v", at, ck)
+		}
+	}
+}
