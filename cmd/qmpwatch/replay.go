@@ -54,6 +54,9 @@ number, and is skipped. Events of lines that name no VM are labelled with
 }
 
 func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string) error {
+	if o.schema == "live" {
+		return usageErrorf("--schema live needs a running QEMU's monitor, and replay reads logs: use --schema auto or builtin")
+	}
 	if len(args) == 0 {
 		args = []string{"-"}
 	}

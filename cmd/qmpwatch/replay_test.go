@@ -145,3 +145,13 @@ func waitOutput(t *testing.T, b *syncBuffer, want string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A log has no live monitor to ask for its schema: --schema live is a usage
+// error, not a silent fall back to the catalog.
+func TestReplaySchemaLiveIsUsageError(t *testing.T) {
+	streams, out, errOut := TestStreams(`{"timestamp": {"seconds": 1, "microseconds": 0}, "event": "STOP"}` + "\n")
+	code := run(context.Background(), []string{"replay", "--schema", "live"}, streams)
+	if code != exitUsage || out.Len() != 0 || !strings.Contains(errOut.String(), "--schema live needs a running QEMU") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
 // schemaChecker validates every event (--schema, --strict): against the
@@ -20,6 +21,7 @@ type schemaChecker struct {
 	strict  bool
 	errOut  io.Writer
 	builtin *decode.Catalog
+	notes   *render.UnknownNotes // what the catalog does not know, once per VM and event
 
 	mu   sync.Mutex
 	vms  map[string]vmSchema // by VM label
@@ -37,6 +39,7 @@ func newSchemaChecker(o *eventOptions, errOut io.Writer) *schemaChecker {
 		strict:  o.strict,
 		errOut:  errOut,
 		builtin: decode.Builtin(),
+		notes:   render.NewUnknownNotes(errOut, decode.Builtin().Newest()),
 		vms:     map[string]vmSchema{},
 		seen:    map[string]bool{},
 	}
@@ -107,6 +110,7 @@ func (s *schemaChecker) check(ev *decode.Event) error {
 			ev.Check = s.builtin.Validate(ev, vs.version)
 		}
 	}
+	s.notes.Note(ev)
 	if len(ev.Check.Problems) == 0 {
 		return nil
 	}

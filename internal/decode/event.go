@@ -19,6 +19,9 @@ type Event struct {
 	// Cause names the earlier event this one is a documented follow-up of,
 	// e.g. "write error on ide0-hd1" for a STOP; set by track.Causes.
 	Cause string
+	// Context is what earlier events of the VM tell about this one (a job's
+	// or session's length, say); set by track.Causes, read by summaries.
+	Context Context
 
 	data    Value
 	decoded bool
