@@ -60,7 +60,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 		return withCode(exitUsage, err)
 	}
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true)
+	p, err := newPipeline(ls, &o.eventOptions, true, "")
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	}()
 	m.Listen(ln)
 	m.Seal()
-	return mergedEnd(pump(ctx, p, m, "", ls))
+	return p.Run(ctx, m)
 }
 
 // listenOn listens on addr. A leftover unix socket nobody listens on (a

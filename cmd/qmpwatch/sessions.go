@@ -15,6 +15,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -324,7 +325,7 @@ func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, 
 		return err
 	}
 	if failed > 0 {
-		return errReported{code: exitError}
+		return errReported{Code: exitError}
 	}
 	return nil
 }
@@ -364,9 +365,9 @@ func watchSource(ctx context.Context, o *trackOptions, addr conn.Addr, q chan<- 
 	c.SetLabel(label)
 	// The run state is shown, not needed: a monitor that will not say
 	// is still tracked, its state unknown until an event tells.
-	st, _ := queryRunState(c)
+	st, _ := pipeline.QueryRunState(c)
 	note := fmt.Sprintf("qmpwatch: connected to %s (QEMU %s, %s) at %s",
-		render.Safe(displayName(name, label)), c.Greeting().Version, render.Safe(st.String()), addr)
+		render.Safe(pipeline.DisplayName(name, label)), c.Greeting().Version, render.Safe(st.String()), addr)
 	if !send(srcItem{vm: label, state: &st, note: note}) {
 		return
 	}

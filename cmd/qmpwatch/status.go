@@ -10,44 +10,9 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
-
-// queryRunState asks QEMU for the VM's run state.
-func queryRunState(c *conn.Client) (track.RunState, error) {
-	raw, err := c.Query("query-status", nil)
-	if err != nil {
-		return track.RunState{}, err
-	}
-	st, err := track.ParseStatus(raw)
-	if err != nil {
-		return st, fmt.Errorf("%s: %w", c.Addr(), err)
-	}
-	return st, nil
-}
-
-// observeCause sets ev.Cause when the event is a documented follow-up of
-// an earlier event of its VM (a STOP after a BLOCK_IO_ERROR with action
-// stop), for the pretty output and for json --annotate.
-func (p *pipeline) observeCause(ev *decode.Event) {
-	if p.causes == nil {
-		p.causes = track.NewCauses(decode.Builtin())
-	}
-	p.causes.Observe(ev)
-}
-
-// runStateNote is the run state for watch's connect line, ", running", or
-// "" when QEMU would not say: the state is a courtesy there, not a reason to
-// give up watching. A broken or closed monitor is not lost either: the
-// client reports it from Next, after the events that came before it.
-func runStateNote(c *conn.Client) (string, error) {
-	st, err := queryRunState(c)
-	if err != nil {
-		return "", nil
-	}
-	return ", " + render.Safe(st.String()), nil
-}
 
 type statusOptions struct {
 	output          string
@@ -137,7 +102,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 		return err
 	}
 	if failed {
-		return errReported{code: exitError}
+		return errReported{Code: exitError}
 	}
 	return nil
 }
@@ -157,7 +122,7 @@ func askStatus(ctx context.Context, addr conn.Addr, o *statusOptions) vmStatus {
 	if r.name != "" {
 		r.label = r.name
 	}
-	r.state, r.err = queryRunState(c)
+	r.state, r.err = pipeline.QueryRunState(c)
 	return r
 }
 

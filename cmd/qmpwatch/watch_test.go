@@ -220,7 +220,7 @@ func TestExitCodeMapping(t *testing.T) {
 		{nil, 0}, {errPipe, 0}, {context.Canceled, 0},
 		{errors.New("boom"), 1}, {withCode(exitUsage, errors.New("u")), 2},
 		{withCode(exitExpr, errors.New("e")), 3}, {withCode(exitTimeout, errors.New("t")), 4},
-		{errReported{code: 4}, 4},
+		{errReported{Code: 4}, 4},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err, true, &buf); got != tt.code {
@@ -274,4 +274,26 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// A VM's -name comes from the wire: whatever path connects to it, the
+// status lines on stderr carry it escaped, never as terminal controls.
+func TestWatchEscapesVMNameOnStderr(t *testing.T) {
+	const evil = `evil\u001b]0;PWNED\u0007\u001b[2J` // as QEMU escapes it in JSON
+	for _, extra := range [][]string{nil, {"--markers"}} {
+		t.Run(strings.Join(append([]string{"watch"}, extra...), " "), func(t *testing.T) {
+			s := fakeVM(t, evil, fakeEvents[0])
+			streams, _, errOut := TestStreams("")
+			args := append([]string{"watch", s.Addr, "-o", "json"}, extra...)
+			if code := run(context.Background(), args, streams); code != 0 {
+				t.Fatalf("exit %d: %q", code, errOut)
+			}
+			if strings.ContainsAny(errOut.String(), "\x1b\a") {
+				t.Errorf("stderr carries raw controls: %q", errOut)
+			}
+			if !strings.Contains(errOut.String(), "connected to evil") {
+				t.Errorf("no connect line: %q", errOut)
+			}
+		})
+	}
 }
