@@ -67,10 +67,8 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if o.label != "" && (len(targets)+len(missing) != 1 || o.dir != "") {
 		return usageErrorf("--label names one VM: give exactly one ADDRESS and no --dir")
 	}
-	if o.dir != "" {
-		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
-			return usageErrorf("--dir %s: not a folder", o.dir)
-		}
+	if err := checkDir(o.dir); err != nil {
+		return err
 	}
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
@@ -87,17 +85,34 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		cancel()
 		m.Wait()
 	}()
+	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+	return p.Run(ctx, m)
+}
+
+// checkDir refuses a --dir that is not a folder.
+func checkDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usageErrorf("--dir %s: not a folder", dir)
+	}
+	return nil
+}
+
+// addSources adds the expanded addresses and the folder to m, and seals it.
+// Patterns that matched no socket count as failed sources.
+func addSources(m *source.Merge, targets []conn.Addr, missing []string, label string, reconnect bool, dir string) {
 	for _, pat := range missing {
 		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
 	}
 	for _, a := range targets {
-		m.Dial(source.Target{Addr: a, Label: o.label, Reconnect: o.reconnect})
+		m.Dial(source.Target{Addr: a, Label: label, Reconnect: reconnect})
 	}
-	if o.dir != "" {
-		m.WatchDir(o.dir, dirPoll, o.reconnect)
+	if dir != "" {
+		m.WatchDir(dir, dirPoll, reconnect)
 	}
 	m.Seal()
-	return p.Run(ctx, m)
 }
 
 // mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
