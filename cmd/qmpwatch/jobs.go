@@ -28,4 +28,3 @@ final table (or, in json, the records). See docs/sessions.md.`,
 	addTrackFlags(cmd, o)
 	return cmd
 }
-

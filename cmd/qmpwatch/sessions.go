@@ -86,8 +86,6 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	return t.Run(ctx, m)
 }
 
-
-
 func newSessionsCmd(a *app) *cobra.Command {
 	o := &trackOptions{}
 	cmd := &cobra.Command{
@@ -114,4 +112,3 @@ after a replay, the final table (or, in json, the records). See docs/sessions.md
 	addTrackFlags(cmd, o)
 	return cmd
 }
-

@@ -194,4 +194,3 @@ func isQueryStatus(ret []byte) bool {
 	_, ok2 := v.Get("running")
 	return ok1 && ok2
 }
-
