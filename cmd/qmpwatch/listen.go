@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -64,7 +61,9 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	if err != nil {
 		return err
 	}
-	ln, err := listenOn(addr)
+	// QEMU connects to this socket, often as another user (libvirt's
+	// qemu): the umask decides who may, as for any socket a daemon makes.
+	ln, err := source.ListenSocket(addr, 0)
 	if err != nil {
 		return err
 	}
@@ -81,35 +80,6 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	m.Listen(ln)
 	m.Seal()
 	return p.Run(ctx, m)
-}
-
-// listenOn listens on addr. A leftover unix socket nobody listens on (a
-// qmpwatch that was killed) is replaced; a live one is not.
-func listenOn(addr conn.Addr) (net.Listener, error) {
-	if addr.Network == "unix" {
-		if fi, err := os.Lstat(addr.Address); err == nil {
-			if fi.Mode()&os.ModeSocket == 0 {
-				return nil, fmt.Errorf("listen %s: the file exists and is not a socket", addr)
-			}
-			c, err := net.DialTimeout("unix", addr.Address, time.Second)
-			switch {
-			case err == nil:
-				c.Close()
-				return nil, fmt.Errorf("listen %s: another process is listening there", addr)
-			case errors.Is(err, syscall.ECONNREFUSED):
-				os.Remove(addr.Address)
-			}
-		}
-	}
-	ln, err := net.Listen(addr.Network, addr.Address)
-	if err != nil {
-		var oe *net.OpError
-		if errors.As(err, &oe) {
-			err = oe.Err
-		}
-		return nil, fmt.Errorf("listen %s: %w", addr, err)
-	}
-	return ln, nil
 }
 
 // chardevHint is the QEMU option that dials this address.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
@@ -18,7 +19,7 @@ import (
 func serve(t *testing.T, rec *Recording, o Options) (addr string, done <-chan error) {
 	t.Helper()
 	addr = filepath.Join(t.TempDir(), "sim.qmp")
-	ln, err := Listen(conn.Addr{Network: "unix", Address: addr})
+	ln, err := source.ListenSocket(conn.Addr{Network: "unix", Address: addr}, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
