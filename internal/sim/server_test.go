@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // serve starts a server for rec on a unix socket in a temp dir.
