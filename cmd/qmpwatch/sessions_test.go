@@ -108,10 +108,10 @@ func TestSessionsReplayTable(t *testing.T) {
 	}
 	want := `spice2: shutdown (host-qmp-quit)
 vnc: shutdown (host-qmp-quit)
-VM      PROTO  CLIENT           ID           START                     DURATION  STATE  TLS  AUTH  USER  CHANNELS
-spice2  spice  127.0.0.1:60232  -36357358    2026-11-21 05:47:14.510Z  530ms     ended  no   none  -     main,display,inputs,cursor
-spice2  spice  127.0.0.1:60248  -1914746245  2026-11-21 05:47:14.535Z  536ms     ended  no   none  -     main,display,inputs,cursor
-vnc     vnc    127.0.0.1:37148  -            2026-11-21 05:47:16.155Z  201ms     ended  no   none  -     -
+VM      PROTO  CLIENT           ID           START                        DURATION  STATE  TLS  AUTH  USER  CHANNELS
+spice2  spice  127.0.0.1:60232  -36357358    2026-11-21T05:47:14.510447Z  530ms     ended  no   none  -     main,display,inputs,cursor
+spice2  spice  127.0.0.1:60248  -1914746245  2026-11-21T05:47:14.535169Z  536ms     ended  no   none  -     main,display,inputs,cursor
+vnc     vnc    127.0.0.1:37148  -            2026-11-21T05:47:16.155434Z  201ms     ended  no   none  -     -
 `
 	if out.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", out, want)

@@ -55,3 +55,14 @@ func (c *clock) appendTime(dst []byte, t time.Time) []byte {
 	}
 	return t.In(c.loc).AppendFormat(dst, "2006-01-02 15:04:05.000000")
 }
+
+// AppendTime formats t in a --time mode exactly as the event outputs do,
+// for the tables of the trackers: --time means one thing everywhere.
+// relative reads as local there (a table has no first event).
+func AppendTime(dst []byte, t time.Time, mode string) []byte {
+	c := clock{mode: mode, loc: time.Local}
+	if mode == "relative" || mode == "" {
+		c.mode = "local"
+	}
+	return c.appendTime(dst, t)
+}

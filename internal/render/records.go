@@ -39,19 +39,13 @@ func AppendTable(dst []byte, rows [][]string) []byte {
 	return dst
 }
 
-// CellTime formats a time for a table cell in a --time mode; "-" when
-// unknown. relative reads as local: a table has no first event.
+// CellTime formats a time for a table cell as the event outputs do in the
+// same --time mode (AppendTime); "-" when unknown.
 func CellTime(t time.Time, mode string) string {
 	if t.IsZero() {
 		return "-"
 	}
-	switch mode {
-	case "utc":
-		return t.UTC().Format("2006-01-02 15:04:05.000Z")
-	case "unix":
-		return strconv.FormatInt(t.Unix(), 10) + "." + strconv.FormatInt(int64(t.Nanosecond()/1000)+1000000, 10)[1:]
-	}
-	return t.Format("2006-01-02 15:04:05.000")
+	return string(AppendTime(nil, t, mode))
 }
 
 // CellDuration prints a duration to the millisecond: 1m2.345s, 0.355s.
