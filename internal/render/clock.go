@@ -22,9 +22,6 @@ func newClock(o Options) *clock {
 	return &clock{mode: mode, loc: o.Location}
 }
 
-// TimeModes lists the --time values.
-var TimeModes = []string{"local", "utc", "unix", "relative"}
-
 func (c *clock) append(dst []byte, ev *decode.Event) []byte {
 	return c.appendTime(dst, ev.Time())
 }
