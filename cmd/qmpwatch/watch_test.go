@@ -297,3 +297,49 @@ func TestWatchEscapesVMNameOnStderr(t *testing.T) {
 		})
 	}
 }
+
+// A monitor that refuses query-name is watched all the same, every way it
+// can be reached, labelled by its socket: one rule for a failed query-name.
+func TestWatchQueryNameRefused(t *testing.T) {
+	for _, args := range [][]string{{"watch"}, {"watch", "--markers"}, {"sessions"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			s := conntest.NewServer(t, func(p *conntest.Peer) error {
+				if err := p.SendLine(conntest.Greeting); err != nil {
+					return err
+				}
+				c, err := p.Expect("qmp_capabilities")
+				if err != nil {
+					return err
+				}
+				if err := p.Reply(c, "{}"); err != nil {
+					return err
+				}
+				if c, err = p.Expect("query-name"); err != nil {
+					return err
+				}
+				msg := `{"error": {"class": "GenericError", "desc": "no"}, "id": ` + string(c.ID) + `}`
+				if err := p.SendLine(msg); err != nil {
+					return err
+				}
+				for {
+					// Refuse the courtesy queries too (query-status, schema).
+					c, err := p.Read()
+					if err != nil {
+						return nil
+					}
+					if c.Execute == "query-status" {
+						return p.SendLine(fakeEvents[0])
+					}
+					p.SendLine(`{"error": {"class": "GenericError", "desc": "no"}, "id": ` + string(c.ID) + `}`)
+				}
+			})
+			streams, _, errOut := TestStreams("")
+			if code := run(context.Background(), append(append(args, s.Addr), "-o", "json"), streams); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.Contains(errOut.String(), "connected to vm1 (no -name)") {
+				t.Errorf("stderr: %s", errOut)
+			}
+		})
+	}
+}
