@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -68,7 +69,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 		return err
 	}
 	defer ln.Close()
-	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", addr, chardevHint(addr))
+	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(addr.String()), render.Safe(chardevHint(addr)))
 
 	mctx, cancel := context.WithCancel(ctx)
 	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
