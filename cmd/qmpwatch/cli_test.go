@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"syscall"
 	"testing"
@@ -67,6 +68,9 @@ func checkCode(args []string) int {
 //   - `code N qmpwatch ARGS` checks the exit code; `waitsock PATH` waits for a
 //     unix socket (of a `qmpwatch simulate PATH FILE --once ... &` started
 //     before) to appear;
+//   - `waitfor FILE REGEXP` waits until a file that a background command
+//     writes has a line matching REGEXP (for commands that run until
+//     interrupted, such as --reconnect and --dir);
 //   - `# known bug: issue N` marks an expectation that records a bug listed in
 //     that issue: whoever fixes it updates the case.
 //
@@ -97,6 +101,7 @@ func TestCLI(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitsock": cmdWaitSock,
+			"waitfor":  cmdWaitFor,
 		},
 	})
 }
@@ -117,6 +122,28 @@ func cmdWaitSock(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		if time.Now().After(deadline) {
 			ts.Fatalf("no socket at %s after 60s", args[0])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// cmdWaitFor waits (generously) until FILE has a line matching REGEXP: the
+// way a script knows that a command which runs until interrupted has written
+// what it is tested for, without guessing a delay.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if b, err := os.ReadFile(path); err == nil && re.Match(b) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no line matching %q in %s after 60s", args[1], args[0])
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,5 +154,37 @@ func TestReplaySchemaLiveIsUsageError(t *testing.T) {
 	code := run(context.Background(), []string{"replay", "--schema", "live"}, streams)
 	if code != exitUsage || out.Len() != 0 || !strings.Contains(errOut.String(), "--schema live needs a running QEMU") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// A transcript's greeting says which QEMU sent the events after it, and the
+// schema check judges them as that version, as watch does live: the "id"
+// of DEVICE_TRAY_MOVED appeared in QEMU 2.8, so a 7.2 event without it is
+// reported, while the same event with no greeting before it (version
+// unknown) is not, and neither is one from a QEMU 2.5.
+func TestReplayAppliesGreetingVersion(t *testing.T) {
+	greeting := func(major, minor int) string {
+		return fmt.Sprintf(`{"QMP": {"version": {"qemu": {"micro": 0, "minor": %d, "major": %d}, "package": ""}, "capabilities": []}}`+"\n", minor, major)
+	}
+	const tray = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "DEVICE_TRAY_MOVED", "data": {"device": "ide1-cd0", "tray-open": true}}` + "\n"
+	tests := []struct {
+		name, log string
+		reported  bool
+	}{
+		{"7.2 greeting", greeting(7, 2) + tray, true},
+		{"no greeting", tray, false},
+		{"2.5 greeting", greeting(2, 5) + tray, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runReplayCLI(t, tt.log, "--schema", "builtin", "-o", "json", "--label", "vm1")
+			if code != 0 || !strings.Contains(out, "DEVICE_TRAY_MOVED") {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			got := strings.Contains(errOut, "vm1: DEVICE_TRAY_MOVED: ") && strings.Contains(errOut, "id")
+			if got != tt.reported {
+				t.Errorf("missing id reported: %v, want %v; stderr:\n%s", got, tt.reported, errOut)
+			}
+		})
 	}
 }

@@ -13,6 +13,10 @@ type Event struct {
 	Raw     []byte // the event object exactly as received
 	HasVM   bool   // Raw already carries a "vm" member (a qmpwatch json line)
 	DataRaw []byte // raw JSON of the "data" member, nil when absent
+	// QEMU is the version of the QEMU that sent the event, from the greeting
+	// of its connection or of its transcript; zero when unknown. The source
+	// sets it, and the schema check judges the event as that version.
+	QEMU Version
 
 	// Check is the validation result against the schema, set by a Validator.
 	Check Check
