@@ -58,6 +58,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 		return withCode(exitUsage, err)
 	}
 	ls := s.lockedStderr()
+	defer ls.closeStderr()
 	p, err := newPipeline(ls, &o.eventOptions, true, "")
 	if err != nil {
 		return err

@@ -73,6 +73,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
 	ls := s.lockedStderr()
+	defer ls.closeStderr()
 	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "", o.record)
 	if err != nil {
 		return err

@@ -65,6 +65,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	// Readers warn from the pipeline's reading goroutine while the
 	// pipeline may write to stderr too: serialise them.
 	ls := s.lockedStderr()
+	defer ls.closeStderr()
 	p, err := newPipeline(ls, &o.eventOptions, true, "")
 	if err != nil {
 		return err

@@ -64,6 +64,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	}
 	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
 	ls := s.lockedStderr()
+	defer ls.closeStderr()
 	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Live: !asJSON && s.OutTTY && !o.replay, Time: o.timeMode}, v)
 	if o.replay {
 		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.ErrOut)}})

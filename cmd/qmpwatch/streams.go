@@ -50,12 +50,28 @@ func (s *Streams) lockedStderr() *Streams {
 }
 
 type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return len(p), nil
+	}
 	return l.w.Write(p)
+}
+
+// closeStderr ends what a lockedStderr copy may still write: a source's
+// reading goroutine can outlive the command by a moment (a VM that hangs up
+// as qmpwatch stops), and once the command has returned, its exit message
+// is the last line, and the caller's stderr is the caller's again.
+func (s *Streams) closeStderr() {
+	if l, ok := s.ErrOut.(*lockedWriter); ok {
+		l.mu.Lock()
+		l.closed = true
+		l.mu.Unlock()
+	}
 }

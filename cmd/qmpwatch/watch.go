@@ -62,6 +62,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	// The source reports from the reading goroutine while the pipeline
 	// writes warnings: one lock keeps stderr lines whole.
 	ls := s.lockedStderr()
+	defer ls.closeStderr()
 	p, err := newPipeline(ls, &o.eventOptions, false, o.record)
 	if err != nil {
 		return err
