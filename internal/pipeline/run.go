@@ -79,6 +79,9 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 			if ferr := p.Flush(); ferr != nil {
 				return ferr
 			}
+			if e, ok := src.(source.Ender); ok {
+				e.Ended()
+			}
 			if err := endOfStream(ctx, it.err); err != nil || ctx.Err() != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -17,6 +18,9 @@ import (
 type Single struct {
 	c      *conn.Client
 	status func(Status)
+
+	mu    sync.Mutex
+	ended *Status // the end, until Ended reports it
 }
 
 // NewSingle streams c's events; status (which may be nil) hears how the
@@ -36,8 +40,24 @@ func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
 		return ev, nil
 	}
 	if errors.Is(err, conn.ErrClosed) && ctx.Err() == nil {
-		s.status(Status{Kind: Disconnected, Addr: s.c.Addr().String(), VM: s.c.Label(), Err: err, At: time.Now()})
+		// Said by Ended, not here: Next runs ahead of the output, and
+		// "QEMU closed the connection" must follow the last event shown.
+		s.mu.Lock()
+		s.ended = &Status{Kind: Disconnected, Addr: s.c.Addr().String(), VM: s.c.Label(), Err: err, At: time.Now()}
+		s.mu.Unlock()
 		return nil, io.EOF
 	}
 	return nil, err
+}
+
+// Ended reports how the session ended, once, after the consumer has written
+// every event before the end (see Ender).
+func (s *Single) Ended() {
+	s.mu.Lock()
+	st := s.ended
+	s.ended = nil
+	s.mu.Unlock()
+	if st != nil {
+		s.status(*st)
+	}
 }

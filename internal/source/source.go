@@ -14,3 +14,10 @@ import (
 type Source interface {
 	Next(ctx context.Context) (*decode.Event, error)
 }
+
+// Ender is a Source with something to say about its end (how the session
+// ended) that must come after the events before it: the consumer calls
+// Ended once it has written them, after Next returned the end.
+type Ender interface {
+	Ended()
+}
