@@ -16,9 +16,13 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
-// maxPending bounds the events kept while a query waits for its reply, so
-// that a monitor flooding events and never answering cannot grow memory.
+// maxPending and maxPendingBytes bound the events kept while a query waits
+// for its reply, in number and in bytes, so that a monitor flooding events
+// (small or big) and never answering cannot grow memory: past either, the
+// connection fails.
 const maxPending = 100000
+
+var maxPendingBytes = 64 << 20 // a var so that tests can lower it
 
 // Options tune a connection. Zero values pick the defaults.
 type Options struct {
@@ -53,6 +57,7 @@ type Client struct {
 	greeting Greeting
 	nextID   int
 	pending  []*decode.Event    // events that arrived while waiting for a reply
+	pendingB int                // their size in bytes
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	broken   error              // what ended the stream during a query, for Next
 	label    string
@@ -66,7 +71,7 @@ func Dial(ctx context.Context, addr Addr, opts Options) (*Client, error) {
 	d := net.Dialer{Timeout: opts.DialTimeout}
 	nc, err := d.DialContext(ctx, addr.Network, addr.Address)
 	if err != nil {
-		return nil, &Error{Addr: addr, Err: dialReason(err)}
+		return nil, &Error{Addr: addr, Err: dialReason(err, addr)}
 	}
 	c, err := NewClient(ctx, nc, addr, opts)
 	if err != nil {
@@ -107,6 +112,10 @@ func (c *Client) handshake() error {
 	}
 	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
 	if _, err := c.query("qmp_capabilities", nil); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return &CapabilitiesTimeoutError{After: c.opts.GreetingTimeout}
+		}
 		return err
 	}
 	c.conn.SetReadDeadline(time.Time{})
@@ -180,6 +189,12 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 				c.broken = fmt.Errorf("more than %d events while waiting for the %s reply", maxPending, cmd)
 				return nil, c.broken
 			}
+			if c.pendingB+len(m.Raw) > maxPendingBytes {
+				c.broken = fmt.Errorf("more than %d MB of events while waiting for the %s reply (the monitor floods events and does not answer)",
+					maxPendingBytes>>20, cmd)
+				return nil, c.broken
+			}
+			c.pendingB += len(m.Raw)
 			c.pending = append(c.pending, c.event(&m))
 		case c.answer(&m):
 		case m.Kind == decode.MsgReturn && m.IDIs(id):
@@ -233,11 +248,11 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 	}
 	if len(c.pending) > 0 {
 		ev := c.pending[0]
+		c.pending[0] = nil
 		c.pending = c.pending[1:]
+		c.pendingB -= len(ev.Raw)
 		// It arrived during a query, perhaps before SetLabel: label it now.
-		if !ev.HasVM {
-			ev.VM = c.label
-		}
+		ev.VM = c.label
 		return ev, nil
 	}
 	for {
@@ -300,7 +315,15 @@ func (c *Client) answer(m *decode.Message) bool {
 }
 
 // event copies the message out of the framer's buffer, which is reused.
+// A "vm" member the monitor sent is dropped: on a live connection the label
+// is qmpwatch's alone (the address, query-name or --label), so a monitor
+// cannot make its events pass for another VM's.
 func (c *Client) event(m *decode.Message) *decode.Event {
+	if m.HasVM {
+		if sm, err := decode.ScanMessage(m.WithoutVM()); err == nil {
+			return decode.NewEvent(&sm, c.label)
+		}
+	}
 	cp := *m
 	cp.Raw = append([]byte(nil), m.Raw...)
 	if m.Data != nil {
@@ -340,7 +363,7 @@ func isReset(err error) bool {
 }
 
 // dialReason keeps the part of a dial error a user can act on.
-func dialReason(err error) error {
+func dialReason(err error, addr Addr) error {
 	var oe *net.OpError
 	if errors.As(err, &oe) {
 		var se *os.SyscallError
@@ -351,9 +374,15 @@ func dialReason(err error) error {
 			case syscall.EACCES:
 				return errors.New("permission denied (run as the VM's user or fix the socket's mode)")
 			case syscall.ECONNREFUSED:
+				// Linux says ECONNREFUSED for a file that is no socket at all.
+				if what := notSocket(addr); what != "" {
+					return errors.New("not a socket (it is " + what + ")")
+				}
 				return errors.New("connection refused (nothing is listening there)")
 			case syscall.ENOTSOCK:
 				return errors.New("not a socket")
+			case syscall.EAGAIN:
+				return &BusyError{}
 			}
 			return se.Err
 		}
@@ -363,6 +392,32 @@ func dialReason(err error) error {
 		return oe.Err
 	}
 	return err
+}
+
+// notSocket names what a unix address points at when that is not a socket
+// ("a regular file", "a folder", "a device"), or "" when it is a socket or
+// cannot be looked at.
+func notSocket(addr Addr) string {
+	if addr.Network != "unix" {
+		return ""
+	}
+	fi, err := os.Stat(addr.Address)
+	if err != nil {
+		return ""
+	}
+	switch m := fi.Mode(); {
+	case m&os.ModeSocket != 0:
+		return ""
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	}
+	return "not a socket file"
 }
 
 // ProtocolError means the monitor sent something that is not valid QMP.

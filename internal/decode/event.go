@@ -12,7 +12,9 @@ type Event struct {
 	VM      string // the VM's label: its -name, the socket's base name, or --label
 	Raw     []byte // the event object exactly as received
 	HasVM   bool   // Raw already carries a "vm" member (a qmpwatch json line)
-	DataRaw []byte // raw JSON of the "data" member, nil when absent
+	// HasCause: Raw already carries a "cause" member (an --annotate line).
+	HasCause bool
+	DataRaw  []byte // raw JSON of the "data" member, nil when absent
 
 	// Check is the validation result against the schema, set by a Validator.
 	Check Check
@@ -34,6 +36,7 @@ func NewEvent(m *Message, vm string) *Event {
 	if m.HasVM {
 		e.VM, e.HasVM = m.VM, true
 	}
+	e.HasCause = m.HasCause
 	return e
 }
 

@@ -25,7 +25,8 @@ func (m *Merge) Dial(t Target) {
 	m.spawn(func() { m.dial(t) })
 }
 
-func (m *Merge) dial(t Target) {
+// dial runs t's sessions; connected says whether any session began.
+func (m *Merge) dial(t Target) (connected bool) {
 	bo := m.o.Backoff()
 	lastErr := ""
 	// failed says how the source ended; it only matters without Reconnect,
@@ -60,6 +61,7 @@ func (m *Merge) dial(t Target) {
 		}
 		lastErr = ""
 		bo.Reset()
+		connected = true
 		err = m.session(c, name, note, "reconnected to "+t.Addr.String())
 		c.Close()
 		failed = !errors.Is(err, conn.ErrClosed)

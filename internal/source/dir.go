@@ -19,8 +19,14 @@ func (m *Merge) WatchDir(dir string, poll time.Duration, reconnect bool) {
 	m.spawn(func() { m.watchDir(dir, poll, reconnect) })
 }
 
-// sockID tells a recreated socket from the old one at the same path.
-type sockID struct{ dev, ino uint64 }
+// sockID tells a recreated socket from the old one at the same path. The
+// inode alone does not: ext4 hands a VM restarted at the same path the inode
+// its old socket freed. The change time (to the nanosecond) is set anew when
+// QEMU binds the new socket.
+type sockID struct {
+	dev, ino            uint64
+	ctimeSec, ctimeNsec int64
+}
 
 func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 	var mu sync.Mutex
@@ -55,9 +61,17 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 			}
 			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true}
 			m.spawn(func() {
-				m.dial(t)
+				connected := m.dial(t)
 				mu.Lock()
 				delete(active, path)
+				if connected {
+					// That VM's session has ended, so whatever socket is at
+					// the path now belongs to a new VM, even one that got
+					// the same inode and (on a coarse clock) the same ctime.
+					// A socket that never answered stays tried, so a stale
+					// one is not dialled at every poll.
+					delete(tried, path)
+				}
 				mu.Unlock()
 			})
 		}
@@ -72,7 +86,7 @@ func socketID(path string) (sockID, bool) {
 	if err := syscall.Stat(path, &st); err != nil {
 		return sockID{}, false
 	}
-	return sockID{uint64(st.Dev), uint64(st.Ino)}, true
+	return sockID{uint64(st.Dev), uint64(st.Ino), int64(st.Ctim.Sec), int64(st.Ctim.Nsec)}, true
 }
 
 // isSocket accepts sockets and symbolic links to sockets.

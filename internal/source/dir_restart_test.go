@@ -1,0 +1,77 @@
+package source
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// A VM whose session ended is dialled again at the same path even when the
+// socket there looks the same (same device, inode and change time): ext4
+// gives a VM restarted at the same path the inode its old socket freed, so
+// the identity of the file cannot tell the VMs apart. Here one listening
+// socket serves two sessions, the strongest form of "looks the same".
+// Without --reconnect the folder watch must still see the second session.
+func TestWatchDirSameInodeAfterSession(t *testing.T) {
+	dir := shortDir(t)
+	var log statusLog
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	m := New(ctx, Options{Status: log.add})
+	m.WatchDir(dir, 10*time.Millisecond, false)
+	m.Seal()
+	fakeAt(t, filepath.Join(dir, "vm.qmp"),
+		func(c net.Conn) error { return qemuSide(c, "vm", []string{event("STOP", 1)}, false) },
+		func(c net.Conn) error { return qemuSide(c, "vm", []string{event("RESUME", 2)}, true) })
+	for _, want := range []string{"vm:STOP", "vm:RESUME"} {
+		ctx, stop := context.WithTimeout(t.Context(), 20*time.Second)
+		ev, err := m.Next(ctx)
+		stop()
+		if err != nil {
+			t.Fatalf("waiting for %s: %v (statuses: %s)", want, err, log.String())
+		}
+		if g := ev.VM + ":" + ev.Name; g != want {
+			t.Fatalf("got %s, want %s", g, want)
+		}
+	}
+	cancel()
+	m.Wait()
+}
+
+// A stale socket (nothing listening) is tried once, not at every poll.
+func TestWatchDirStaleSocketOnce(t *testing.T) {
+	dir := shortDir(t)
+	path := filepath.Join(dir, "gone.qmp")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	var log statusLog
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	m := New(ctx, Options{Status: log.add})
+	m.WatchDir(dir, 5*time.Millisecond, false)
+	m.Seal()
+	// Then a live VM appears next to it: by the time it is seen, the stale
+	// one has been polled many times.
+	time.Sleep(200 * time.Millisecond)
+	fakeAt(t, filepath.Join(dir, "live.qmp"), func(c net.Conn) error { return qemuSide(c, "live", []string{event("STOP", 1)}, true) })
+	if _, err := m.Next(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	m.Wait()
+	n := 0
+	for _, st := range log.list {
+		if st.Kind == Unreachable {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("stale socket reported %d times, want once: %s", n, log.String())
+	}
+}
