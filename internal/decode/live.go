@@ -121,7 +121,9 @@ func optName(optional bool) string {
 }
 
 func (c *differ) typ(path string, ct, lt *Type) {
-	if ct.Kind != lt.Kind {
+	// QEMU's introspection calls every integer type "int"; the catalog
+	// knows which are unsigned.
+	if ct.Kind != lt.Kind && !(ct.Kind == KindUint && lt.Kind == KindInt) {
 		c.add(path, "type "+lt.String()+" in QEMU, "+ct.String()+" in the catalog")
 		return
 	}
