@@ -23,7 +23,8 @@ test:
 # exceeded"), which would make CI flaky.
 FUZZTIME ?= 100000x
 FUZZ_TARGETS := ./internal/decode:FuzzFramer ./internal/decode:FuzzParse \
-	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine
+	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine \
+	./internal/logfile:FuzzFollow
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
