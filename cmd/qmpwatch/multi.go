@@ -52,7 +52,7 @@ func (o *watchOptions) isMulti(args []string) bool {
 
 func isGlob(arg string) bool {
 	a, err := conn.ParseAddr(arg)
-	return err == nil && a.Network == "unix" && strings.ContainsAny(a.Address, "*?[")
+	return err == nil && a.IsPattern()
 }
 
 // runMulti watches many monitors (and folders) as one stream, each event

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
 // schemaChecker validates every event (--schema, --strict): against the
@@ -120,9 +121,9 @@ func (s *schemaChecker) check(ev *decode.Event) error {
 			continue
 		}
 		if ev.VM != "" {
-			fmt.Fprintf(s.errOut, "%s: %s: %s\n", ev.VM, ev.Name, p)
+			fmt.Fprintf(s.errOut, "%s: %s: %s\n", render.Safe(ev.VM), render.Safe(ev.Name), p)
 		} else {
-			fmt.Fprintf(s.errOut, "%s: %s\n", ev.Name, p)
+			fmt.Fprintf(s.errOut, "%s: %s\n", render.Safe(ev.Name), p)
 		}
 		if s.strict {
 			fmt.Fprintln(s.errOut, "qmpwatch: schema violation (--strict)")

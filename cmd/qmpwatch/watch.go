@@ -11,6 +11,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
 type watchOptions struct {
@@ -97,7 +98,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, state, addr)
+	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", render.Safe(displayName(name, label)), c.Greeting().Version, state, render.Safe(addr.String()))
 	return pump(ctx, p, c, label, s)
 }
 
@@ -196,9 +197,9 @@ func endOfStream(ctx context.Context, err error, label string, s *Streams) error
 	if errors.Is(err, conn.ErrClosed) {
 		var te *conn.TruncatedError
 		if errors.As(err, &te) {
-			fmt.Fprintf(s.ErrOut, "%s: %s\n", label, te)
+			fmt.Fprintf(s.ErrOut, "%s: %s\n", render.Safe(label), te)
 		} else {
-			fmt.Fprintf(s.ErrOut, "%s: QEMU closed the connection\n", label)
+			fmt.Fprintf(s.ErrOut, "%s: QEMU closed the connection\n", render.Safe(label))
 		}
 		return nil
 	}
