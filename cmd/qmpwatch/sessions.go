@@ -366,7 +366,7 @@ func watchSource(ctx context.Context, o *trackOptions, addr conn.Addr, q chan<- 
 	// is still tracked, its state unknown until an event tells.
 	st, _ := queryRunState(c)
 	note := fmt.Sprintf("qmpwatch: connected to %s (QEMU %s, %s) at %s",
-		render.Safe(displayName(name, label)), c.Greeting().Version, render.Safe(st.String()), addr)
+		render.Safe(displayName(name, label)), c.Greeting().Version, render.Safe(st.String()), render.Safe(addr.String()))
 	if !send(srcItem{vm: label, state: &st, note: note}) {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -73,5 +74,38 @@ func TestWatchDirStaleSocketOnce(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("stale socket reported %d times, want once: %s", n, log.String())
+	}
+}
+
+// Issue 12 item 5: a socket named with an escape sequence, in a watched
+// folder, is named escaped in every status (connected, closed, refused).
+func TestWatchDirHostileSocketName(t *testing.T) {
+	dir := shortDir(t)
+	var log statusLog
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	m := New(ctx, Options{Status: log.add})
+	m.WatchDir(dir, 10*time.Millisecond, false)
+	m.Seal()
+	fakeAt(t, filepath.Join(dir, "ev\x1b]0;PWNED\a\u009b\u202e.qmp"), func(c net.Conn) error {
+		return qemuSide(c, "", []string{event("STOP", 1)}, false)
+	})
+	if _, err := m.Next(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	m.Wait()
+	if len(log.list) == 0 {
+		t.Fatal("no status")
+	}
+	for _, st := range log.list {
+		for _, r := range st.Addr {
+			if r < 0x20 || (r >= 0x7f && r < 0xa0) || (r >= 0x202a && r <= 0x202e) {
+				t.Errorf("raw %U in status address %q", r, st.Addr)
+			}
+		}
+		if !strings.Contains(st.Addr, `ev\x1b]0;PWNED\x07\u009b\u202e.qmp`) {
+			t.Errorf("address %q, want it escaped", st.Addr)
+		}
 	}
 }
