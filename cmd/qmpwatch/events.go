@@ -13,6 +13,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
 type eventsOptions struct {
@@ -268,7 +269,7 @@ func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration
 	}
 	live, err := decode.FromQMPSchema(raw)
 	if err != nil {
-		return nil, c.Greeting(), fmt.Errorf("%s: %w", addr, err)
+		return nil, c.Greeting(), fmt.Errorf("%s: %w", render.Safe(addr.String()), err)
 	}
 	return live, c.Greeting(), nil
 }
@@ -294,14 +295,18 @@ func runEventsLive(ctx context.Context, s *Streams, o *eventsOptions) error {
 		}
 		names := make([]string, len(e.Fields))
 		for i, f := range e.Fields {
-			names[i] = f.Name
+			names[i] = render.Safe(f.Name)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, strings.Join(names, ","), in)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Safe(e.Name), strings.Join(names, ","), in)
 	}
 	tw.Flush()
 	list := func(title string, names []string) {
 		if len(names) > 0 {
-			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(names, "\n  "))
+			safe := make([]string, len(names))
+			for i, n := range names {
+				safe[i] = render.Safe(n)
+			}
+			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(safe, "\n  "))
 		}
 	}
 	list("Catalog events this QEMU build lacks", d.Missing)
