@@ -136,7 +136,7 @@ func (c *Client) greetingReason(err error) error {
 		}
 		return &NotQMPError{Got: text}
 	case errors.Is(err, io.EOF) || isReset(err):
-		return errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")
+		return ErrNoGreeting
 	}
 	return err
 }
@@ -378,7 +378,7 @@ func dialReason(err error, addr Addr) error {
 				if what := notSocket(addr); what != "" {
 					return errors.New("not a socket (it is " + what + ")")
 				}
-				return errors.New("connection refused (nothing is listening there)")
+				return ErrRefused
 			case syscall.ENOTSOCK:
 				return errors.New("not a socket")
 			case syscall.EAGAIN:

@@ -11,6 +11,14 @@ import (
 // ErrClosed means QEMU closed the connection (a clean EOF or a reset).
 var ErrClosed = errors.New("QEMU closed the connection")
 
+// ErrRefused means nothing listens on the socket (a stale socket file that
+// a killed QEMU left behind, or a TCP port nobody serves).
+var ErrRefused = errors.New("connection refused (nothing is listening there)")
+
+// ErrNoGreeting means the socket accepted the connection and closed it
+// before any greeting: not a QMP monitor, or a QEMU that was going away.
+var ErrNoGreeting = errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")
+
 // Error is a failure on one monitor; its text starts with the address. The
 // text is safe to print on a terminal: the address (a socket name anyone
 // who can write the folder chose) and the cause (which may quote what the

@@ -17,6 +17,12 @@ type Target struct {
 	// WhileExists stops redialling once the socket file is gone (folder
 	// watching: a VM that stopped and removed its socket).
 	WhileExists bool
+	// QuietRefused: an attempt that finds nobody there (refused, or closed
+	// before the greeting) is not reported and not counted as a failure.
+	// The folder watch sets it for a path it already spoke about: the stale
+	// file a killed QEMU left (or is still closing), or the socket a
+	// starting QEMU has bound but does not listen on yet.
+	QuietRefused bool
 }
 
 // Dial adds a source that connects to t and streams its events. Without
@@ -25,8 +31,9 @@ func (m *Merge) Dial(t Target) {
 	m.spawn(func() { m.dial(t) })
 }
 
-// dial runs t's sessions; connected says whether any session began.
-func (m *Merge) dial(t Target) (connected bool) {
+// dial runs t's sessions; connected says whether any session began, and
+// refused whether the last attempt found nothing listening.
+func (m *Merge) dial(t Target) (connected, refused bool) {
 	bo := m.o.Backoff()
 	lastErr := ""
 	// failed says how the source ended; it only matters without Reconnect,
@@ -48,9 +55,12 @@ func (m *Merge) dial(t Target) (connected bool) {
 			if m.ctx.Err() != nil {
 				return
 			}
-			failed = true
+			refused = errors.Is(err, conn.ErrRefused) || errors.Is(err, conn.ErrNoGreeting)
+			if !(t.QuietRefused && refused) {
+				failed = true
+			}
 			// Say it once per distinct reason, not at every retry.
-			if err.Error() != lastErr {
+			if err.Error() != lastErr && !(t.QuietRefused && refused) {
 				lastErr = err.Error()
 				m.report(Status{Kind: Unreachable, Addr: t.Addr.String(), Err: err, Failure: true, Retrying: t.Reconnect, At: time.Now()})
 			}
@@ -59,7 +69,7 @@ func (m *Merge) dial(t Target) (connected bool) {
 			}
 			continue
 		}
-		lastErr = ""
+		lastErr, refused = "", false
 		bo.Reset()
 		connected = true
 		err = m.session(c, name, note, "reconnected to "+t.Addr.String())

@@ -31,9 +31,11 @@ type sockID struct {
 func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 	var mu sync.Mutex
 	active := map[string]bool{}  // path → a source is running for it
-	tried := map[string]sockID{} // path → the socket last dialled there
+	tried := map[string]sockID{} // path → a socket that failed there: not dialled again
+	quiet := map[string]bool{}   // path → a refusal there is no news (reported, or its VM ended)
 	lastErr := ""
 	for {
+		seen := map[string]bool{}
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			if err.Error() != lastErr {
@@ -50,31 +52,50 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 			}
 			id, ok := socketID(path)
 			mu.Lock()
-			fresh := ok && !active[path] && tried[path] != id
+			seen[path] = true
+			fresh := ok && !active[path]
+			if old, failed := tried[path]; failed && old == id {
+				fresh = false
+			}
 			if fresh {
 				active[path] = true
-				tried[path] = id
+				delete(tried, path)
 			}
+			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true, QuietRefused: quiet[path]}
 			mu.Unlock()
 			if !fresh {
 				continue
 			}
-			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true}
 			m.spawn(func() {
-				connected := m.dial(t)
+				connected, refused := m.dial(t)
 				mu.Lock()
+				defer mu.Unlock()
 				delete(active, path)
-				if connected {
-					// That VM's session has ended, so whatever socket is at
-					// the path now belongs to a new VM, even one that got
-					// the same inode and (on a coarse clock) the same ctime.
-					// A socket that never answered stays tried, so a stale
-					// one is not dialled at every poll.
-					delete(tried, path)
+				switch {
+				case connected || refused:
+					// A VM's session ended: whatever socket is at the path
+					// now is a new VM's, even one with the same inode and
+					// (on a coarse clock) the same ctime; or nothing listened
+					// yet (a stale file, or a QEMU between bind and listen).
+					// Either way dial again at the next poll, without
+					// another word about a refusal.
+					quiet[path] = true
+				default:
+					// It answered but failed (not QMP, busy...): said once;
+					// not again until another socket takes the path.
+					tried[path] = id
 				}
-				mu.Unlock()
 			})
 		}
+		// quiet is kept when a path's file goes: a restarting QEMU removes
+		// the stale file and binds a new one, and a poll may fall between.
+		mu.Lock()
+		for path := range tried {
+			if err == nil && !seen[path] {
+				delete(tried, path)
+			}
+		}
+		mu.Unlock()
 		if !m.sleep(poll) {
 			return
 		}

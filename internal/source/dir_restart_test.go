@@ -3,8 +3,10 @@ package source
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -107,5 +109,66 @@ func TestWatchDirHostileSocketName(t *testing.T) {
 		if !strings.Contains(st.Addr, `ev\x1b]0;PWNED\x07\u009b\u202e.qmp`) {
 			t.Errorf("address %q, want it escaped", st.Addr)
 		}
+	}
+}
+
+// A socket seen between QEMU's bind and listen (refused) is dialled again
+// at later polls, and picked up once it listens: the refusal is said once.
+func TestWatchDirBoundBeforeListening(t *testing.T) {
+	dir := shortDir(t)
+	path := filepath.Join(dir, "slow.qmp")
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: path}); err != nil {
+		t.Fatal(err)
+	}
+	var log statusLog
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	m := New(ctx, Options{Status: log.add})
+	m.WatchDir(dir, 5*time.Millisecond, false)
+	m.Seal()
+	// Let the watch find it refusing, then listen.
+	time.Sleep(100 * time.Millisecond)
+	if err := syscall.Listen(fd, 8); err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go qemuSide(c, "slow", []string{event("STOP", 1)}, true)
+		}
+	}()
+	ectx, stop := context.WithTimeout(t.Context(), 20*time.Second)
+	defer stop()
+	ev, err := m.Next(ectx)
+	if err != nil {
+		t.Fatalf("the socket was not picked up once listening: %v (statuses %s)", err, log.String())
+	}
+	if ev.VM != "slow" || ev.Name != "STOP" {
+		t.Errorf("got %s:%s", ev.VM, ev.Name)
+	}
+	cancel()
+	m.Wait()
+	n := 0
+	for _, st := range log.list {
+		if st.Kind == Unreachable {
+			n++
+		}
+	}
+	if n > 1 {
+		t.Errorf("refusal reported %d times: %s", n, log.String())
 	}
 }
