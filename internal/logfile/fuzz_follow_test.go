@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -19,8 +18,16 @@ func FuzzFollow(f *testing.F) {
 	f.Add([]byte(evLine(1)+"half"), []byte(evLine(5)+evLine(6)+evLine(7)), uint8(2))
 	f.Add([]byte(evLine(1)), []byte(evLine(9)), uint8(3))
 	f.Add([]byte("\n\n{\"event\":"), []byte("\r\n"+evLine(2)), uint8(2))
+	dir := f.TempDir() // one folder for all inputs: a folder each costs more than the input
 	f.Fuzz(func(t *testing.T, first, second []byte, op uint8) {
-		path := filepath.Join(t.TempDir(), "f.log")
+		tmp, err := os.CreateTemp(dir, "f*.log")
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := tmp.Name()
+		tmp.Close()
+		defer os.Remove(path)
+		defer os.Remove(path + ".1")
 		if err := os.WriteFile(path, first, 0o600); err != nil {
 			t.Fatal(err)
 		}
