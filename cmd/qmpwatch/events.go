@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 type eventsOptions struct {
@@ -347,7 +349,13 @@ func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.
 		"extra":   nz(d.Extra),
 		"fields":  fields,
 	}
-	enc := json.NewEncoder(w)
+	// The names come from the monitor: C1 and bidi characters stay escaped.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return writeErr(enc.Encode(v))
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(safe.AppendJSON(nil, buf.Bytes()))
+	return writeErr(err)
 }

@@ -57,6 +57,7 @@ func TestHostileMonitorTextsEscaped(t *testing.T) {
 		{"status json", refuse("query-status"), func(a string) []string { return []string{"status", "-o", "json", a} }},
 		{"events --live refused", refuse("query-qmp-schema"), func(a string) []string { return []string{"events", "--live", a} }},
 		{"events --live names", liveSchema, func(a string) []string { return []string{"events", "--live", a} }},
+		{"events --live json", liveSchema, func(a string) []string { return []string{"events", "--live", a, "-o", "json"} }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := conntest.NewServer(t, tc.script)

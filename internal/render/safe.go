@@ -1,10 +1,6 @@
 package render
 
-import (
-	"unicode/utf8"
-
-	"github.com/qmpwatch/qmpwatch/internal/safe"
-)
+import "github.com/qmpwatch/qmpwatch/internal/safe"
 
 // AppendSafe appends s for a terminal: control characters (C0, DEL, C1) and
 // Unicode bidirectional overrides are written as escapes like \x1b or
@@ -15,39 +11,10 @@ func AppendSafe(dst []byte, s string) []byte { return safe.Append(dst, s) }
 // Safe is AppendSafe for a string.
 func Safe(s string) string { return safe.String(s) }
 
-func isBidiControl(r rune) bool { return safe.IsBidiControl(r) }
-
-func appendU(dst []byte, r rune) []byte { return safe.AppendU(dst, r) }
-
 // appendJSONSafe appends JSON text with the characters a terminal would act
 // on, which JSON allows raw (DEL, C1 controls, bidi overrides), written as
-// \u escapes. The result is the same JSON value. Invalid UTF-8 becomes
-// \ufffd, as a JSON decoder would read it.
-func appendJSONSafe(dst, js []byte) []byte {
-	for i := 0; i < len(js); {
-		c := js[i]
-		if c < utf8.RuneSelf {
-			if c == 0x7f {
-				dst = appendU(dst, 0x7f)
-			} else {
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(js[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = appendU(dst, utf8.RuneError)
-		case r < 0xa0 || isBidiControl(r):
-			dst = appendU(dst, r)
-		default:
-			dst = append(dst, js[i:i+size]...)
-		}
-		i += size
-	}
-	return dst
-}
+// \u escapes (safe.AppendJSON).
+func appendJSONSafe(dst, js []byte) []byte { return safe.AppendJSON(dst, js) }
 
 // appendOutputSafe is the last pass over template output: it escapes every
 // control character except newline and tab, keeping only the colour (SGR)

@@ -70,3 +70,34 @@ func appendHex(dst []byte, c byte) []byte {
 func AppendU(dst []byte, r rune) []byte {
 	return append(dst, '\\', 'u', hexd[r>>12&0xf], hexd[r>>8&0xf], hexd[r>>4&0xf], hexd[r&0xf])
 }
+
+// AppendJSON appends JSON text with the characters a terminal would act on
+// that JSON allows raw (DEL, C1 controls, bidi controls) written as \u
+// escapes. The result is the same JSON value. Invalid UTF-8 becomes \ufffd,
+// as a JSON decoder would read it. Outside strings valid JSON is ASCII, so
+// the whole text can be passed.
+func AppendJSON(dst, js []byte) []byte {
+	for i := 0; i < len(js); {
+		c := js[i]
+		if c < utf8.RuneSelf {
+			if c == 0x7f {
+				dst = AppendU(dst, 0x7f)
+			} else {
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(js[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = AppendU(dst, utf8.RuneError)
+		case NeedsJSONEscape(r):
+			dst = AppendU(dst, r)
+		default:
+			dst = append(dst, js[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
