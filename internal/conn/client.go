@@ -370,7 +370,7 @@ func dialReason(err error, addr Addr) error {
 		if errors.As(oe.Err, &se) {
 			switch se.Err {
 			case syscall.ENOENT:
-				return errors.New("no such socket (is the VM running, and is this its -qmp path?)")
+				return ErrNoSocket
 			case syscall.EACCES:
 				return errors.New("permission denied (run as the VM's user or fix the socket's mode)")
 			case syscall.ECONNREFUSED:

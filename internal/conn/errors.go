@@ -15,6 +15,9 @@ var ErrClosed = errors.New("QEMU closed the connection")
 // a killed QEMU left behind, or a TCP port nobody serves).
 var ErrRefused = errors.New("connection refused (nothing is listening there)")
 
+// ErrNoSocket means there is no file at the socket's path.
+var ErrNoSocket = errors.New("no such socket (is the VM running, and is this its -qmp path?)")
+
 // ErrNoGreeting means the socket accepted the connection and closed it
 // before any greeting: not a QMP monitor, or a QEMU that was going away.
 var ErrNoGreeting = errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")

@@ -31,15 +31,24 @@ func (m *Merge) Dial(t Target) {
 	m.spawn(func() { m.dial(t) })
 }
 
-// dial runs t's sessions; connected says whether any session began, and
-// refused whether the last attempt found nothing listening.
-func (m *Merge) dial(t Target) (connected, refused bool) {
+// dialEnd is how a dialled source ended.
+type dialEnd struct {
+	connected bool // a session began
+	refused   bool // the last attempt was refused: nothing listens
+	failed    bool // the source failed (an attempt, or the session)
+}
+
+// dial runs t's sessions and says how they ended.
+func (m *Merge) dial(t Target) (end dialEnd) {
 	bo := m.o.Backoff()
 	lastErr := ""
 	// failed says how the source ended; it only matters without Reconnect,
 	// since a redialling source runs until qmpwatch is stopped.
-	failed := false
-	defer func() { m.count(failed) }()
+	failed, connected, refused := false, false, false
+	defer func() {
+		m.count(failed)
+		end = dialEnd{connected: connected, refused: refused, failed: failed}
+	}()
 	for {
 		if t.WhileExists && !exists(t.Addr.Address) {
 			return
@@ -55,12 +64,17 @@ func (m *Merge) dial(t Target) (connected, refused bool) {
 			if m.ctx.Err() != nil {
 				return
 			}
-			refused = errors.Is(err, conn.ErrRefused) || errors.Is(err, conn.ErrNoGreeting)
-			if !(t.QuietRefused && refused) {
+			refused = errors.Is(err, conn.ErrRefused)
+			// A socket in a watched folder that went between the poll and
+			// the dial (a QEMU restarting) is no news at all.
+			gone := t.WhileExists && errors.Is(err, conn.ErrNoSocket)
+			refused = refused || gone
+			quiet := gone || (t.QuietRefused && (refused || errors.Is(err, conn.ErrNoGreeting)))
+			if !quiet {
 				failed = true
 			}
 			// Say it once per distinct reason, not at every retry.
-			if err.Error() != lastErr && !(t.QuietRefused && refused) {
+			if err.Error() != lastErr && !quiet {
 				lastErr = err.Error()
 				m.report(Status{Kind: Unreachable, Addr: t.Addr.String(), Err: err, Failure: true, Retrying: t.Reconnect, At: time.Now()})
 			}

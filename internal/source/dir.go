@@ -33,6 +33,7 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 	active := map[string]bool{}  // path → a source is running for it
 	tried := map[string]sockID{} // path → a socket that failed there: not dialled again
 	quiet := map[string]bool{}   // path → a refusal there is no news (reported, or its VM ended)
+	ended := map[string]sockID{} // path → the socket whose session last ended cleanly
 	lastErr := ""
 	for {
 		seen := map[string]bool{}
@@ -67,23 +68,31 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 				continue
 			}
 			m.spawn(func() {
-				connected, refused := m.dial(t)
+				end := m.dial(t)
 				mu.Lock()
 				defer mu.Unlock()
 				delete(active, path)
+				again := ended[path] == id
 				switch {
-				case connected || refused:
+				case end.connected && !end.failed && !again:
 					// A VM's session ended: whatever socket is at the path
 					// now is a new VM's, even one with the same inode and
-					// (on a coarse clock) the same ctime; or nothing listened
-					// yet (a stale file, or a QEMU between bind and listen).
-					// Either way dial again at the next poll, without
-					// another word about a refusal.
+					// (on a coarse clock) the same ctime. Dial again at the
+					// next poll; a refusal then (the stale file a killed
+					// QEMU left) is no news.
+					ended[path] = id
+					quiet[path] = true
+				case end.refused && !end.connected:
+					// Nothing listened: a stale file, or a QEMU between
+					// bind and listen. Dial again at the next poll, and
+					// say it at most once.
 					quiet[path] = true
 				default:
-					// It answered but failed (not QMP, busy...): said once;
-					// not again until another socket takes the path.
+					// It answered but failed (not QMP, busy, garbage), or
+					// the same socket ended a session twice: said once;
+					// not dialled again until another socket takes the path.
 					tried[path] = id
+					quiet[path] = true
 				}
 			})
 		}
