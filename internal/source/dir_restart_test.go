@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -170,5 +171,33 @@ func TestWatchDirBoundBeforeListening(t *testing.T) {
 	}
 	if n > 1 {
 		t.Errorf("refusal reported %d times: %s", n, log.String())
+	}
+}
+
+// A monitor that ends every session at once, on the same socket, is not
+// redialled in a loop: after a second session on the same socket the
+// folder watch waits for another socket at that path.
+func TestWatchDirNoRedialLoop(t *testing.T) {
+	dir := shortDir(t)
+	var sessions atomic.Int32
+	var log statusLog
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	m := New(ctx, Options{Status: log.add})
+	m.WatchDir(dir, 2*time.Millisecond, false)
+	m.Seal()
+	fakeAt(t, filepath.Join(dir, "flap.qmp"), func(c net.Conn) error {
+		sessions.Add(1)
+		return qemuSide(c, "flap", nil, false)
+	})
+	for deadline := time.Now().Add(20 * time.Second); sessions.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Give a loop, if there were one, time to show.
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	m.Wait()
+	if n := sessions.Load(); n < 1 || n > 2 {
+		t.Errorf("%d sessions, want 1 or 2 (statuses %s)", n, log.String())
 	}
 }
