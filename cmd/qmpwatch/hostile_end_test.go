@@ -347,3 +347,62 @@ func TestListenSocketMode(t *testing.T) {
 		}
 	}
 }
+
+// silentQueries greets and accepts qmp_capabilities, then never answers a
+// query; once it has seen query-status it sends a RESET.
+func silentQueries(p *conntest.Peer) error {
+	if err := p.Greet(); err != nil {
+		return err
+	}
+	for {
+		c, err := p.Read()
+		if err != nil {
+			return nil
+		}
+		if c.Execute == "query-status" {
+			p.Event("RESET", `{"guest": true, "reason": "guest-reset"}`)
+		}
+	}
+}
+
+// Issue 12 item 13: --timeout bounds the whole wait of single-VM watch,
+// the startup queries included, and says what it was still waiting for;
+// --query-timeout sets the wait for each query's reply.
+func TestTimeoutCoversStartupQueries(t *testing.T) {
+	s := conntest.NewServer(t, silentQueries)
+	streams, out, errOut := TestStreams("")
+	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--until", "SHUTDOWN", "--timeout", "1s"}, streams)
+	if code != exitTimeout {
+		t.Errorf("exit %d, want 4; stderr:\n%s", code, errOut)
+	}
+	if want := "qmpwatch: timeout: no SHUTDOWN within 1s\n"; !strings.HasSuffix(errOut.String(), want) {
+		t.Errorf("stderr %q, want it to end with %q", errOut, want)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q", out)
+	}
+
+	// A monitor that never greets: --timeout (1s) ends the wait before
+	// --greeting-timeout (30s) would.
+	mute := conntest.NewServer(t, func(p *conntest.Peer) error { p.WaitClosed(); return nil })
+	streams, _, errOut = TestStreams("")
+	code = run(context.Background(), []string{"watch", mute.Addr, "--until", "SHUTDOWN", "--timeout", "1s", "--greeting-timeout", "30s"}, streams)
+	if code != exitTimeout {
+		t.Errorf("mute monitor: exit %d, want 4; stderr:\n%s", code, errOut)
+	}
+	if want := "qmpwatch: timeout: no SHUTDOWN within 1s (still waiting for the greeting)\n"; errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+
+	// The queries unanswered within --query-timeout, the VM is watched all
+	// the same, and the RESET sent meanwhile is kept.
+	s2 := conntest.NewServer(t, silentQueries)
+	streams, out, errOut = TestStreams("")
+	code = run(context.Background(), []string{"watch", s2.Addr, "-o", "json", "--until", "RESET", "--timeout", "60s", "--query-timeout", "500ms"}, streams)
+	if code != exitOK {
+		t.Errorf("exit %d, want 0; stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out.String(), `"event":"RESET"`) {
+		t.Errorf("stdout %q, want the RESET", out)
+	}
+}

@@ -18,6 +18,7 @@ type listenOptions struct {
 	eventOptions
 	markers         bool
 	greetingTimeout time.Duration
+	queryTimeout    time.Duration
 	mode            os.FileMode
 }
 
@@ -54,6 +55,7 @@ Runs until interrupted.`,
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where a VM's stream has gaps")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for a connecting QEMU's greeting")
+	fs.DurationVar(&o.queryTimeout, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema)")
 	fs.Var(newFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	return cmd
 }
@@ -78,7 +80,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(addr.String()), render.Safe(chardevHint(addr)))
 
 	mctx, cancel := context.WithCancel(ctx)
-	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
+	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
 	m := source.New(mctx, mo)
 	defer func() {
 		cancel()

@@ -79,7 +79,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	defer p.Close()
 
 	mctx, cancel := context.WithCancel(ctx)
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
+	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}))
 	defer func() {
 		cancel()
 		m.Wait()

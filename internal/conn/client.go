@@ -29,7 +29,11 @@ type Options struct {
 	DialTimeout     time.Duration // default 5s
 	GreetingTimeout time.Duration // default 5s; also bounds the capabilities reply
 	QueryTimeout    time.Duration // default 10s, for each query-* reply
-	MaxMessage      int           // default decode.DefaultMaxMessage
+	// Deadline, when set, is a time past which no dial, greeting or reply
+	// is awaited (watch --timeout bounds the whole wait): a wait it cuts
+	// short fails with ErrDeadline.
+	Deadline   time.Time
+	MaxMessage int // default decode.DefaultMaxMessage
 }
 
 func (o Options) withDefaults() Options {
@@ -68,9 +72,13 @@ type Client struct {
 // Cancelling ctx closes the connection, which ends a blocked Next.
 func Dial(ctx context.Context, addr Addr, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
-	d := net.Dialer{Timeout: opts.DialTimeout}
+	d := net.Dialer{Timeout: opts.DialTimeout, Deadline: opts.Deadline}
 	nc, err := d.DialContext(ctx, addr.Network, addr.Address)
 	if err != nil {
+		var ne net.Error
+		if !opts.Deadline.IsZero() && !time.Now().Before(opts.Deadline) && errors.As(err, &ne) && ne.Timeout() {
+			return nil, &Error{Addr: addr, Err: fmt.Errorf("connecting: %w", ErrDeadline)}
+		}
 		return nil, &Error{Addr: addr, Err: dialReason(err, addr)}
 	}
 	c, err := NewClient(ctx, nc, addr, opts)
@@ -97,10 +105,30 @@ func NewClient(ctx context.Context, nc net.Conn, addr Addr, opts Options) (*Clie
 	return c, nil
 }
 
+// until is when a wait of up to d must end: d from now, or the Deadline
+// when that is sooner (capped).
+func (c *Client) until(d time.Duration) (t time.Time, capped bool) {
+	t = time.Now().Add(d)
+	if dl := c.opts.Deadline; !dl.IsZero() && dl.Before(t) {
+		return dl, true
+	}
+	return t, false
+}
+
+// timedOut says whether err is a read that hit its deadline.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func (c *Client) handshake() error {
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
+	dl, capped := c.until(c.opts.GreetingTimeout)
+	c.conn.SetReadDeadline(dl)
 	raw, err := c.fr.Next()
 	if err != nil {
+		if capped && timedOut(err) {
+			return fmt.Errorf("waiting for the greeting: %w", ErrDeadline)
+		}
 		return c.greetingReason(err)
 	}
 	m, err := decode.ScanMessage(raw)
@@ -110,10 +138,13 @@ func (c *Client) handshake() error {
 	if c.greeting, err = parseGreeting(m.QMP); err != nil {
 		return &NotQMPError{Got: clip(raw)}
 	}
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
+	dl, capped = c.until(c.opts.GreetingTimeout)
+	c.conn.SetReadDeadline(dl)
 	if _, err := c.query("qmp_capabilities", nil); err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		if capped && timedOut(err) {
+			return fmt.Errorf("waiting for the qmp_capabilities reply: %w", ErrDeadline)
+		}
+		if timedOut(err) {
 			return &CapabilitiesTimeoutError{After: c.opts.GreetingTimeout}
 		}
 		return err
@@ -150,12 +181,15 @@ func (c *Client) Greeting() Greeting { return c.greeting }
 // Query sends a read-only query and returns the raw JSON of its "return".
 // Events that arrive meanwhile are kept, in order, for Next.
 func (c *Client) Query(cmd string, args any) ([]byte, error) {
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.QueryTimeout))
+	dl, capped := c.until(c.opts.QueryTimeout)
+	c.conn.SetReadDeadline(dl)
 	defer c.conn.SetReadDeadline(time.Time{})
 	ret, err := c.query(cmd, args)
 	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		switch {
+		case capped && timedOut(err):
+			err = fmt.Errorf("waiting for the %s reply: %w", cmd, ErrDeadline)
+		case timedOut(err):
 			err = errors.New(cmd + ": no reply within " + c.opts.QueryTimeout.String())
 		}
 		return nil, &Error{Addr: c.addr, Err: err}

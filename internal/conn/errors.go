@@ -22,6 +22,10 @@ var ErrNoSocket = errors.New("no such socket (is the VM running, and is this its
 // before any greeting: not a QMP monitor, or a QEMU that was going away.
 var ErrNoGreeting = errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")
 
+// ErrDeadline is a wait cut short by Options.Deadline (watch --timeout),
+// not by the monitor.
+var ErrDeadline = errors.New("--timeout reached")
+
 // Error is a failure on one monitor; its text starts with the address. The
 // text is safe to print on a terminal: the address (a socket name anyone
 // who can write the folder chose) and the cause (which may quote what the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
@@ -27,6 +28,8 @@ type Pipeline struct {
 	schema *schemaChecker
 	// rec, when set, records every event before any check (record.go).
 	rec *recorder
+	// born is when New ran: --timeout counts from there (Deadline).
+	born time.Time
 	// causes links follow-ups to their cause; nil when the output cannot
 	// show a cause (plain json without --annotate, or --jq).
 	causes *track.Causes
@@ -50,6 +53,7 @@ func New(o Options) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{
+		born:    time.Now(),
 		o:       o,
 		out:     bufio.NewWriterSize(o.Out, 64<<10),
 		r:       r,

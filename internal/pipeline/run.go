@@ -31,8 +31,8 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var expired <-chan time.Time // --timeout; nil (never) without one
-	if p.o.Timeout > 0 && p.awaiting() {
-		clock := time.NewTimer(p.o.Timeout)
+	if dl := p.Deadline(); !dl.IsZero() {
+		clock := time.NewTimer(time.Until(dl))
 		defer clock.Stop()
 		expired = clock.C
 	}
