@@ -406,3 +406,49 @@ func TestTimeoutCoversStartupQueries(t *testing.T) {
 		t.Errorf("stdout %q, want the RESET", out)
 	}
 }
+
+// replay -F follows as tail -F does and says so on stderr: a truncated file
+// is read again from its start, a file replaced at its path (rotation) is
+// read from the new file's start; no event is lost either way.
+func TestReplayFollowSaysWhenItStartsOver(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vm9.log")
+	os.WriteFile(path, []byte(`{"event":"STOP"}`+"\n"), 0o644)
+	s, _, _ := TestStreams("")
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	s.Out, s.ErrOut = out, errOut
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"replay", "-F", "-o", "json", path}, s) }()
+	line := func(ev string) string { return `{"event":"` + ev + `","vm":"vm9"}` + "\n" }
+	waitOutput(t, out, line("STOP"))
+
+	// Truncated (: > f), then two events appended.
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor1(t, errOut, "qmpwatch: "+path+": truncated; reading from the start\n", 1)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"event":"RESUME"}` + "\n" + `{"event":"RESET"}` + "\n")
+	f.Close()
+	waitOutput(t, out, line("STOP")+line("RESUME")+line("RESET"))
+
+	// Rotated: a new file takes the path.
+	next := path + ".new"
+	os.WriteFile(next, []byte(`{"event":"SHUTDOWN"}`+"\n"), 0o644)
+	if err := os.Rename(next, path); err != nil {
+		t.Fatal(err)
+	}
+	waitOutput(t, out, line("STOP")+line("RESUME")+line("RESET")+line("SHUTDOWN"))
+	waitFor1(t, errOut, "qmpwatch: "+path+": replaced; reading the new file\n", 1)
+	cancel()
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d, stderr %q", c, errOut)
+	}
+	if want := "qmpwatch: " + path + ": truncated; reading from the start\nqmpwatch: " + path + ": replaced; reading the new file\n"; errOut.String() != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+}

@@ -117,6 +117,6 @@ func (r *Reader) replaceFile(nf *os.File) {
 
 func (r *Reader) notice(reason string) {
 	if r.o.OnReopen != nil {
-		r.o.OnReopen(reason)
+		r.o.OnReopen(r.o.Name, reason)
 	}
 }

@@ -32,7 +32,7 @@ func nextName(t *testing.T, r *Reader) string {
 func followed(t *testing.T, path string) (*Reader, *[]string) {
 	t.Helper()
 	var reasons []string
-	r, err := Open(path, Options{Follow: true, Poll: 5 * time.Millisecond, OnReopen: func(s string) { reasons = append(reasons, s) }})
+	r, err := Open(path, Options{Follow: true, Poll: 5 * time.Millisecond, OnReopen: func(_, s string) { reasons = append(reasons, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,9 +52,10 @@ type Options struct {
 	// Decode asks for each event's data to be decoded while reading ahead,
 	// for outputs that read every event's data (pretty, table, template).
 	Decode bool
-	// OnReopen, when set, hears why a followed file was read again from its
-	// start: "truncated" or "replaced" (rotated: a new file at the path).
-	OnReopen func(reason string)
+	// OnReopen, when set, hears which followed file (its Name) was read
+	// again from its start, and why: "truncated" or "replaced" (rotated: a
+	// new file at the path).
+	OnReopen func(name, reason string)
 }
 
 // LineError is one unreadable line.
