@@ -452,3 +452,24 @@ func TestReplayFollowSaysWhenItStartsOver(t *testing.T) {
 		t.Errorf("stderr %q, want %q", errOut, want)
 	}
 }
+
+// SIGHUP with a real QEMU connected to listen: exit 0, whole lines, and the
+// socket removed (QEMU keeps redialling a path that is gone, harmlessly).
+func TestHangupListenRealQEMU(t *testing.T) {
+	path := filepath.Join(qemutest.ShortTempDir(t), "listen.sock")
+	cmd, stdout, stderr := startProc(t, "listening on", "listen", path, "-o", "json")
+	chardev := []string{"-chardev", "socket,id=qw,path=" + path + ",reconnect=1", "-mon", "chardev=qw,mode=control"}
+	vm := qemutest.Start(t, qemutest.Options{Name: "hup-vm", Extra: chardev, Paused: true})
+	waitFor1(t, stderr, "qmpwatch: connected to hup-vm (QEMU", 1)
+	vm.MustDo(t, "cont", nil)
+	vm.WaitEvent(t, "RESUME", 10*time.Second)
+	waitFor1(t, stdout, `"RESUME"`, 1)
+	cmd.Process.Signal(syscall.SIGHUP)
+	if code := waitExit(t, cmd, 30*time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGHUP, want 0; stderr:\n%s", code, stderr)
+	}
+	eventIDs(t, "stdout", stdout.String())
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Errorf("listening socket left behind after SIGHUP: %v", err)
+	}
+}
