@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -32,7 +34,7 @@ func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration
 	}
 	live, err := decode.FromQMPSchema(raw)
 	if err != nil {
-		return nil, c.Greeting(), fmt.Errorf("%s: %w", addr, err)
+		return nil, c.Greeting(), fmt.Errorf("%s: %w", render.Safe(addr.String()), err)
 	}
 	return live, c.Greeting(), nil
 }
@@ -58,14 +60,18 @@ func runEventsLive(ctx context.Context, s *Streams, o *eventsOptions) error {
 		}
 		names := make([]string, len(e.Fields))
 		for i, f := range e.Fields {
-			names[i] = f.Name
+			names[i] = render.Safe(f.Name)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, strings.Join(names, ","), in)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Safe(e.Name), strings.Join(names, ","), in)
 	}
 	tw.Flush()
 	list := func(title string, names []string) {
 		if len(names) > 0 {
-			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(names, "\n  "))
+			escaped := make([]string, len(names))
+			for i, n := range names {
+				escaped[i] = render.Safe(n)
+			}
+			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(escaped, "\n  "))
 		}
 	}
 	list("Catalog events this QEMU build lacks", d.Missing)
@@ -108,7 +114,13 @@ func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.
 		"extra":   nz(d.Extra),
 		"fields":  fields,
 	}
-	enc := json.NewEncoder(w)
+	// The names come from the monitor: C1 and bidi characters stay escaped.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return writeErr(enc.Encode(v))
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(safe.AppendJSON(nil, buf.Bytes()))
+	return writeErr(err)
 }

@@ -36,6 +36,12 @@ type exitCoder interface{ ExitCode() int }
 // exitCode is the one place where errors become exit codes and where an
 // error's message is printed, once, on stderr.
 func exitCode(err error, started bool, stderr io.Writer) int {
+	var rec *pipeline.RecordError
+	if errors.As(err, &rec) {
+		// Even EPIPE (a FIFO whose reader left): only stdout ends quietly.
+		fmt.Fprintf(stderr, "qmpwatch: %s\n", err)
+		return exitError
+	}
 	if err == nil || errors.Is(err, errPipe) || errors.Is(err, syscall.EPIPE) || errors.Is(err, context.Canceled) {
 		return exitOK
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,8 @@ type listenOptions struct {
 	eventOptions
 	markers         bool
 	greetingTimeout time.Duration
+	queryTimeout    time.Duration
+	mode            os.FileMode
 }
 
 func newListenCmd(a *app) *cobra.Command {
@@ -34,6 +37,9 @@ TCP address, when it has none). Start each VM with
 and QEMU keeps redialling (every 5 s) while qmpwatch is away: one daemon
 watches every VM of a host, whatever order they start in. A VM that comes back
 is reported with the time it was away (its events of that gap are lost).
+A unix socket is created with mode 0600 (only its owner, and root, may
+connect: QEMU running as the same user or as root) unless --socket-mode says
+otherwise; whoever can connect can send events under any VM name.
 Runs until interrupted.`,
 		Example: `  qmpwatch listen /run/qmpwatch.sock
   qmpwatch listen /run/qmpwatch.sock -o json --markers >> /var/log/qmp-events.jsonl
@@ -49,6 +55,8 @@ Runs until interrupted.`,
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where a VM's stream has gaps")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for a connecting QEMU's greeting")
+	fs.DurationVar(&o.queryTimeout, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema)")
+	fs.Var(newFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	return cmd
 }
 
@@ -63,9 +71,9 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	if err != nil {
 		return err
 	}
-	// QEMU connects to this socket, often as another user (libvirt's
-	// qemu): the umask decides who may, as for any socket a daemon makes.
-	ln, err := source.ListenSocket(addr, 0)
+	// Whoever can connect can inject events labelled as any VM: owner-only
+	// unless --socket-mode lets QEMU's group (libvirt's qemu) in.
+	ln, err := source.ListenSocket(addr, o.mode)
 	if err != nil {
 		return err
 	}
@@ -73,7 +81,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(addr.String()), render.Safe(chardevHint(addr)))
 
 	mctx, cancel := context.WithCancel(ctx)
-	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
+	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
 	m := source.New(mctx, mo)
 	defer func() {
 		cancel()

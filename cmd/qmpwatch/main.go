@@ -12,7 +12,11 @@ func main() {
 	// A closed stdout (qmpwatch ... | head) must end us quietly: with SIGPIPE
 	// ignored, writes fail with EPIPE, which exitCode maps to 0.
 	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal) and SIGQUIT end a run as SIGINT and SIGTERM
+	// do: whole lines flushed to stdout and the record, the listen socket
+	// removed, exit 0. Go's default would exit 129 mid-line, or dump the
+	// goroutines and exit 2, the usage-error code.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	code := run(ctx, os.Args[1:], SystemStreams())
 	stop()
 	os.Exit(code)

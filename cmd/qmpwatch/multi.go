@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +51,7 @@ func (o *watchOptions) isMulti(args []string) bool {
 
 func isGlob(arg string) bool {
 	a, err := conn.ParseAddr(arg)
-	return err == nil && a.Network == "unix" && strings.ContainsAny(a.Address, "*?[")
+	return err == nil && a.IsPattern()
 }
 
 // runMulti watches many monitors (and folders) as one stream, each event
@@ -81,7 +80,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	defer p.Close()
 
 	mctx, cancel := context.WithCancel(ctx)
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
+	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}))
 	defer func() {
 		cancel()
 		m.Wait()

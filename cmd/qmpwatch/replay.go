@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -77,6 +78,8 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		Warn:   warnLine(ls.ErrOut),
 		Skip:   p.Skip(),
 		Decode: p.ReadsData(),
+		// -F follows as tail -F does, and says so when it starts over.
+		OnReopen: reopenNotice(ls.ErrOut),
 	}})
 	if err != nil {
 		return err
@@ -100,6 +103,18 @@ func oneStdin(args []string) error {
 }
 
 // warnLine reports a log line that was skipped.
+// reopenNotice says on stderr that a followed log is read again from its
+// start: it was truncated, or a new file took its path (rotation).
+func reopenNotice(w io.Writer) func(name, reason string) {
+	return func(name, reason string) {
+		what := "truncated; reading from the start"
+		if reason == "replaced" {
+			what = "replaced; reading the new file"
+		}
+		fmt.Fprintf(w, "qmpwatch: %s: %s\n", render.Safe(name), what)
+	}
+}
+
 func warnLine(w io.Writer) func(*logfile.LineError) {
 	return func(e *logfile.LineError) { fmt.Fprintf(w, "qmpwatch: %s\n", e) }
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ type watchOptions struct {
 	eventOptions
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	queryTimeout    time.Duration
 	record          string
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
 }
@@ -46,6 +48,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	fs.DurationVar(&o.queryTimeout, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema)")
 	addMultiFlags(fs, &o.multiOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	return cmd
@@ -68,18 +71,37 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		return err
 	}
 	defer p.Close()
-	c, name, err := source.Open(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}, o.label)
+	// --timeout bounds the whole wait: connecting and the startup queries
+	// too, not only the events (p.Deadline).
+	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout, Deadline: p.Deadline()}
+	c, name, err := source.Open(ctx, addr, co, o.label)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return err
+		return p.DeadlineErr(err)
 	}
 	defer c.Close()
 	note, err := p.Attach(c)
 	if err != nil {
-		return err
+		return p.DeadlineErr(err)
 	}
 	printStatus(ls.ErrOut, source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
-	return p.Run(ctx, source.NewSingle(c, func(st source.Status) { printStatus(ls.ErrOut, st) }))
+	// The reading goroutine hears how the session ended; its line is
+	// written once Run has flushed the events before it, so stderr's
+	// "closed" never comes before stdout's last event, and never races
+	// with an error printed after Run.
+	var mu sync.Mutex
+	var ended []source.Status
+	err = p.Run(ctx, source.NewSingle(c, func(st source.Status) {
+		mu.Lock()
+		ended = append(ended, st)
+		mu.Unlock()
+	}))
+	mu.Lock()
+	for _, st := range ended {
+		printStatus(ls.ErrOut, st)
+	}
+	mu.Unlock()
+	return err
 }

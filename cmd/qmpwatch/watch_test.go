@@ -17,7 +17,7 @@ import (
 // that must come out exactly as they went in.
 var fakeEvents = []string{
 	`{"timestamp": {"seconds": 1700000000, "microseconds": 5}, "event": "STOP"}`,
-	`{"timestamp": {"seconds": 1700000001, "microseconds": 6}, "event": "BLOCK_JOB_READY", "data": {"device": "job1", "len": 18446744073709551615, "offset": 9007199254740993, "speed": 0, "type": "mirror"}}`,
+	`{"timestamp": {"seconds": 1700000001, "microseconds": 6}, "event": "BLOCK_JOB_READY", "data": {"device": "job1", "len": 9223372036854775807, "offset": 9007199254740993, "speed": 0, "type": "mirror"}}`,
 	`{"timestamp": {"seconds": 1700000002, "microseconds": 7}, "event": "SPICE_INITIALIZED", "data": {"server": {"auth": "none", "port": "5900", "family": "ipv4", "host": "127.0.0.1"}, "client": {"port": "41134", "family": "ipv4", "channel-type": 1, "connection-id": -1296444001, "host": "127.0.0.1", "channel-id": 0, "tls": false}}}`,
 }
 
@@ -113,8 +113,13 @@ func TestWatchErrorsAreOneLine(t *testing.T) {
 		want string
 	}{
 		{"missing socket", []string{"watch", filepath.Join(dir, "none.qmp")}, 1, "no such socket"},
-		{"not a socket", []string{"watch", plain}, 1, "connection refused"},
+		{"not a socket", []string{"watch", plain}, 1, "not a socket (it is a regular file)"},
 		{"refused", []string{"watch", "tcp:127.0.0.1:1"}, 1, "connection refused"},
+		// Issue 12 items 15 and 16: unix:PATH is literal, unix: alone is usage.
+		{"unix: literal", []string{"watch", "unix:" + filepath.Join(dir, "vm[1].qmp")}, 1, "no such socket"},
+		{"unix: with [2J", []string{"watch", "unix:" + filepath.Join(dir, "\x1b[2J.qmp")}, 1, `\x1b[2J.qmp: no such socket`},
+		{"unix: alone", []string{"watch", "unix:"}, 2, "empty socket path"},
+		{"empty address", []string{"watch", ""}, 2, "empty monitor address"},
 		{"no address", []string{"watch"}, 2, "accepts 1 arg"},
 		{"bad flag value", []string{"watch", "x.qmp", "-o", "yaml"}, 2, "want one of pretty, json, table, template"},
 		{"bad tcp", []string{"watch", "tcp:nohost"}, 2, "want tcp:HOST:PORT"},

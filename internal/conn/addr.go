@@ -14,6 +14,9 @@ import (
 type Addr struct {
 	Network string // "unix" or "tcp"
 	Address string // the path, or host:port
+	// Literal: the path was given as unix:PATH, so it is taken as is, never
+	// as a glob pattern (a socket may be named vm[1].qmp).
+	Literal bool
 }
 
 // ParseAddr accepts /path, unix:/path, tcp:HOST:PORT, HOST:PORT and [V6]:PORT.
@@ -24,7 +27,11 @@ func ParseAddr(s string) (Addr, error) {
 	case s == "":
 		return Addr{}, fmt.Errorf("empty monitor address")
 	case strings.HasPrefix(s, "unix:"):
-		return Addr{Network: "unix", Address: strings.TrimPrefix(s, "unix:")}, nil
+		path := strings.TrimPrefix(s, "unix:")
+		if path == "" {
+			return Addr{}, fmt.Errorf("empty socket path in %q: want unix:PATH", s)
+		}
+		return Addr{Network: "unix", Address: path, Literal: true}, nil
 	case strings.HasPrefix(s, "tcp:"):
 		hp := strings.TrimPrefix(s, "tcp:")
 		if _, _, err := net.SplitHostPort(hp); err != nil {
@@ -50,6 +57,12 @@ func isPort(p string) bool {
 		}
 	}
 	return true
+}
+
+// IsPattern reports whether the address is a glob pattern for qmpwatch to
+// expand: a unix path with *, ? or [ that was not given as unix:PATH.
+func (a Addr) IsPattern() bool {
+	return a.Network == "unix" && !a.Literal && strings.ContainsAny(a.Address, "*?[")
 }
 
 // String is the address as a user would type it.

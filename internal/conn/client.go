@@ -16,16 +16,24 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
-// maxPending bounds the events kept while a query waits for its reply, so
-// that a monitor flooding events and never answering cannot grow memory.
+// maxPending and maxPendingBytes bound the events kept while a query waits
+// for its reply, in number and in bytes, so that a monitor flooding events
+// (small or big) and never answering cannot grow memory: past either, the
+// connection fails.
 const maxPending = 100000
+
+var maxPendingBytes = 64 << 20 // a var so that tests can lower it
 
 // Options tune a connection. Zero values pick the defaults.
 type Options struct {
 	DialTimeout     time.Duration // default 5s
 	GreetingTimeout time.Duration // default 5s; also bounds the capabilities reply
 	QueryTimeout    time.Duration // default 10s, for each query-* reply
-	MaxMessage      int           // default decode.DefaultMaxMessage
+	// Deadline, when set, is a time past which no dial, greeting or reply
+	// is awaited (watch --timeout bounds the whole wait): a wait it cuts
+	// short fails with ErrDeadline.
+	Deadline   time.Time
+	MaxMessage int // default decode.DefaultMaxMessage
 }
 
 func (o Options) withDefaults() Options {
@@ -53,6 +61,7 @@ type Client struct {
 	greeting Greeting
 	nextID   int
 	pending  []*decode.Event    // events that arrived while waiting for a reply
+	pendingB int                // their size in bytes
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	broken   error              // what ended the stream during a query, for Next
 	label    string
@@ -63,10 +72,14 @@ type Client struct {
 // Cancelling ctx closes the connection, which ends a blocked Next.
 func Dial(ctx context.Context, addr Addr, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
-	d := net.Dialer{Timeout: opts.DialTimeout}
+	d := net.Dialer{Timeout: opts.DialTimeout, Deadline: opts.Deadline}
 	nc, err := d.DialContext(ctx, addr.Network, addr.Address)
 	if err != nil {
-		return nil, &Error{Addr: addr, Err: dialReason(err)}
+		var ne net.Error
+		if !opts.Deadline.IsZero() && !time.Now().Before(opts.Deadline) && errors.As(err, &ne) && ne.Timeout() {
+			return nil, &Error{Addr: addr, Err: fmt.Errorf("connecting: %w", ErrDeadline)}
+		}
+		return nil, &Error{Addr: addr, Err: dialReason(err, addr)}
 	}
 	c, err := NewClient(ctx, nc, addr, opts)
 	if err != nil {
@@ -92,10 +105,30 @@ func NewClient(ctx context.Context, nc net.Conn, addr Addr, opts Options) (*Clie
 	return c, nil
 }
 
+// until is when a wait of up to d must end: d from now, or the Deadline
+// when that is sooner (capped).
+func (c *Client) until(d time.Duration) (t time.Time, capped bool) {
+	t = time.Now().Add(d)
+	if dl := c.opts.Deadline; !dl.IsZero() && dl.Before(t) {
+		return dl, true
+	}
+	return t, false
+}
+
+// timedOut says whether err is a read that hit its deadline.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func (c *Client) handshake() error {
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
+	dl, capped := c.until(c.opts.GreetingTimeout)
+	c.conn.SetReadDeadline(dl)
 	raw, err := c.fr.Next()
 	if err != nil {
+		if capped && timedOut(err) {
+			return fmt.Errorf("waiting for the greeting: %w", ErrDeadline)
+		}
 		return c.greetingReason(err)
 	}
 	m, err := decode.ScanMessage(raw)
@@ -105,8 +138,15 @@ func (c *Client) handshake() error {
 	if c.greeting, err = parseGreeting(m.QMP); err != nil {
 		return &NotQMPError{Got: clip(raw)}
 	}
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.GreetingTimeout))
+	dl, capped = c.until(c.opts.GreetingTimeout)
+	c.conn.SetReadDeadline(dl)
 	if _, err := c.query("qmp_capabilities", nil); err != nil {
+		if capped && timedOut(err) {
+			return fmt.Errorf("waiting for the qmp_capabilities reply: %w", ErrDeadline)
+		}
+		if timedOut(err) {
+			return &CapabilitiesTimeoutError{After: c.opts.GreetingTimeout}
+		}
 		return err
 	}
 	c.conn.SetReadDeadline(time.Time{})
@@ -127,7 +167,7 @@ func (c *Client) greetingReason(err error) error {
 		}
 		return &NotQMPError{Got: text}
 	case errors.Is(err, io.EOF) || isReset(err):
-		return errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")
+		return ErrNoGreeting
 	}
 	return err
 }
@@ -141,12 +181,15 @@ func (c *Client) Greeting() Greeting { return c.greeting }
 // Query sends a read-only query and returns the raw JSON of its "return".
 // Events that arrive meanwhile are kept, in order, for Next.
 func (c *Client) Query(cmd string, args any) ([]byte, error) {
-	c.conn.SetReadDeadline(time.Now().Add(c.opts.QueryTimeout))
+	dl, capped := c.until(c.opts.QueryTimeout)
+	c.conn.SetReadDeadline(dl)
 	defer c.conn.SetReadDeadline(time.Time{})
 	ret, err := c.query(cmd, args)
 	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		switch {
+		case capped && timedOut(err):
+			err = fmt.Errorf("waiting for the %s reply: %w", cmd, ErrDeadline)
+		case timedOut(err):
 			err = errors.New(cmd + ": no reply within " + c.opts.QueryTimeout.String())
 		}
 		return nil, &Error{Addr: c.addr, Err: err}
@@ -180,6 +223,12 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 				c.broken = fmt.Errorf("more than %d events while waiting for the %s reply", maxPending, cmd)
 				return nil, c.broken
 			}
+			if c.pendingB+len(m.Raw) > maxPendingBytes {
+				c.broken = fmt.Errorf("more than %d MB of events while waiting for the %s reply (the monitor floods events and does not answer)",
+					maxPendingBytes>>20, cmd)
+				return nil, c.broken
+			}
+			c.pendingB += len(m.Raw)
 			c.pending = append(c.pending, c.event(&m))
 		case c.answer(&m):
 		case m.Kind == decode.MsgReturn && m.IDIs(id):
@@ -233,11 +282,11 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 	}
 	if len(c.pending) > 0 {
 		ev := c.pending[0]
+		c.pending[0] = nil
 		c.pending = c.pending[1:]
+		c.pendingB -= len(ev.Raw)
 		// It arrived during a query, perhaps before SetLabel: label it now.
-		if !ev.HasVM {
-			ev.VM = c.label
-		}
+		ev.VM = c.label
 		return ev, nil
 	}
 	for {
@@ -300,7 +349,15 @@ func (c *Client) answer(m *decode.Message) bool {
 }
 
 // event copies the message out of the framer's buffer, which is reused.
+// A "vm" member the monitor sent is dropped: on a live connection the label
+// is qmpwatch's alone (the address, query-name or --label), so a monitor
+// cannot make its events pass for another VM's.
 func (c *Client) event(m *decode.Message) *decode.Event {
+	if m.HasVM {
+		if sm, err := decode.ScanMessage(m.WithoutVM()); err == nil {
+			return decode.NewEvent(&sm, c.label)
+		}
+	}
 	cp := m.MovedTo(append([]byte(nil), m.Raw...))
 	return decode.NewEvent(&cp, c.label)
 }
@@ -334,20 +391,26 @@ func isReset(err error) bool {
 }
 
 // dialReason keeps the part of a dial error a user can act on.
-func dialReason(err error) error {
+func dialReason(err error, addr Addr) error {
 	var oe *net.OpError
 	if errors.As(err, &oe) {
 		var se *os.SyscallError
 		if errors.As(oe.Err, &se) {
 			switch se.Err {
 			case syscall.ENOENT:
-				return errors.New("no such socket (is the VM running, and is this its -qmp path?)")
+				return ErrNoSocket
 			case syscall.EACCES:
 				return errors.New("permission denied (run as the VM's user or fix the socket's mode)")
 			case syscall.ECONNREFUSED:
-				return errors.New("connection refused (nothing is listening there)")
+				// Linux says ECONNREFUSED for a file that is no socket at all.
+				if what := notSocket(addr); what != "" {
+					return errors.New("not a socket (it is " + what + ")")
+				}
+				return ErrRefused
 			case syscall.ENOTSOCK:
 				return errors.New("not a socket")
+			case syscall.EAGAIN:
+				return &BusyError{}
 			}
 			return se.Err
 		}
@@ -357,6 +420,32 @@ func dialReason(err error) error {
 		return oe.Err
 	}
 	return err
+}
+
+// notSocket names what a unix address points at when that is not a socket
+// ("a regular file", "a folder", "a device"), or "" when it is a socket or
+// cannot be looked at.
+func notSocket(addr Addr) string {
+	if addr.Network != "unix" {
+		return ""
+	}
+	fi, err := os.Stat(addr.Address)
+	if err != nil {
+		return ""
+	}
+	switch m := fi.Mode(); {
+	case m&os.ModeSocket != 0:
+		return ""
+	case m.IsRegular():
+		return "a regular file"
+	case m.IsDir():
+		return "a folder"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	}
+	return "not a socket file"
 }
 
 // ProtocolError means the monitor sent something that is not valid QMP.

@@ -4,26 +4,67 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // ErrClosed means QEMU closed the connection (a clean EOF or a reset).
 var ErrClosed = errors.New("QEMU closed the connection")
 
-// Error is a failure on one monitor; its text starts with the address.
+// ErrRefused means nothing listens on the socket (a stale socket file that
+// a killed QEMU left behind, or a TCP port nobody serves).
+var ErrRefused = errors.New("connection refused (nothing is listening there)")
+
+// ErrNoSocket means there is no file at the socket's path.
+var ErrNoSocket = errors.New("no such socket (is the VM running, and is this its -qmp path?)")
+
+// ErrNoGreeting means the socket accepted the connection and closed it
+// before any greeting: not a QMP monitor, or a QEMU that was going away.
+var ErrNoGreeting = errors.New("the socket closed before the QMP greeting (is it a QMP monitor?)")
+
+// ErrDeadline is a wait cut short by Options.Deadline (watch --timeout),
+// not by the monitor.
+var ErrDeadline = errors.New("--timeout reached")
+
+// Error is a failure on one monitor; its text starts with the address. The
+// text is safe to print on a terminal: the address (a socket name anyone
+// who can write the folder chose) and the cause (which may quote what the
+// monitor said) have their control, C1 and bidi characters escaped.
 type Error struct {
 	Addr Addr
 	Err  error
 }
 
-func (e *Error) Error() string { return e.Addr.String() + ": " + e.Err.Error() }
+func (e *Error) Error() string { return safe.String(e.Addr.String() + ": " + e.Err.Error()) }
 func (e *Error) Unwrap() error { return e.Err }
+
+// busyHint is what a user needs to know when a monitor does not serve us.
+const busyHint = "another client may hold this monitor " +
+	"(QEMU serves one client at a time; give QEMU a second -qmp for qmpwatch)"
 
 // GreetingTimeoutError means the socket accepted us but said nothing.
 type GreetingTimeoutError struct{ After time.Duration }
 
 func (e *GreetingTimeoutError) Error() string {
-	return fmt.Sprintf("no QMP greeting within %s: another client may hold this monitor "+
-		"(QEMU serves one client at a time; give QEMU a second -qmp for qmpwatch), or it is not a QMP socket", e.After)
+	return fmt.Sprintf("no QMP greeting within %s: %s, or it is not a QMP socket", e.After, busyHint)
+}
+
+// BusyError means the monitor's socket refused us with EAGAIN: its queue of
+// waiting connections is full, which happens when a client holds the
+// monitor and others already wait behind it.
+type BusyError struct{}
+
+func (e *BusyError) Error() string {
+	return "the monitor's queue of waiting connections is full (resource temporarily unavailable): " + busyHint
+}
+
+// CapabilitiesTimeoutError means QEMU greeted but did not answer the
+// qmp_capabilities command in time.
+type CapabilitiesTimeoutError struct{ After time.Duration }
+
+func (e *CapabilitiesTimeoutError) Error() string {
+	return fmt.Sprintf("QEMU greeted but sent no reply to qmp_capabilities within %s "+
+		"(a stuck QEMU, or not a real QMP monitor)", e.After)
 }
 
 // HMPError means the socket is QEMU's human monitor, not QMP.
@@ -46,8 +87,9 @@ type CommandError struct {
 	Command, Class, Desc string
 }
 
+// Error quotes the monitor's class and description escaped for a terminal.
 func (e *CommandError) Error() string {
-	return fmt.Sprintf("%s refused: %s (%s)", e.Command, e.Desc, e.Class)
+	return fmt.Sprintf("%s refused: %s (%s)", safe.String(e.Command), safe.String(e.Desc), safe.String(e.Class))
 }
 
 // ReadOnlyError means qmpwatch refused to send a command that could change

@@ -66,7 +66,8 @@ type Field struct {
 // The kinds of a Type.
 const (
 	KindStr       = "str"
-	KindInt       = "int"
+	KindInt       = "int"  // a 64-bit signed integer (QAPI int, int8..int64)
+	KindUint      = "uint" // a 64-bit unsigned integer (QAPI uint8..uint64, size)
 	KindNumber    = "number"
 	KindBool      = "bool"
 	KindEnum      = "enum"
@@ -89,6 +90,9 @@ type Type struct {
 	Tag      string              // union: the member whose value picks a variant
 	Variants map[string][]*Field // union: extra members by tag value
 	Alts     []*Type             // alternate: the possible types
+	// AnyInt64: a live schema's "int", which accepts int64 and uint64
+	// values alike (QEMU's introspection names every integer type "int").
+	AnyInt64 bool
 }
 
 // FollowUp is an event QEMU documents as coming after this one.

@@ -237,7 +237,7 @@ func (l *yamlLoader) fields(nodes []yaml.Node) ([]*Field, error) {
 func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
 	if n.Kind == yaml.ScalarNode {
 		switch n.Value {
-		case KindStr, KindInt, KindNumber, KindBool, KindAny, KindNull:
+		case KindStr, KindInt, KindUint, KindNumber, KindBool, KindAny, KindNull:
 			return &Type{Kind: n.Value}, nil
 		}
 		return l.namedType(n.Value)

@@ -1,5 +1,7 @@
 package decode
 
+import "github.com/qmpwatch/qmpwatch/internal/safe"
+
 // Check is the result of validating one event against the schema.
 type Check struct {
 	Checked       bool      // a validator looked at the event
@@ -41,4 +43,6 @@ type Problem struct {
 	Msg  string // e.g. `want bool, got string "yes"`
 }
 
-func (p Problem) String() string { return p.Path + ": " + p.Msg }
+// String is the problem as a warning line, escaped for a terminal: the path
+// holds the event's own member names, the message may quote its values.
+func (p Problem) String() string { return safe.String(p.Path + ": " + p.Msg) }

@@ -13,6 +13,8 @@ type Event struct {
 	Raw     []byte // the event object exactly as received
 	HasVM   bool   // Raw already carries a "vm" member (a qmpwatch json line)
 	DataRaw []byte // raw JSON of the "data" member, nil when absent
+	// HasCause: Raw already carries a "cause" member (an --annotate line).
+	HasCause bool
 	// QEMU is the version of the QEMU that sent the event, from the greeting
 	// of its connection or of its transcript; zero when unknown. The source
 	// sets it, and the schema check judges the event as that version.
@@ -41,6 +43,7 @@ func NewEvent(m *Message, vm string) *Event {
 	if m.HasVM {
 		e.VM, e.HasVM = m.VM, true
 	}
+	e.HasCause = m.HasCause
 	return e
 }
 

@@ -1,6 +1,10 @@
 package decode
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/qmpwatch/qmpwatch/internal/safe"
+)
 
 // SchemaDiff is how a running QEMU's own event schema differs from a
 // catalog (normally Builtin, against FromQMPSchema of the live QEMU).
@@ -18,7 +22,9 @@ type FieldDiff struct {
 	Event, Path, Msg string
 }
 
-func (d FieldDiff) String() string { return d.Event + ": " + d.Path + ": " + d.Msg }
+// String is the difference as a line, escaped for a terminal: a live
+// schema's names come from the monitor.
+func (d FieldDiff) String() string { return safe.String(d.Event + ": " + d.Path + ": " + d.Msg) }
 
 // Empty reports whether the live schema adds nothing the catalog lacks and
 // disagrees on nothing. Missing and Newer events are expected differences.
@@ -130,7 +136,9 @@ func optName(optional bool) string {
 }
 
 func (c *differ) typ(path string, ct, lt *Type) {
-	if ct.Kind != lt.Kind {
+	// QEMU's introspection calls every integer type "int"; the catalog
+	// knows which are unsigned.
+	if ct.Kind != lt.Kind && !(ct.Kind == KindUint && lt.Kind == KindInt) {
 		c.add(path, "type "+lt.String()+" in QEMU, "+ct.String()+" in the catalog")
 		return
 	}

@@ -277,7 +277,7 @@ func (w *rawWalker) typ(path string, t *decode.Type, typeName string) {
 		if want == "" {
 			want = "any"
 		}
-		if t.Kind != want {
+		if t.Kind != want && !(want == "int" && t.Kind == decode.KindUint) {
 			w.errorf(path, "QEMU builtin %s (%s), catalog %s", typeName, ent["json-type"], t.Kind)
 		}
 	case "enum":

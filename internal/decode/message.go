@@ -32,6 +32,10 @@ type Message struct {
 	Data    []byte // MsgEvent: raw JSON of "data", nil when absent
 	VM      string // a "vm" member (qmpwatch's own json lines)
 	HasVM   bool
+	// HasCause: a top-level "cause" member is present (an --annotate line).
+	HasCause bool
+
+	vmSpans [][2]int // where each top-level "vm" member lies in Raw, for WithoutVM
 
 	Return   []byte // MsgReturn: raw JSON of "return"
 	ErrClass string // MsgError
@@ -62,6 +66,7 @@ func ScanMessage(raw []byte) (Message, error) {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return m, p.errf("want a member name, got %s", p.what())
 		}
+		keyStart := p.i
 		key, err := p.key()
 		if err != nil {
 			return m, err
@@ -78,6 +83,12 @@ func ScanMessage(raw []byte) (Message, error) {
 		}
 		if m.Kind == MsgOther || key == "id" || key == "data" || key == "return" || key == "QMP" {
 			m.set(key, raw[start:p.i])
+		}
+		switch key {
+		case "vm":
+			m.vmSpans = append(m.vmSpans, [2]int{keyStart, p.i})
+		case "cause":
+			m.HasCause = true
 		}
 		p.ws()
 		if p.i >= len(p.b) {

@@ -1,22 +1,28 @@
 package decode
 
-import "unicode/utf8"
+import (
+	"unicode/utf8"
+
+	"github.com/qmpwatch/qmpwatch/internal/safe"
+)
 
 const hexDigits = "0123456789abcdef"
 
-// AppendQuote appends s as a JSON string. It escapes only what JSON requires
-// (quote, backslash, control characters) and invalid UTF-8, so text QEMU sent
-// comes back byte for byte wherever that is valid JSON.
+// AppendQuote appends s as a JSON string. It escapes what JSON requires
+// (quote, backslash, control characters), invalid UTF-8 (as \ufffd), and
+// the characters JSON allows raw but a terminal acts on (DEL, C1 controls,
+// bidi controls, as \u escapes), so the string decodes to the text QEMU sent
+// and is safe wherever the JSON ends up.
 func AppendQuote(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if c >= 0x20 && c != '"' && c != '\\' && c < 0x7f {
 			i++
 			continue
 		}
-		if c < utf8.RuneSelf {
+		if c < utf8.RuneSelf && c != 0x7f {
 			dst = append(dst, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -39,6 +45,13 @@ func AppendQuote(dst []byte, s string) []byte {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
 			i++
+			start = i
+			continue
+		}
+		if safe.NeedsJSONEscape(r) {
+			dst = append(dst, s[start:i]...)
+			dst = safe.AppendU(dst, r)
+			i += size
 			start = i
 			continue
 		}

@@ -115,7 +115,9 @@ func (r *schemaResolver) typ(name string) (*Type, error) {
 func (r *schemaResolver) build(e *schemaEntity) (*Type, error) {
 	switch e.MetaType {
 	case "builtin":
-		return &Type{Kind: builtinKind(e.JSONType), Name: e.Name}, nil
+		t := &Type{Kind: builtinKind(e.JSONType), Name: e.Name}
+		t.AnyInt64 = t.Kind == KindInt
+		return t, nil
 	case "enum":
 		vals := e.Values
 		if vals == nil {

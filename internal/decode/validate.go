@@ -132,9 +132,12 @@ func (w *walker) value(val *Value, t *Type) {
 		if val.Kind != String {
 			w.mismatch(val, t)
 		}
-	case KindInt:
+	case KindInt, KindUint:
 		if val.Kind != Number || !isIntegerLiteral(val.Text) {
 			w.mismatch(val, t)
+		} else if why := intRange(val.Text, t); why != "" {
+			// The number itself is kept exact wherever it is printed.
+			w.problem("", "number "+clipText(val.Text)+" is out of range for "+why)
 		}
 	case KindNumber:
 		if val.Kind != Number {
@@ -240,7 +243,7 @@ func kindFits(val *Value, t *Type) bool {
 		return true
 	case KindStr, KindEnum:
 		return val.Kind == String
-	case KindInt:
+	case KindInt, KindUint:
 		return val.Kind == Number && isIntegerLiteral(val.Text)
 	case KindNumber:
 		return val.Kind == Number

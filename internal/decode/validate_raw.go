@@ -30,7 +30,7 @@ func (p *parser) cleanValue(t *Type, w *walker, depth int) bool {
 	switch t.Kind {
 	case KindStr:
 		return c == '"' && p.skipStr() == nil
-	case KindInt:
+	case KindInt, KindUint:
 		if c != '-' && (c < '0' || c > '9') {
 			return false
 		}
@@ -38,7 +38,16 @@ func (p *parser) cleanValue(t *Type, w *walker, depth int) bool {
 		if p.scanNumber() != nil {
 			return false
 		}
-		return bytes.IndexAny(p.b[start:p.i], ".eE") < 0
+		lit := p.b[start:p.i]
+		if bytes.IndexAny(lit, ".eE") >= 0 {
+			return false
+		}
+		// Up to 18 digits fits every integer kind; longer ones, and a
+		// negative uint, take the slow path, which checks the range.
+		if lit[0] == '-' {
+			return t.Kind == KindInt && len(lit) <= 19
+		}
+		return len(lit) <= 18
 	case KindNumber:
 		if c != '-' && (c < '0' || c > '9') {
 			return false
@@ -183,7 +192,7 @@ func rawKindFits(c byte, t *Type) bool {
 		return true
 	case KindStr, KindEnum:
 		return c == '"'
-	case KindInt, KindNumber:
+	case KindInt, KindUint, KindNumber:
 		return c == '-' || (c >= '0' && c <= '9')
 	case KindBool:
 		return c == 't' || c == 'f'

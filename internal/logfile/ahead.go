@@ -22,12 +22,13 @@ const (
 
 // batch is a run of consecutive lines and the verdicts on them.
 type batch struct {
-	first int    // line number of the first line
-	buf   []byte // the lines, back to back
-	ends  []int  // where each line ends in buf
-	skip  []bool // Skip's verdict per line, filled by a worker
-	scan  []scan // JSON lines scanned by a worker
-	err   error  // what ended the input after these lines, if anything
+	first int         // line number of the first line
+	buf   []byte      // the lines, back to back
+	ends  []int       // where each line ends in buf
+	skip  []bool      // Skip's verdict per line, filled by a worker
+	scan  []scan      // JSON lines scanned by a worker
+	err   error       // what ended the input after these lines, if anything
+	long  map[int]int // line index → length, for lines over maxLine (dropped)
 	done  chan struct{}
 }
 
@@ -104,7 +105,7 @@ func (r *Reader) startAhead() {
 			var b *batch
 			select {
 			case b = <-a.free:
-				b.buf, b.ends, b.skip, b.scan = b.buf[:0], b.ends[:0], b.skip[:0], b.scan[:0]
+				b.buf, b.ends, b.skip, b.scan, b.long = b.buf[:0], b.ends[:0], b.skip[:0], b.scan[:0], nil
 			default:
 				b = &batch{buf: make([]byte, 0, batchBytes+4096)}
 			}
@@ -114,6 +115,12 @@ func (r *Reader) startAhead() {
 				if err != nil {
 					b.err = err
 					break
+				}
+				if r.tooLong > 0 {
+					if b.long == nil {
+						b.long = map[int]int{}
+					}
+					b.long[len(b.ends)] = r.tooLong
 				}
 				b.buf = append(b.buf, line...)
 				b.ends = append(b.ends, len(b.buf))
@@ -191,6 +198,10 @@ func (r *Reader) nextAhead(ctx context.Context) (*decode.Event, error) {
 			continue
 		}
 		r.line = a.cur.first + i
+		if n, ok := a.cur.long[i]; ok {
+			r.warnLong(r.line, n)
+			continue
+		}
 		if sc := &a.cur.scan[i]; sc.ev != nil {
 			return sc.ev, nil
 		} else if sc.ok {

@@ -52,6 +52,10 @@ type Options struct {
 	// Decode asks for each event's data to be decoded while reading ahead,
 	// for outputs that read every event's data (pretty, table, template).
 	Decode bool
+	// OnReopen, when set, hears which followed file (its Name) was read
+	// again from its start, and why: "truncated" or "replaced" (rotated: a
+	// new file at the path).
+	OnReopen func(name, reason string)
 }
 
 // LineError is one unreadable line.
@@ -79,10 +83,16 @@ type Reader struct {
 	gzipped bool
 	alloc   alloc
 	ahead   *ahead // reading ahead in parallel (ahead.go); nil when not
+	follow  follow // the followed file (follow.go)
+	tooLong int    // readLine dropped a line of this many bytes (> maxLine)
 }
 
+// maxLine bounds one line, as the live client bounds one message: a longer
+// line is skipped with a warning, never held in memory whole.
+var maxLine = decode.DefaultMaxMessage
+
 // bufSize is the read buffer. Lines longer than this still work: they are
-// assembled in a growing side buffer, so there is no line-length limit.
+// assembled in a growing side buffer, up to maxLine.
 const bufSize = 256 << 10
 
 // DefaultLabel names the VM of a log's events that carry none: the file's
@@ -114,6 +124,9 @@ func Open(path string, o Options) (*Reader, error) {
 		return nil, err
 	}
 	r.closers = append(r.closers, f)
+	if o.Follow && !r.gzipped {
+		r.follow = follow{path: path, f: f}
+	}
 	return r, nil
 }
 
@@ -185,6 +198,10 @@ func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
 			return nil, r.endErr(err)
 		}
 		r.line++
+		if r.tooLong > 0 {
+			r.warnLong(r.line, r.tooLong)
+			continue
+		}
 		if r.o.Skip != nil && r.skipLine(bytes.TrimSpace(line)) {
 			continue
 		}
@@ -215,33 +232,93 @@ func (r *Reader) endErr(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) && r.gzipped {
 		return fmt.Errorf("%s: truncated gzip data", r.o.Name)
 	}
+	if errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) {
+		return fmt.Errorf("%s: %w (a damaged gzip file, or data after its end)", r.o.Name, err)
+	}
 	return err
+}
+
+// warnLong reports a line skipped for being longer than maxLine.
+func (r *Reader) warnLong(line, n int) {
+	if r.o.Warn != nil {
+		r.o.Warn(&LineError{Name: r.o.Name, Line: line,
+			Err: fmt.Errorf("line longer than %d MB (%d bytes)", maxLine>>20, n)})
+	}
 }
 
 // readLine returns the next line without its line ending. The slice is valid
 // until the next call. Lines that fit the read buffer are not copied.
+//
+// A line longer than maxLine is read through and dropped, not kept: the
+// call returns an empty line with r.tooLong set to its length.
 func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
 	r.long = r.long[:0]
+	r.tooLong = 0
+	dropped := 0 // bytes of an over-long line read and thrown away
+	keep := func(b []byte) {
+		if dropped > 0 || len(r.long)+len(b) > maxLine {
+			dropped += len(r.long) + len(b)
+			r.long = r.long[:0]
+			return
+		}
+		r.long = append(r.long, b...)
+	}
+	tooLong := func() ([]byte, error) {
+		r.tooLong = dropped
+		if cap(r.long) > maxLine/4 {
+			r.long = nil // give the memory back
+		}
+		return nil, nil
+	}
+	if r.follow.f != nil && r.br.Buffered() == 0 && r.follow.snap != nil {
+		// Reading a followed file again after a pause: it may have been
+		// truncated and rewritten meanwhile.
+		r.checkFollowed()
+	}
 	for {
 		b, err := r.br.ReadSlice('\n')
 		switch {
 		case err == nil:
-			if len(r.long) > 0 {
-				r.long = append(r.long, b...)
+			if r.follow.f != nil && r.br.Buffered() == 0 {
+				r.markFollowed()
+			}
+			if len(r.long) > 0 || dropped > 0 {
+				keep(b)
+				if dropped > 0 {
+					return tooLong()
+				}
 				b = r.long
+			} else if len(b) > maxLine {
+				dropped = len(b)
+				return tooLong()
 			}
 			return trimEOL(b), nil
 		case err == bufio.ErrBufferFull:
-			r.long = append(r.long, b...)
+			keep(b)
 			continue
 		case err == io.EOF:
-			r.long = append(r.long, b...)
+			keep(b)
 			// A gzip stream does not grow in place; follow plain files only.
 			if r.o.Follow && !r.gzipped {
+				r.markFollowed()
 				if err := r.wait(ctx); err != nil {
 					return nil, err
 				}
+				switch r.checkFollowed() {
+				case reopenRestart:
+					// The old content is gone: so is any half line of it.
+					r.long, dropped = r.long[:0], 0
+				case reopenNext:
+					if len(r.long) > 0 {
+						// The old file's last line had no newline.
+						return trimEOL(r.long), nil
+					}
+					dropped = 0
+				}
 				continue
+			}
+			if dropped > 0 {
+				return tooLong()
 			}
 			if len(r.long) > 0 {
 				return trimEOL(r.long), nil

@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
@@ -18,6 +21,36 @@ func (p *Pipeline) finished(ev *decode.Event) bool {
 
 // awaiting reports whether the run waits for something (--count, --until).
 func (p *Pipeline) awaiting() bool { return p.o.Count > 0 || p.until != nil }
+
+// Deadline is when --timeout ends the wait for --count or --until: Timeout
+// after New, so that it bounds the whole wait, connecting and the startup
+// queries included (conn.Options.Deadline). Zero when nothing is awaited
+// or there is no --timeout.
+func (p *Pipeline) Deadline() time.Time {
+	if p.o.Timeout <= 0 || !p.awaiting() {
+		return time.Time{}
+	}
+	return p.born.Add(p.o.Timeout)
+}
+
+// DeadlineErr turns a connection's wait cut short by the Deadline
+// (conn.ErrDeadline) into the timeout it is, exit 4; other errors pass.
+func (p *Pipeline) DeadlineErr(err error) error {
+	if !errors.Is(err, conn.ErrDeadline) {
+		return err
+	}
+	return WithCode(ExitTimeout, fmt.Errorf("timeout: %s within %s (still %s)", p.missing(), p.o.Timeout, deadlineWait(err)))
+}
+
+// deadlineWait is what the connection was still doing: "connecting",
+// "waiting for the query-name reply".
+func deadlineWait(err error) string {
+	var ce *conn.Error
+	if errors.As(err, &ce) {
+		err = ce.Err
+	}
+	return strings.TrimSuffix(err.Error(), ": "+conn.ErrDeadline.Error())
+}
 
 // timeoutErr says what did not arrive in time: exit 4.
 func (p *Pipeline) timeoutErr() error {

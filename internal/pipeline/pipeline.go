@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
@@ -27,6 +28,8 @@ type Pipeline struct {
 	schema *schemaChecker
 	// rec, when set, records every event before any check (record.go).
 	rec *recorder
+	// born is when New ran: --timeout counts from there (Deadline).
+	born time.Time
 	// causes links follow-ups to their cause; nil when the output cannot
 	// show a cause (plain json without --annotate, or --jq).
 	causes *track.Causes
@@ -50,6 +53,7 @@ func New(o Options) (*Pipeline, error) {
 		return nil, err
 	}
 	p := &Pipeline{
+		born:    time.Now(),
 		o:       o,
 		out:     bufio.NewWriterSize(o.Out, 64<<10),
 		r:       r,
@@ -85,8 +89,14 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 		p.causes.Observe(ev)
 	}
 	if p.rec != nil {
-		if err := p.rec.record(ev); err != nil {
-			return true, err
+		if rerr := p.rec.record(ev); rerr != nil {
+			// The event was received all the same: it is still shown,
+			// then the run ends with the record's error.
+			defer func() {
+				if err == nil {
+					done, err = true, rerr
+				}
+			}()
 		}
 	}
 	// The name check comes before anything that decodes the data: an event
@@ -115,14 +125,17 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 	return p.finished(ev), nil
 }
 
-// Flush writes out what is buffered.
+// Flush writes out what is buffered: stdout first, so that the events
+// received reach it even when the record fails. A record's failure wins
+// over a closed stdout: it is an error, never a quiet end.
 func (p *Pipeline) Flush() error {
+	err := WriteErr(p.out.Flush())
 	if p.rec != nil {
-		if err := p.rec.flush(); err != nil {
-			return err
+		if rerr := p.rec.flush(); rerr != nil {
+			return rerr
 		}
 	}
-	return WriteErr(p.out.Flush())
+	return err
 }
 
 // causeNames are the events that take part in a documented follow-up, as

@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
@@ -17,37 +19,74 @@ type recorder struct {
 	f    *os.File
 	w    *bufio.Writer
 	buf  []byte
+	err  *RecordError // the first failure; nothing is written after it
 }
 
+// RecordError is a failure to write the --record file. It is always an
+// error (exit 1), even when it is EPIPE (a FIFO whose reader left): only a
+// closed stdout ends qmpwatch quietly.
+type RecordError struct {
+	Path string
+	Err  error
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("record %s: %s", e.Path, e.Err) }
+
+// Unwrap gives the underlying error.
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// ExitCode is 1: the record is incomplete.
+func (e *RecordError) ExitCode() int { return ExitError }
+
 // openRecorder opens path for appending, creating it readable by its owner
-// only: events can carry client addresses and user names.
+// only: events can carry client addresses and user names. A symlink is
+// refused (O_NOFOLLOW): one planted in a shared folder must not send the
+// events to another file.
 func openRecorder(path string) (*recorder, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("record: %w", err)
+		if errors.Is(err, syscall.ELOOP) {
+			if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
+				return nil, WithCode(ExitError, fmt.Errorf("record %s: is a symbolic link; give the file itself (qmpwatch does not follow links for --record)", render.Safe(path)))
+			}
+		}
+		return nil, WithCode(ExitError, fmt.Errorf("record: %w", err))
 	}
 	return &recorder{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }
 
+// record writes one event. After the first failure it writes nothing and
+// returns nil: that failure was returned once and ends the run.
 func (r *recorder) record(ev *decode.Event) error {
+	if r.err != nil {
+		return nil
+	}
 	r.buf, _ = render.JSON{}.Render(r.buf[:0], ev)
 	if _, err := r.w.Write(r.buf); err != nil {
-		return fmt.Errorf("record %s: %w", r.path, err)
+		return r.fail(err)
 	}
 	return nil
 }
 
 func (r *recorder) flush() error {
+	if r.err != nil {
+		return nil
+	}
 	if err := r.w.Flush(); err != nil {
-		return fmt.Errorf("record %s: %w", r.path, err)
+		return r.fail(err)
 	}
 	return nil
 }
 
+func (r *recorder) fail(err error) error {
+	r.err = &RecordError{Path: render.Safe(r.path), Err: err}
+	return r.err
+}
+
 func (r *recorder) close() error {
 	err := r.flush()
-	if cerr := r.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("record %s: %w", r.path, cerr)
+	if cerr := r.f.Close(); err == nil && cerr != nil && r.err == nil {
+		err = r.fail(cerr)
 	}
 	return err
 }

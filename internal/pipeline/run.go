@@ -31,8 +31,8 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var expired <-chan time.Time // --timeout; nil (never) without one
-	if p.o.Timeout > 0 && p.awaiting() {
-		clock := time.NewTimer(p.o.Timeout)
+	if dl := p.Deadline(); !dl.IsZero() {
+		clock := time.NewTimer(time.Until(dl))
 		defer clock.Stop()
 		expired = clock.C
 	}
@@ -57,11 +57,13 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 		select {
 		case it, ok = <-q:
 		case <-expired:
-			p.Flush()
+			if err := p.Flush(); err != nil {
+				return p.failed(ctx, q, err)
+			}
 			return p.timeoutErr()
 		default:
 			if err := p.Flush(); err != nil {
-				return err
+				return p.failed(ctx, q, err)
 			}
 			select {
 			case it, ok = <-q:
@@ -77,7 +79,7 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 		}
 		if it.err != nil {
 			if ferr := p.Flush(); ferr != nil {
-				return ferr
+				return p.failed(ctx, q, ferr)
 			}
 			if e, ok := src.(source.Ender); ok {
 				e.Ended()
@@ -91,12 +93,44 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 		done, err := p.Emit(ctx, it.ev)
 		if err != nil {
 			p.Flush()
-			return err
+			return p.failed(ctx, q, err)
 		}
 		if done {
+			// --count or --until is reached: nothing more is shown.
 			return p.Flush()
 		}
 	}
+}
+
+// failed ends a run on err. When the record failed, the events already
+// received (those queued) are still shown on stdout before the error ends
+// the run; any other error ends it as it is.
+func (p *Pipeline) failed(ctx context.Context, q <-chan item, err error) error {
+	if !isRecordErr(err) {
+		return err
+	}
+	for {
+		select {
+		case it, ok := <-q:
+			if !ok || it.err != nil {
+				p.Flush()
+				return err
+			}
+			// The recorder writes nothing more; Emit only shows.
+			if done, eerr := p.Emit(ctx, it.ev); done || eerr != nil {
+				p.Flush()
+				return err
+			}
+		default:
+			p.Flush()
+			return err
+		}
+	}
+}
+
+func isRecordErr(err error) bool {
+	var re *RecordError
+	return errors.As(err, &re)
 }
 
 // endOfStream says whether the error that ended a stream is a failure.

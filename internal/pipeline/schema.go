@@ -109,9 +109,9 @@ func (s *schemaChecker) check(ev *decode.Event) error {
 			continue
 		}
 		if ev.VM != "" {
-			fmt.Fprintf(s.errOut, "%s: %s: %s\n", render.Safe(ev.VM), ev.Name, p)
+			fmt.Fprintf(s.errOut, "%s: %s: %s\n", render.Safe(ev.VM), render.Safe(ev.Name), p)
 		} else {
-			fmt.Fprintf(s.errOut, "%s: %s\n", ev.Name, p)
+			fmt.Fprintf(s.errOut, "%s: %s\n", render.Safe(ev.Name), p)
 		}
 		if s.strict {
 			fmt.Fprintln(s.errOut, "qmpwatch: schema violation (--strict)")

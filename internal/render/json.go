@@ -5,7 +5,11 @@ import "github.com/qmpwatch/qmpwatch/internal/decode"
 // JSON writes QEMU's event object unchanged (compacted) plus a "vm" member,
 // one line per event. It never decodes the data: numbers and member order
 // come out exactly as they went in. With Annotate, an event that is a
-// documented follow-up of an earlier one also gets a "cause" member.
+// documented follow-up of an earlier one also gets a "cause" member (unless
+// it already has one, as a replayed --annotate line does: never a duplicate
+// key). Characters that JSON allows raw but a terminal acts on (DEL, C1 and
+// bidi controls) are written as \u escapes whatever the destination: the
+// decoded value is unchanged.
 type JSON struct{ Annotate bool }
 
 // Render implements Renderer.
@@ -23,10 +27,25 @@ func (j JSON) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 		dst = decode.AppendQuote(dst, ev.VM)
 		dst = append(dst, '}')
 	}
-	if j.Annotate && ev.Cause != "" {
+	if j.Annotate && ev.Cause != "" && !ev.HasCause {
 		dst = append(dst[:len(dst)-1], `,"cause":`...)
 		dst = decode.AppendQuote(dst, ev.Cause)
 		dst = append(dst, '}')
 	}
+	if needsJSONSafe(dst[start:]) {
+		out := appendJSONSafe(nil, dst[start:])
+		dst = append(dst[:start], out...)
+	}
 	return append(dst, '\n'), nil
+}
+
+// needsJSONSafe reports whether js holds DEL or any non-ASCII byte, the only
+// places appendJSONSafe may change something; most events are plain ASCII.
+func needsJSONSafe(js []byte) bool {
+	for _, c := range js {
+		if c >= 0x7f {
+			return true
+		}
+	}
+	return false
 }

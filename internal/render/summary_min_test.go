@@ -17,7 +17,7 @@ func minimal(t *decode.Type, depth int) string {
 	switch t.Kind {
 	case decode.KindStr:
 		return `""`
-	case decode.KindInt, decode.KindNumber:
+	case decode.KindInt, decode.KindUint, decode.KindNumber:
 		return "0"
 	case decode.KindBool:
 		return "false"

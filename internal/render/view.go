@@ -13,7 +13,7 @@ type View struct {
 	VM      string         // the VM's label (-name, socket name or --label), escaped
 	Event   string         // the event name, escaped
 	Kind    string         // fault, state, conn, job or plain: the colour family (color .Kind .Event)
-	Data    map[string]any // the event's data: see Text for strings; numbers exact (int, *big.Int, float64); bools; nil; []any; map[string]any
+	Data    map[string]any // the event's data: see Text for strings; keys escaped like values; numbers exact (int, *big.Int, float64); bools; nil; []any; map[string]any
 	Summary string         // the sentence pretty output prints, escaped
 	Raw     string         // the event as one compact JSON object with "vm", as -o json prints it (C1 and bidi controls as \u escapes)
 }
@@ -53,9 +53,12 @@ func viewValue(v decode.Value) any {
 		}
 		return a
 	case decode.Object:
+		// Keys are escaped as values are (a key is as much the monitor's
+		// text as a value): {{.Data}} prints the map with fmt, which would
+		// write a raw newline in a key and forge a line.
 		m := make(map[string]any, len(v.Members))
 		for _, mb := range v.Members {
-			m[mb.Key] = viewValue(mb.Value)
+			m[Safe(mb.Key)] = viewValue(mb.Value)
 		}
 		return m
 	}

@@ -17,6 +17,12 @@ type Target struct {
 	// WhileExists stops redialling once the socket file is gone (folder
 	// watching: a VM that stopped and removed its socket).
 	WhileExists bool
+	// QuietRefused: an attempt that finds nobody there (refused, or closed
+	// before the greeting) is not reported and not counted as a failure.
+	// The folder watch sets it for a path it already spoke about: the stale
+	// file a killed QEMU left (or is still closing), or the socket a
+	// starting QEMU has bound but does not listen on yet.
+	QuietRefused bool
 }
 
 // Dial adds a source that connects to t and streams its events. Without
@@ -25,13 +31,24 @@ func (m *Merge) Dial(t Target) {
 	m.spawn(func() { m.dial(t) })
 }
 
-func (m *Merge) dial(t Target) {
+// dialEnd is how a dialled source ended.
+type dialEnd struct {
+	connected bool // a session began
+	refused   bool // the last attempt was refused: nothing listens
+	failed    bool // the source failed (an attempt, or the session)
+}
+
+// dial runs t's sessions and says how they ended.
+func (m *Merge) dial(t Target) (end dialEnd) {
 	bo := m.o.Backoff()
 	lastErr := ""
 	// failed says how the source ended; it only matters without Reconnect,
 	// since a redialling source runs until qmpwatch is stopped.
-	failed := false
-	defer func() { m.count(failed) }()
+	failed, connected, refused := false, false, false
+	defer func() {
+		m.count(failed)
+		end = dialEnd{connected: connected, refused: refused, failed: failed}
+	}()
 	for {
 		if t.WhileExists && !exists(t.Addr.Address) {
 			return
@@ -47,9 +64,17 @@ func (m *Merge) dial(t Target) {
 			if m.ctx.Err() != nil {
 				return
 			}
-			failed = true
+			refused = errors.Is(err, conn.ErrRefused)
+			// A socket in a watched folder that went between the poll and
+			// the dial (a QEMU restarting) is no news at all.
+			gone := t.WhileExists && errors.Is(err, conn.ErrNoSocket)
+			refused = refused || gone
+			quiet := gone || (t.QuietRefused && (refused || errors.Is(err, conn.ErrNoGreeting)))
+			if !quiet {
+				failed = true
+			}
 			// Say it once per distinct reason, not at every retry.
-			if err.Error() != lastErr {
+			if err.Error() != lastErr && !quiet {
 				lastErr = err.Error()
 				m.report(Status{Kind: Unreachable, Addr: t.Addr.String(), Err: err, Failure: true, Retrying: t.Reconnect, At: time.Now()})
 			}
@@ -58,8 +83,9 @@ func (m *Merge) dial(t Target) {
 			}
 			continue
 		}
-		lastErr = ""
+		lastErr, refused = "", false
 		bo.Reset()
+		connected = true
 		err = m.session(c, name, note, "reconnected to "+t.Addr.String())
 		c.Close()
 		failed = !errors.Is(err, conn.ErrClosed)

@@ -19,15 +19,24 @@ func (m *Merge) WatchDir(dir string, poll time.Duration, reconnect bool) {
 	m.spawn(func() { m.watchDir(dir, poll, reconnect) })
 }
 
-// sockID tells a recreated socket from the old one at the same path.
-type sockID struct{ dev, ino uint64 }
+// sockID tells a recreated socket from the old one at the same path. The
+// inode alone does not: ext4 hands a VM restarted at the same path the inode
+// its old socket freed. The change time (to the nanosecond) is set anew when
+// QEMU binds the new socket.
+type sockID struct {
+	dev, ino            uint64
+	ctimeSec, ctimeNsec int64
+}
 
 func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 	var mu sync.Mutex
 	active := map[string]bool{}  // path → a source is running for it
-	tried := map[string]sockID{} // path → the socket last dialled there
+	tried := map[string]sockID{} // path → a socket that failed there: not dialled again
+	quiet := map[string]bool{}   // path → a refusal there is no news (reported, or its VM ended)
+	ended := map[string]sockID{} // path → the socket whose session last ended cleanly
 	lastErr := ""
 	for {
+		seen := map[string]bool{}
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			if err.Error() != lastErr {
@@ -44,23 +53,58 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 			}
 			id, ok := socketID(path)
 			mu.Lock()
-			fresh := ok && !active[path] && tried[path] != id
+			seen[path] = true
+			fresh := ok && !active[path]
+			if old, failed := tried[path]; failed && old == id {
+				fresh = false
+			}
 			if fresh {
 				active[path] = true
-				tried[path] = id
+				delete(tried, path)
 			}
+			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true, QuietRefused: quiet[path]}
 			mu.Unlock()
 			if !fresh {
 				continue
 			}
-			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true}
 			m.spawn(func() {
-				m.dial(t)
+				end := m.dial(t)
 				mu.Lock()
+				defer mu.Unlock()
 				delete(active, path)
-				mu.Unlock()
+				again := ended[path] == id
+				switch {
+				case end.connected && !end.failed && !again:
+					// A VM's session ended: whatever socket is at the path
+					// now is a new VM's, even one with the same inode and
+					// (on a coarse clock) the same ctime. Dial again at the
+					// next poll; a refusal then (the stale file a killed
+					// QEMU left) is no news.
+					ended[path] = id
+					quiet[path] = true
+				case end.refused && !end.connected:
+					// Nothing listened: a stale file, or a QEMU between
+					// bind and listen. Dial again at the next poll, and
+					// say it at most once.
+					quiet[path] = true
+				default:
+					// It answered but failed (not QMP, busy, garbage), or
+					// the same socket ended a session twice: said once;
+					// not dialled again until another socket takes the path.
+					tried[path] = id
+					quiet[path] = true
+				}
 			})
 		}
+		// quiet is kept when a path's file goes: a restarting QEMU removes
+		// the stale file and binds a new one, and a poll may fall between.
+		mu.Lock()
+		for path := range tried {
+			if err == nil && !seen[path] {
+				delete(tried, path)
+			}
+		}
+		mu.Unlock()
 		if !m.sleep(poll) {
 			return
 		}
@@ -72,7 +116,7 @@ func socketID(path string) (sockID, bool) {
 	if err := syscall.Stat(path, &st); err != nil {
 		return sockID{}, false
 	}
-	return sockID{uint64(st.Dev), uint64(st.Ino)}, true
+	return sockID{uint64(st.Dev), uint64(st.Ino), int64(st.Ctim.Sec), int64(st.Ctim.Nsec)}, true
 }
 
 // isSocket accepts sockets and symbolic links to sockets.

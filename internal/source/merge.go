@@ -10,6 +10,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // ErrEnded means every source of a Merge ended normally. It wraps io.EOF:
@@ -136,11 +137,14 @@ func (m *Merge) doneLocked() {
 }
 
 // report hands a status to the callback, unless the Merge is stopping:
-// an interrupted qmpwatch has nothing to say about each VM.
+// an interrupted qmpwatch has nothing to say about each VM. The address is
+// escaped for a terminal here, once for every status line: a socket in a
+// watched folder is named by whoever can write there.
 func (m *Merge) report(s Status) {
 	if m.ctx.Err() != nil {
 		return
 	}
+	s.Addr = safe.String(s.Addr)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.o.Status(s)

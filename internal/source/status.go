@@ -32,7 +32,7 @@ const (
 // Status is one change in a source's connection.
 type Status struct {
 	Kind     Kind
-	Addr     string         // the address dialled or listened on
+	Addr     string         // the address dialled or listened on, escaped for a terminal (control, C1, bidi)
 	VM       string         // the VM's label (empty for Unreachable)
 	Name     string         // the VM's -name as query-name told it; "" when none
 	QEMU     decode.Version // from the greeting (Connected, Reconnected)
