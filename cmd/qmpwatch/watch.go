@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -87,21 +86,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		return p.DeadlineErr(err)
 	}
 	printStatus(ls.ErrOut, source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
-	// The reading goroutine hears how the session ended; its line is
-	// written once Run has flushed the events before it, so stderr's
-	// "closed" never comes before stdout's last event, and never races
-	// with an error printed after Run.
-	var mu sync.Mutex
-	var ended []source.Status
-	err = p.Run(ctx, source.NewSingle(c, func(st source.Status) {
-		mu.Lock()
-		ended = append(ended, st)
-		mu.Unlock()
-	}))
-	mu.Lock()
-	for _, st := range ended {
-		printStatus(ls.ErrOut, st)
-	}
-	mu.Unlock()
-	return err
+	// Single reports the end (Ended) once Run has flushed the events before
+	// it, so "closed" never comes before stdout's last event.
+	return p.Run(ctx, source.NewSingle(c, func(st source.Status) { printStatus(ls.ErrOut, st) }))
 }
