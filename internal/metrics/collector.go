@@ -1,0 +1,216 @@
+// Package metrics turns qmpwatch's events and connection changes into
+// Prometheus metrics, and serves them with a health check over HTTP.
+//
+// A Collector is fed from two sides: Observe gets every *decode.Event of
+// every VM (before any output filter), Status gets every source.Status
+// (connected, disconnected, reconnected). It keeps plain counters per VM
+// and builds the exposition at scrape time, so the per-event cost is a
+// mutex and a few map updates. Run state, block jobs and display sessions
+// come from internal/track, the same trackers the terminal commands use.
+package metrics
+
+import (
+	"sync"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/track"
+)
+
+// DefaultForgetAfter is how long a VM that went away keeps its series.
+const DefaultForgetAfter = time.Hour
+
+// jobBuckets are the upper bounds, in seconds, of the block job duration
+// histogram: from a quick copy to a day-long backup.
+var jobBuckets = []float64{1, 5, 15, 60, 300, 900, 1800, 3600, 10800, 43200, 86400}
+
+// Options configure a Collector.
+type Options struct {
+	// ForgetAfter: a VM gone this long loses its series (0: DefaultForgetAfter).
+	ForgetAfter time.Duration
+	// Now is the clock for forgetting; time.Now when nil. Tests pass a fake.
+	Now func() time.Time
+	// Catalog names the rate-limited events in the help text, and gives
+	// the follow-ups that tell an io-error pause from a plain one;
+	// decode.Builtin() when nil.
+	Catalog *decode.Catalog
+}
+
+// Collector is a prometheus.Collector of qmpwatch's metrics. Its methods
+// are safe for concurrent use.
+type Collector struct {
+	mu          sync.Mutex
+	vms         map[string]*vmState
+	forgetAfter time.Duration
+	now         func() time.Time
+	cat         *decode.Catalog
+	d           descs
+}
+
+// New returns an empty Collector.
+func New(o Options) *Collector {
+	if o.ForgetAfter <= 0 {
+		o.ForgetAfter = DefaultForgetAfter
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Catalog == nil {
+		o.Catalog = decode.Builtin()
+	}
+	return &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, d: newDescs(o.Catalog)}
+}
+
+// vm returns the VM's state, creating it. Callers hold c.mu.
+func (c *Collector) vm(name string) *vmState {
+	v := c.vms[name]
+	if v == nil {
+		v = &vmState{
+			events: map[string]uint64{}, violations: map[string]uint64{},
+			shutdowns: map[string]uint64{}, resets: map[string]uint64{},
+			panics: map[string]uint64{}, watchdog: map[string]uint64{},
+			ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
+			causes: track.NewCauses(c.cat), state: track.NewStates(),
+			jobs: track.NewJobs(), sessions: track.NewSessions(),
+		}
+		c.vms[name] = v
+	}
+	return v
+}
+
+// Received notes that an event of ev.VM reached qmpwatch, before anything
+// that could fail on it; Observe then counts it. The difference between the
+// two is qmpwatch_events_dropped_total, which proves that nothing read from
+// a monitor went uncounted.
+func (c *Collector) Received(ev *decode.Event) {
+	c.mu.Lock()
+	c.vm(ev.VM).received++
+	c.mu.Unlock()
+}
+
+// SetState seeds a VM's run state, from query-status when it connects.
+func (c *Collector) SetState(vm string, st track.RunState) {
+	c.mu.Lock()
+	c.vm(vm).state.Seed(vm, st)
+	c.mu.Unlock()
+}
+
+// Status records a connection change. Unreachable has no VM and only
+// matters to the health check.
+func (c *Collector) Status(st source.Status) {
+	if st.VM == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.vm(st.VM)
+	switch st.Kind {
+	case source.Connected, source.Reconnected:
+		// A VM that the folder watch or the listener finds again after
+		// a gap is a reconnect too, however the source saw it.
+		if st.Kind == source.Reconnected || (v.seen && !v.up) {
+			v.reconnects++
+		}
+		v.up, v.seen, v.goneSince = true, true, time.Time{}
+	case source.Disconnected:
+		v.up, v.goneSince = false, c.now()
+		// Nothing more will be heard of its sessions and jobs: the next
+		// session starts from what QEMU says then.
+		v.sessions.EndAll(st.VM, st.At)
+		v.jobs.EndAll(st.VM, st.At)
+		v.causes.Forget(st.VM)
+	}
+	c.sweep()
+}
+
+// sweep forgets the VMs that have been gone for forgetAfter. Callers hold
+// c.mu.
+func (c *Collector) sweep() {
+	now := c.now()
+	for name, v := range c.vms {
+		if !v.up && !v.goneSince.IsZero() && now.Sub(v.goneSince) >= c.forgetAfter {
+			delete(c.vms, name)
+		}
+	}
+}
+
+// Observe counts one event. Call it for every event, in the order of its
+// VM's stream, before any output filter.
+func (c *Collector) Observe(ev *decode.Event) {
+	spec := c.cat.Lookup(ev.Name)
+	if spec != nil && spec.Own {
+		return // qmpwatch's own markers are not QEMU's events
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.vm(ev.VM)
+	v.counted++
+	bump(v.events, labelValue(ev.Name), maxEventNames)
+	if ev.Seconds >= 0 && ev.Micros >= 0 {
+		v.lastEvent, v.hasLast = float64(ev.Seconds)+float64(ev.Micros)/1e6, true
+	}
+	if len(ev.Check.Problems) > 0 {
+		bump(v.violations, labelValue(ev.Name), maxEventNames)
+	}
+	// Most events are none of the ones below; their data is never decoded.
+	causedBy := v.causes.Observe(ev)
+	v.state.Observe(ev, causedBy)
+	switch ev.Name {
+	case "SHUTDOWN":
+		bump(v.shutdowns, labelValue(ev.Data().Str("reason")), maxLabelSet)
+	case "RESET":
+		bump(v.resets, labelValue(ev.Data().Str("reason")), maxLabelSet)
+	case "GUEST_PANICKED":
+		bump(v.panics, labelValue(ev.Data().Str("action")), maxLabelSet)
+	case "WATCHDOG":
+		bump(v.watchdog, labelValue(ev.Data().Str("action")), maxLabelSet)
+	case "BLOCK_IO_ERROR":
+		v.blockIOError(ev)
+	case "JOB_STATUS_CHANGE", "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED", "BLOCK_JOB_CANCELLED", "BLOCK_JOB_ERROR", "BLOCK_JOB_PENDING":
+		v.job(ev)
+	case "VNC_CONNECTED", "VNC_INITIALIZED", "VNC_DISCONNECTED", "SPICE_CONNECTED", "SPICE_INITIALIZED", "SPICE_DISCONNECTED":
+		v.sessions.Observe(ev)
+	}
+}
+
+// blockIOError counts a BLOCK_IO_ERROR by disk: QEMU names it by device
+// (the drive), or node-name, or the guest device's qom-path.
+func (v *vmState) blockIOError(ev *decode.Event) {
+	d := ev.Data()
+	dev := d.Str("device")
+	if dev == "" {
+		dev = d.Str("node-name")
+	}
+	if dev == "" {
+		dev = d.Str("qom-path")
+	}
+	nospace := "false"
+	if x, ok := d.Get("nospace"); ok && x.Truthy() {
+		nospace = "true"
+	}
+	k := ioKey{labelValue(dev), labelValue(d.Str("operation")), labelValue(d.Str("action")), nospace}
+	if _, ok := v.ioErrors[k]; !ok && len(v.ioErrors) >= maxLabelSet {
+		k = ioKey{otherValue, otherValue, otherValue, otherValue}
+	}
+	v.ioErrors[k]++
+}
+
+// job feeds the job tracker; a block job that ends is observed in the
+// duration histogram, from its first event to its last, in QEMU's time.
+func (v *vmState) job(ev *decode.Event) {
+	j, ch := v.jobs.Observe(ev)
+	if ch != track.Ended || j.Type == "" || j.Start.IsZero() || j.End.IsZero() {
+		return // not a block job, or no timestamps to measure with
+	}
+	k := jobKey{labelValue(j.Type), labelValue(j.Result)}
+	h := v.jobHist[k]
+	if h == nil {
+		if len(v.jobHist) >= maxLabelSet {
+			return
+		}
+		h = &histogram{counts: make([]uint64, len(jobBuckets))}
+		v.jobHist[k] = h
+	}
+	h.observe(j.End.Sub(j.Start).Seconds())
+}

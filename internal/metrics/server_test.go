@@ -1,0 +1,103 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/source"
+)
+
+func get(t *testing.T, h http.Handler, method, path string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	b, _ := io.ReadAll(rec.Result().Body)
+	return rec.Code, string(b)
+}
+
+func TestHealth(t *testing.T) {
+	h := NewHealth("unix:/run/vm1.qmp", "/run/qemu")
+	c := New(Options{})
+	srv := Handler(NewRegistry(c), h)
+	if code, body := get(t, srv, "GET", "/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("healthz at start: %d %q", code, body)
+	}
+	// Retrying as configured is healthy; a socket the folder watch found
+	// is not a configured source.
+	h.Status(source.Status{Kind: source.Unreachable, Addr: "unix:/run/vm1.qmp", Err: errors.New("refused"), Retrying: true})
+	h.Status(source.Status{Kind: source.Disconnected, Addr: "unix:/run/qemu/vm2.qmp", Err: errors.New("gone")})
+	if code, _ := get(t, srv, "GET", "/healthz"); code != 200 {
+		t.Errorf("healthz while retrying: %d", code)
+	}
+	h.Status(source.Status{Kind: source.Disconnected, Addr: "unix:/run/vm1.qmp", VM: "vm1", Err: errors.New("QEMU closed the connection")})
+	code, body := get(t, srv, "GET", "/healthz")
+	if code != 503 || !strings.Contains(body, "unix:/run/vm1.qmp: not connected and not retrying: QEMU closed the connection") {
+		t.Errorf("healthz after a final disconnect: %d %q", code, body)
+	}
+	h.Status(source.Status{Kind: source.Connected, Addr: "unix:/run/vm1.qmp", VM: "vm1"})
+	if code, _ := get(t, srv, "GET", "/healthz"); code != 200 {
+		t.Errorf("healthz after connecting again: %d", code)
+	}
+}
+
+func TestHandler(t *testing.T) {
+	c := New(Options{})
+	feed(c, event(t, "vm1", "STOP", ""))
+	srv := Handler(NewRegistry(c), NewHealth())
+	if code, body := get(t, srv, "GET", "/"); code != 200 || !strings.Contains(body, "/metrics") || !strings.Contains(body, "/healthz") {
+		t.Errorf("index: %d %q", code, body)
+	}
+	if code, _ := get(t, srv, "GET", "/nothing"); code != 404 {
+		t.Errorf("unknown path: %d", code)
+	}
+	code, body := get(t, srv, "GET", "/metrics")
+	if code != 200 || !strings.Contains(body, `qmpwatch_events_total{event="STOP",vm="vm1"} 1`) || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("metrics: %d %q", code, body)
+	}
+	for _, m := range []string{"POST", "PUT", "DELETE"} {
+		for _, p := range []string{"/", "/metrics", "/healthz"} {
+			if code, _ := get(t, srv, m, p); code != http.StatusMethodNotAllowed {
+				t.Errorf("%s %s: %d", m, p, code)
+			}
+		}
+	}
+}
+
+func TestServer(t *testing.T) {
+	if _, err := Listen("127.0.0.1:0", "cert.pem", "", http.NotFoundHandler()); err == nil {
+		t.Error("a certificate without a key was accepted")
+	}
+	if _, err := Listen("127.0.0.1:0", "/nonexistent/cert.pem", "/nonexistent/key.pem", http.NotFoundHandler()); err == nil {
+		t.Error("missing TLS files were accepted")
+	}
+	s, err := Listen("127.0.0.1:0", "", "", Handler(NewRegistry(New(Options{})), NewHealth()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	resp, err := http.Get(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(s.URL(), "http://127.0.0.1:") {
+		t.Errorf("%s: %d", s.URL(), resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
