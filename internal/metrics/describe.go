@@ -32,7 +32,7 @@ func newDescs(cat *decode.Catalog) descs {
 		resets:      d("resets_total", "RESET events by QEMU's reason.", "reason"),
 		panics:      d("guest_panics_total", "GUEST_PANICKED events by the action QEMU took.", "action"),
 		watchdog:    d("watchdog_total", "WATCHDOG events by the action QEMU took.", "action"),
-		ioErrors:    d("block_io_errors_total", "BLOCK_IO_ERROR events by disk, operation, action and whether the disk was full. Rate-limited by QEMU: undercounts.", "device", "operation", "action", "nospace"),
+		ioErrors:    d("block_io_errors_total", "BLOCK_IO_ERROR events by disk, operation, action and whether the disk was full.", "device", "operation", "action", "nospace"),
 		jobDuration: d("block_job_duration_seconds", "Duration of ended block jobs, from their first event to their end, in QEMU's time.", "type", "result"),
 		jobsRunning: d("block_jobs_running", "Block jobs of the VM that have started and not ended; absent while disconnected."),
 		sessions:    d("display_sessions", "Open VNC and SPICE client sessions; absent while disconnected.", "protocol"),
@@ -52,6 +52,14 @@ func eventsHelp(cat *decode.Catalog) string {
 	sort.Strings(limited)
 	return "QMP events received, by name. QEMU rate-limits " + strings.Join(limited, ", ") +
 		" (at most one a second per kind, the rest dropped), so their counts undercount."
+}
+
+// limitedNote marks the help of a metric that counts one rate-limited event.
+func limitedNote(cat *decode.Catalog, event string) string {
+	if e := cat.Lookup(event); e != nil && e.RateLimited {
+		return " Rate-limited by QEMU (at most one a second), so it undercounts."
+	}
+	return ""
 }
 
 // Describe sends every description.
