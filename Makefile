@@ -40,6 +40,7 @@ demo: build
 
 bench: build
 	./scripts/bench.sh
+	./scripts/bench-serve.sh
 
 clean:
 	rm -rf bin

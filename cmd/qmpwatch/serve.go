@@ -89,7 +89,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 
 	col := metrics.New(metrics.Options{ForgetAfter: o.forgetAfter})
 	health := metrics.NewHealth(plan.configured...)
-	srv, err := metrics.Listen(o.metricsAddr, o.tlsCert, o.tlsKey, metrics.Handler(metrics.NewRegistry(col), health))
+	srv, err := metrics.Listen(o.metricsAddr, o.tlsCert, o.tlsKey, metrics.Handler(col, health))
 	if err != nil {
 		return err
 	}
@@ -160,10 +160,10 @@ func (m metered) Next(ctx context.Context) (*decode.Event, error) {
 	if ev == nil {
 		return nil, err
 	}
-	m.col.Received(ev)
 	// The schema check fills ev.Check for schema_violations_total; only
 	// --strict makes a violation an error.
 	if err := m.schema.check(ev); err != nil {
+		m.col.Uncounted(ev)
 		return nil, err
 	}
 	m.col.Observe(ev)

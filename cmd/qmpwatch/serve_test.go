@@ -96,8 +96,8 @@ func TestServeCountsEvents(t *testing.T) {
 	a := answeringVM(t, "vm-a", fakeEvents...)
 	b := answeringVM(t, "vm-b", fakeEvents[0])
 	s := startServe(t, a.Addr, b.Addr, "--schema", "builtin")
-	s.waitMetric(t, `qmpwatch_events_total{event="SPICE_INITIALIZED",vm="vm-a"} 1`)
-	body := s.waitMetric(t, `qmpwatch_events_total{event="STOP",vm="vm-b"} 1`)
+	s.waitMetric(t, `qmpwatch_events_total{vm="vm-a",event="SPICE_INITIALIZED"} 1`)
+	body := s.waitMetric(t, `qmpwatch_events_total{vm="vm-b",event="STOP"} 1`)
 	for _, want := range []string{`qmpwatch_up{vm="vm-a"} 1`, `qmpwatch_events_dropped_total{vm="vm-a"} 0`,
 		`qmpwatch_last_event_timestamp_seconds{vm="vm-b"} 1.700000000000005e+09`} {
 		if !strings.Contains(body, want) {
@@ -122,7 +122,7 @@ func TestServeJSONAndHealth(t *testing.T) {
 	a := answeringVM(t, "vm-a", fakeEvents...)
 	gone := fakeVM(t, "vm-gone", fakeEvents[0]) // closes after its event
 	s := startServe(t, a.Addr, gone.Addr, "-o", "json", "-e", "STOP", "--schema", "builtin")
-	s.waitMetric(t, `qmpwatch_events_total{event="BLOCK_JOB_READY",vm="vm-a"} 1`)
+	s.waitMetric(t, `qmpwatch_events_total{vm="vm-a",event="BLOCK_JOB_READY"} 1`)
 	s.waitMetric(t, `qmpwatch_up{vm="vm-gone"} 0`)
 	code, body := s.get(t, "/healthz")
 	if code != 503 || !strings.Contains(body, gone.Addr) || !strings.Contains(body, "not retrying") {
@@ -141,7 +141,7 @@ func TestServeConfig(t *testing.T) {
 	cfg := filepath.Join(t.TempDir(), "serve.yaml")
 	os.WriteFile(cfg, []byte("sources:\n  - {address: "+a.Addr+", label: web1}\nschema: builtin\nforget-after: 2h\n"), 0o600)
 	s := startServe(t, "--config", cfg)
-	s.waitMetric(t, `qmpwatch_events_total{event="STOP",vm="web1"} 1`)
+	s.waitMetric(t, `qmpwatch_events_total{vm="web1",event="STOP"} 1`)
 	if code, body := s.get(t, "/"); code != 200 || !strings.Contains(body, "/healthz") {
 		t.Errorf("index %d %q", code, body)
 	}

@@ -45,7 +45,9 @@ type Collector struct {
 	forgetAfter time.Duration
 	now         func() time.Time
 	cat         *decode.Catalog
+	fams        [nFamilies]family
 	d           descs
+	sorted      []string // VM names in order, for the text exposition; nil when stale
 }
 
 // New returns an empty Collector.
@@ -59,7 +61,9 @@ func New(o Options) *Collector {
 	if o.Catalog == nil {
 		o.Catalog = decode.Builtin()
 	}
-	return &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, d: newDescs(o.Catalog)}
+	c := &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, fams: newFamilies(o.Catalog)}
+	c.d = newDescs(&c.fams)
+	return c
 }
 
 // vm returns the VM's state, creating it. Callers hold c.mu.
@@ -73,17 +77,19 @@ func (c *Collector) vm(name string) *vmState {
 			ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
 			causes: track.NewCauses(c.cat), state: track.NewStates(),
 			jobs: track.NewJobs(), sessions: track.NewSessions(),
+			name: name, label: appendLabel(nil, "vm", labelValue(name)),
 		}
 		c.vms[name] = v
+		c.sorted = nil
 	}
 	return v
 }
 
-// Received notes that an event of ev.VM reached qmpwatch, before anything
-// that could fail on it; Observe then counts it. The difference between the
-// two is qmpwatch_events_dropped_total, which proves that nothing read from
-// a monitor went uncounted.
-func (c *Collector) Received(ev *decode.Event) {
+// Uncounted notes an event that reached qmpwatch but could not be counted
+// (serve --strict ends on a schema violation before counting it). It shows
+// in qmpwatch_events_dropped_total, whose 0 proves that everything read
+// from a monitor was counted.
+func (c *Collector) Uncounted(ev *decode.Event) {
 	c.mu.Lock()
 	c.vm(ev.VM).received++
 	c.mu.Unlock()
@@ -131,6 +137,7 @@ func (c *Collector) sweep() {
 	for name, v := range c.vms {
 		if !v.up && !v.goneSince.IsZero() && now.Sub(v.goneSince) >= c.forgetAfter {
 			delete(c.vms, name)
+			c.sorted = nil
 		}
 	}
 }
@@ -145,8 +152,13 @@ func (c *Collector) Observe(ev *decode.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v := c.vm(ev.VM)
+	v.received++
 	v.counted++
-	bump(v.events, labelValue(ev.Name), maxEventNames)
+	if _, ok := v.events[ev.Name]; ok {
+		v.events[ev.Name]++ // a name seen before is already a valid label value
+	} else {
+		bump(v.events, labelValue(ev.Name), maxEventNames)
+	}
 	if ev.Seconds >= 0 && ev.Micros >= 0 {
 		v.lastEvent, v.hasLast = float64(ev.Seconds)+float64(ev.Micros)/1e6, true
 	}

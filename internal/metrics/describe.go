@@ -10,34 +10,75 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
-// descs are the metric descriptions; docs/metrics.md documents each one.
+// family is one metric: its name, help, type and labels after "vm". The
+// table below is the one place they are written; docs/metrics.md documents
+// each one.
+type family struct {
+	name, help, typ string
+	labels          []string
+}
+
+// Indexes into the family table.
+const (
+	fUp = iota
+	fReconnects
+	fLastEvent
+	fEvents
+	fRunning
+	fStatus
+	fShutdowns
+	fResets
+	fPanics
+	fWatchdog
+	fIOErrors
+	fJobDuration
+	fJobsRunning
+	fSessions
+	fViolations
+	fDropped
+	nFamilies
+)
+
+func newFamilies(cat *decode.Catalog) [nFamilies]family {
+	f := func(name, typ, help string, labels ...string) family {
+		return family{name: "qmpwatch_" + name, help: help, typ: typ, labels: labels}
+	}
+	return [nFamilies]family{
+		fUp:          f("up", "gauge", "1 while qmpwatch is connected to the VM's QMP monitor, 0 after it went away."),
+		fReconnects:  f("reconnects_total", "counter", "Sessions with the VM after the first one; the events of each gap are lost."),
+		fLastEvent:   f("last_event_timestamp_seconds", "gauge", "QEMU's timestamp of the VM's last event, in seconds since the epoch."),
+		fEvents:      f("events_total", "counter", eventsHelp(cat), "event"),
+		fRunning:     f("vm_running", "gauge", "1 while the VM's run state is running, 0 otherwise; absent while disconnected."),
+		fStatus:      f("vm_status", "gauge", "1 for the VM's current QEMU run state (query-status at connect, then lifecycle events); absent while disconnected.", "status"),
+		fShutdowns:   f("shutdowns_total", "counter", "SHUTDOWN events by QEMU's reason.", "reason"),
+		fResets:      f("resets_total", "counter", "RESET events by QEMU's reason.", "reason"),
+		fPanics:      f("guest_panics_total", "counter", "GUEST_PANICKED events by the action QEMU took.", "action"),
+		fWatchdog:    f("watchdog_total", "counter", "WATCHDOG events by the action QEMU took."+limitedNote(cat, "WATCHDOG"), "action"),
+		fIOErrors:    f("block_io_errors_total", "counter", "BLOCK_IO_ERROR events by disk, operation, action and whether the disk was full.", "device", "operation", "action", "nospace"),
+		fJobDuration: f("block_job_duration_seconds", "histogram", "Duration of ended block jobs, from their first event to their end, in QEMU's time.", "type", "result"),
+		fJobsRunning: f("block_jobs_running", "gauge", "Block jobs of the VM that have started and not ended; absent while disconnected."),
+		fSessions:    f("display_sessions", "gauge", "Open VNC and SPICE client sessions; absent while disconnected.", "protocol"),
+		fViolations:  f("schema_violations_total", "counter", "Events that broke the QMP schema (wrong or missing members).", "event"),
+		fDropped:     f("events_dropped_total", "counter", "Events read from the monitor but not counted in qmpwatch_events_total. qmpwatch slows its reading instead of dropping, so this stays 0."),
+	}
+}
+
+// descs are the families as client_golang descriptions.
 type descs struct {
 	up, reconnects, lastEvent, events, running, status      *prometheus.Desc
 	shutdowns, resets, panics, watchdog, ioErrors           *prometheus.Desc
 	jobDuration, jobsRunning, sessions, violations, dropped *prometheus.Desc
 }
 
-func newDescs(cat *decode.Catalog) descs {
-	d := func(name, help string, labels ...string) *prometheus.Desc {
-		return prometheus.NewDesc("qmpwatch_"+name, help, append([]string{"vm"}, labels...), nil)
+func newDescs(fs *[nFamilies]family) descs {
+	d := func(i int) *prometheus.Desc {
+		return prometheus.NewDesc(fs[i].name, fs[i].help, append([]string{"vm"}, fs[i].labels...), nil)
 	}
 	return descs{
-		up:          d("up", "1 while qmpwatch is connected to the VM's QMP monitor, 0 after it went away."),
-		reconnects:  d("reconnects_total", "Sessions with the VM after the first one; the events of each gap are lost."),
-		lastEvent:   d("last_event_timestamp_seconds", "QEMU's timestamp of the VM's last event, in seconds since the epoch."),
-		events:      d("events_total", eventsHelp(cat), "event"),
-		running:     d("vm_running", "1 while the VM's run state is running, 0 otherwise; absent while disconnected."),
-		status:      d("vm_status", "1 for the VM's current QEMU run state (query-status at connect, then lifecycle events); absent while disconnected.", "status"),
-		shutdowns:   d("shutdowns_total", "SHUTDOWN events by QEMU's reason.", "reason"),
-		resets:      d("resets_total", "RESET events by QEMU's reason.", "reason"),
-		panics:      d("guest_panics_total", "GUEST_PANICKED events by the action QEMU took.", "action"),
-		watchdog:    d("watchdog_total", "WATCHDOG events by the action QEMU took.", "action"),
-		ioErrors:    d("block_io_errors_total", "BLOCK_IO_ERROR events by disk, operation, action and whether the disk was full.", "device", "operation", "action", "nospace"),
-		jobDuration: d("block_job_duration_seconds", "Duration of ended block jobs, from their first event to their end, in QEMU's time.", "type", "result"),
-		jobsRunning: d("block_jobs_running", "Block jobs of the VM that have started and not ended; absent while disconnected."),
-		sessions:    d("display_sessions", "Open VNC and SPICE client sessions; absent while disconnected.", "protocol"),
-		violations:  d("schema_violations_total", "Events that broke the QMP schema (wrong or missing members).", "event"),
-		dropped:     d("events_dropped_total", "Events read from the monitor but not counted in qmpwatch_events_total. qmpwatch slows its reading instead of dropping, so this stays 0."),
+		up: d(fUp), reconnects: d(fReconnects), lastEvent: d(fLastEvent), events: d(fEvents),
+		running: d(fRunning), status: d(fStatus), shutdowns: d(fShutdowns), resets: d(fResets),
+		panics: d(fPanics), watchdog: d(fWatchdog), ioErrors: d(fIOErrors), jobDuration: d(fJobDuration),
+		jobsRunning: d(fJobsRunning), sessions: d(fSessions), violations: d(fViolations), dropped: d(fDropped),
 	}
 }
 
@@ -123,7 +164,7 @@ func (c *Collector) collectVM(ch chan<- prometheus.Metric, vm string, v *vmState
 	if !v.up {
 		return
 	}
-	if st := v.state.Get(vm); st.Status != "" {
+	if st := v.state.Get(v.name); st.Status != "" {
 		gauge(d.running, b2f(st.Status == "running"))
 		gauge(d.status, 1, labelValue(st.Status))
 	}

@@ -67,7 +67,6 @@ func connect(c *Collector, vm string, st track.RunState, kind source.Kind) {
 // feed hands events to c as serve's reader does.
 func feed(c *Collector, evs ...*decode.Event) {
 	for _, ev := range evs {
-		c.Received(ev)
 		c.Observe(ev)
 	}
 }

@@ -34,7 +34,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	bad.Check.Problems = []decode.Problem{{Path: "data.action", Msg: "want enum, got number 7"}}
 	feed(c, bad)
 	rec := httptest.NewRecorder()
-	Handler(NewRegistry(c), NewHealth()).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	Handler(c, NewHealth()).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	scrape := rec.Body.Bytes()
 	for _, family := range []string{"qmpwatch_up", "qmpwatch_reconnects_total", "qmpwatch_last_event_timestamp_seconds",
 		"qmpwatch_events_total", "qmpwatch_vm_running", "qmpwatch_vm_status", "qmpwatch_shutdowns_total",

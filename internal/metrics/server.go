@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
@@ -28,18 +27,28 @@ const index = `qmpwatch serve: QMP events of QEMU virtual machines as Prometheus
 Every endpoint only reads: nothing here changes qmpwatch or a VM.
 `
 
-// NewRegistry returns a registry with c and the Go and process collectors.
+// NewRegistry returns a registry with c and the Go and process collectors,
+// for client_golang's own handler and tools (Handler writes the same series
+// faster).
 func NewRegistry(c *Collector) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(c, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := runtimeRegistry()
+	reg.MustRegister(c)
 	return reg
 }
 
-// Handler serves /metrics from g, /healthz from h and the index at /. Only
-// GET and HEAD are allowed.
-func Handler(g prometheus.Gatherer, h *Health) http.Handler {
+// runtimeRegistry holds the Go runtime's and the process's metrics.
+func runtimeRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// Handler serves /metrics from c (plus the Go runtime's and the process's
+// metrics), /healthz from h and the index at /. Only GET and HEAD are
+// allowed.
+func Handler(c *Collector, h *Health) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	mux.Handle("/metrics", metricsHandler(c, runtimeRegistry()))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if problems := h.Check(); len(problems) > 0 {

@@ -24,7 +24,7 @@ func get(t *testing.T, h http.Handler, method, path string) (int, string) {
 func TestHealth(t *testing.T) {
 	h := NewHealth("unix:/run/vm1.qmp", "/run/qemu")
 	c := New(Options{})
-	srv := Handler(NewRegistry(c), h)
+	srv := Handler(c, h)
 	if code, body := get(t, srv, "GET", "/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("healthz at start: %d %q", code, body)
 	}
@@ -49,7 +49,7 @@ func TestHealth(t *testing.T) {
 func TestHandler(t *testing.T) {
 	c := New(Options{})
 	feed(c, event(t, "vm1", "STOP", ""))
-	srv := Handler(NewRegistry(c), NewHealth())
+	srv := Handler(c, NewHealth())
 	if code, body := get(t, srv, "GET", "/"); code != 200 || !strings.Contains(body, "/metrics") || !strings.Contains(body, "/healthz") {
 		t.Errorf("index: %d %q", code, body)
 	}
@@ -57,7 +57,7 @@ func TestHandler(t *testing.T) {
 		t.Errorf("unknown path: %d", code)
 	}
 	code, body := get(t, srv, "GET", "/metrics")
-	if code != 200 || !strings.Contains(body, `qmpwatch_events_total{event="STOP",vm="vm1"} 1`) || !strings.Contains(body, "go_goroutines") {
+	if code != 200 || !strings.Contains(body, `qmpwatch_events_total{vm="vm1",event="STOP"} 1`) || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("metrics: %d %q", code, body)
 	}
 	for _, m := range []string{"POST", "PUT", "DELETE"} {
@@ -76,7 +76,7 @@ func TestServer(t *testing.T) {
 	if _, err := Listen("127.0.0.1:0", "/nonexistent/cert.pem", "/nonexistent/key.pem", http.NotFoundHandler()); err == nil {
 		t.Error("missing TLS files were accepted")
 	}
-	s, err := Listen("127.0.0.1:0", "", "", Handler(NewRegistry(New(Options{})), NewHealth()))
+	s, err := Listen("127.0.0.1:0", "", "", Handler(New(Options{}), NewHealth()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,8 @@ const (
 // vmState is everything the collector keeps for one VM. Each VM has its own
 // trackers, so forgetting a VM frees all of it at once.
 type vmState struct {
+	name       string // the VM's label, as the trackers know it
+	label      []byte // `vm="NAME"`, escaped for the text format
 	up         bool
 	seen       bool      // a Connected status arrived once
 	goneSince  time.Time // when it went away; zero while up or never connected
