@@ -56,14 +56,20 @@ for _ in $(seq 600); do scrape && [ "$(up)" -ge "$VMS" ] && break; sleep 0.1; do
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "serve --dir with $VMS fake monitors ($(sed -n 's/.*, \([0-9]*\) events a pass/\1/p' "$tmp/fleet.err") events each, repeated) at full speed"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (the figures are only meaningful on an idle machine)"
+# cpu PID: user+system CPU seconds the process has used.
+tck=$(getconf CLK_TCK)
+cpu() { awk -v t="$tck" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 fail=0
-scrape; t0=$(date +%s.%N); e0=$(total)
+scrape; t0=$(date +%s.%N); e0=$(total); c0=$(cpu "$serve_pid"); f0=$(cpu "$fleet_pid")
 sleep "$DURATION"
-scrape; t1=$(date +%s.%N); e1=$(total)
+scrape; t1=$(date +%s.%N); e1=$(total); c1=$(cpu "$serve_pid"); f1=$(cpu "$fleet_pid")
 rate=$(awk -v a="$e0" -v b="$e1" -v s="$t0" -v e="$t1" 'BEGIN {printf "%d", (b - a) / (e - s)}')
+percpu=$(awk -v a="$e0" -v b="$e1" -v x="$c0" -v y="$c1" 'BEGIN {printf "%d", (y > x) ? (b - a) / (y - x) : 0}')
 ok=$(awk -v r="$rate" 'BEGIN {print (r >= 200000) ? "ok" : "MISSED"}')
 [ "$ok" = ok ] || fail=1
 echo "events counted: $rate events/s over ${DURATION}s (target >= 200000) $ok; dropped: $(awk '/^qmpwatch_events_dropped_total\{/ {s += $2} END {print s+0}' "$tmp/scrape")"
+echo "  serve used $(awk -v x="$c0" -v y="$c1" -v d="$DURATION" 'BEGIN {printf "%.2f", (y - x) / d}') CPUs ($percpu events per CPU-second), simfleet $(awk -v x="$f0" -v y="$f1" -v d="$DURATION" 'BEGIN {printf "%.2f", (y - x) / d}') CPUs"
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # cost LABEL CURL-ARGS...: median time (ms) of 5 scrapes and their size.
@@ -87,6 +93,13 @@ kill -STOP "$fleet_pid"
 sleep 1
 cost "plain, fleet paused"
 cost "gzip, fleet paused" -H 'Accept-Encoding: gzip'
+# The CPU time of a scrape does not depend on what else the machine runs.
+for enc in identity gzip; do
+	c0=$(cpu "$serve_pid")
+	for _ in $(seq 20); do curl -sf -o /dev/null -H "Accept-Encoding: $enc" "$url"; done
+	c1=$(cpu "$serve_pid")
+	printf '  %-34s %7s ms of CPU per scrape\n' "$enc, fleet paused, mean of 20" "$(awk -v x="$c0" -v y="$c1" 'BEGIN {printf "%.1f", (y - x) * 1000 / 20}')"
+done
 kill -CONT "$fleet_pid"
 echo "serve peak memory: $(awk '/VmHWM/ {printf "%d MB", $2 / 1024}' "/proc/$serve_pid/status")"
 exit $fail

@@ -17,7 +17,7 @@ import (
 
 // serveOptions are serve's flags: watch's sources, plus the HTTP side.
 type serveOptions struct {
-	eventOptions    // -o json, -e/-x for it, --schema, --strict
+	eventOptions    // -o json, -e/-x for it, --schema
 	multiOptions    // --reconnect, --markers, --dir
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
@@ -58,7 +58,9 @@ every monitor has gone.`,
 	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
 	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json: write only events whose name matches a glob (metrics count every event)")
 	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json: do not write events whose name matches a glob")
-	addSchemaFlags(fs, &o.eventOptions)
+	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
+	// and reported on stderr, never a reason for the daemon to stop.
+	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
 	addMultiFlags(fs, &o.multiOptions)
 	fs.StringVar(&o.listen, "listen", "", "also accept the monitor connections QEMU opens itself on ADDRESS (as qmpwatch listen)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
@@ -109,6 +111,13 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		col.Status(st)
 		health.Status(st)
 	}
+	// Every event is checked and counted in its source's goroutine, before
+	// the -o json filters: the metrics see everything, in parallel across
+	// VMs, and the output only what was asked for.
+	mo.Observe = func(ev *decode.Event) {
+		p.schema.check(ev) // fills ev.Check; without --strict it never fails
+		col.Observe(ev)
+	}
 	mo.Attach = func(c *conn.Client) (string, error) {
 		if err := p.schema.attach(c, c.Label()); err != nil {
 			return "", err
@@ -140,32 +149,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		case <-pctx.Done():
 		}
 	}()
-	err = pump(pctx, p, metered{m, col, p.schema}, "", ls)
+	err = pump(pctx, p, m, "", ls)
 	if cause := context.Cause(pctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
 	}
 	return mergedEnd(err)
-}
-
-// metered counts every event as it leaves the merge, before the -o json
-// filters: the metrics see everything, the output only what was asked for.
-type metered struct {
-	src    eventSource
-	col    *metrics.Collector
-	schema *schemaChecker
-}
-
-func (m metered) Next(ctx context.Context) (*decode.Event, error) {
-	ev, err := m.src.Next(ctx)
-	if ev == nil {
-		return nil, err
-	}
-	// The schema check fills ev.Check for schema_violations_total; only
-	// --strict makes a violation an error.
-	if err := m.schema.check(ev); err != nil {
-		m.col.Uncounted(ev)
-		return nil, err
-	}
-	m.col.Observe(ev)
-	return ev, nil
 }

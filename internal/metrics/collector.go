@@ -10,6 +10,7 @@
 package metrics
 
 import (
+	"sort"
 	"sync"
 	"time"
 
@@ -38,9 +39,10 @@ type Options struct {
 }
 
 // Collector is a prometheus.Collector of qmpwatch's metrics. Its methods
-// are safe for concurrent use.
+// are safe for concurrent use: each VM has its own lock, so the events of
+// different VMs are counted in parallel.
 type Collector struct {
-	mu          sync.Mutex
+	mu          sync.RWMutex // guards vms and sorted; taken before any VM's lock
 	vms         map[string]*vmState
 	forgetAfter time.Duration
 	now         func() time.Time
@@ -66,23 +68,59 @@ func New(o Options) *Collector {
 	return c
 }
 
-// vm returns the VM's state, creating it. Callers hold c.mu.
-func (c *Collector) vm(name string) *vmState {
-	v := c.vms[name]
-	if v == nil {
-		v = &vmState{
-			events: map[string]uint64{}, violations: map[string]uint64{},
-			shutdowns: map[string]uint64{}, resets: map[string]uint64{},
-			panics: map[string]uint64{}, watchdog: map[string]uint64{},
-			ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
-			causes: track.NewCauses(c.cat), state: track.NewStates(),
-			jobs: track.NewJobs(), sessions: track.NewSessions(),
-			name: name, label: appendLabel(nil, "vm", labelValue(name)),
+// lockVM returns the VM's state, created if need be, with its lock held.
+func (c *Collector) lockVM(name string) *vmState {
+	for {
+		c.mu.RLock()
+		v := c.vms[name]
+		c.mu.RUnlock()
+		if v == nil {
+			c.mu.Lock()
+			if v = c.vms[name]; v == nil {
+				v = c.newVM(name)
+				c.vms[name] = v
+				c.sorted = nil
+			}
+			c.mu.Unlock()
 		}
-		c.vms[name] = v
-		c.sorted = nil
+		v.mu.Lock()
+		if !v.forgotten {
+			return v
+		}
+		v.mu.Unlock() // swept meanwhile: make it anew
 	}
-	return v
+}
+
+func (c *Collector) newVM(name string) *vmState {
+	return &vmState{
+		name: name, label: appendLabel(nil, "vm", labelValue(name)),
+		events: map[string]uint64{}, violations: map[string]uint64{},
+		shutdowns: map[string]uint64{}, resets: map[string]uint64{},
+		panics: map[string]uint64{}, watchdog: map[string]uint64{},
+		ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
+		causes: track.NewCauses(c.cat), state: track.NewStates(),
+		jobs: track.NewJobs(), sessions: track.NewSessions(),
+	}
+}
+
+// snapshot forgets the VMs gone for longer than ForgetAfter and returns
+// the others, by name.
+func (c *Collector) snapshot() []*vmState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sweepLocked()
+	if c.sorted == nil {
+		c.sorted = make([]string, 0, len(c.vms))
+		for name := range c.vms {
+			c.sorted = append(c.sorted, name)
+		}
+		sort.Strings(c.sorted)
+	}
+	vms := make([]*vmState, len(c.sorted))
+	for i, name := range c.sorted {
+		vms[i] = c.vms[name]
+	}
+	return vms
 }
 
 // Uncounted notes an event that reached qmpwatch but could not be counted
@@ -90,16 +128,16 @@ func (c *Collector) vm(name string) *vmState {
 // in qmpwatch_events_dropped_total, whose 0 proves that everything read
 // from a monitor was counted.
 func (c *Collector) Uncounted(ev *decode.Event) {
-	c.mu.Lock()
-	c.vm(ev.VM).received++
-	c.mu.Unlock()
+	v := c.lockVM(ev.VM)
+	v.received++
+	v.mu.Unlock()
 }
 
 // SetState seeds a VM's run state, from query-status when it connects.
 func (c *Collector) SetState(vm string, st track.RunState) {
-	c.mu.Lock()
-	c.vm(vm).state.Seed(vm, st)
-	c.mu.Unlock()
+	v := c.lockVM(vm)
+	v.state.Seed(vm, st)
+	v.mu.Unlock()
 }
 
 // Status records a connection change. Unreachable has no VM and only
@@ -108,9 +146,7 @@ func (c *Collector) Status(st source.Status) {
 	if st.VM == "" {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v := c.vm(st.VM)
+	v := c.lockVM(st.VM)
 	switch st.Kind {
 	case source.Connected, source.Reconnected:
 		// A VM that the folder watch or the listener finds again after
@@ -127,18 +163,24 @@ func (c *Collector) Status(st source.Status) {
 		v.jobs.EndAll(st.VM, st.At)
 		v.causes.Forget(st.VM)
 	}
-	c.sweep()
+	v.mu.Unlock()
+	c.mu.Lock()
+	c.sweepLocked()
+	c.mu.Unlock()
 }
 
-// sweep forgets the VMs that have been gone for forgetAfter. Callers hold
-// c.mu.
-func (c *Collector) sweep() {
+// sweepLocked forgets the VMs that have been gone for forgetAfter. Callers
+// hold c.mu for writing.
+func (c *Collector) sweepLocked() {
 	now := c.now()
 	for name, v := range c.vms {
+		v.mu.Lock()
 		if !v.up && !v.goneSince.IsZero() && now.Sub(v.goneSince) >= c.forgetAfter {
+			v.forgotten = true
 			delete(c.vms, name)
 			c.sorted = nil
 		}
+		v.mu.Unlock()
 	}
 }
 
@@ -149,9 +191,8 @@ func (c *Collector) Observe(ev *decode.Event) {
 	if spec != nil && spec.Own {
 		return // qmpwatch's own markers are not QEMU's events
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v := c.vm(ev.VM)
+	v := c.lockVM(ev.VM)
+	defer v.mu.Unlock()
 	v.received++
 	v.counted++
 	if _, ok := v.events[ev.Name]; ok {

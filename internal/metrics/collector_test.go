@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -310,4 +311,58 @@ func event(t *testing.T, vm, name, data string) *decode.Event {
 		t.Fatal(err)
 	}
 	return decode.NewEvent(&m, vm)
+}
+
+// Many VMs counted at once, with scrapes, status changes and forgetting
+// going on: the race detector checks the locking, the totals that nothing
+// is lost.
+func TestConcurrent(t *testing.T) {
+	clk := struct {
+		sync.Mutex
+		t time.Time
+	}{t: time.Unix(1700000000, 0)}
+	now := func() time.Time { clk.Lock(); defer clk.Unlock(); return clk.t }
+	c := New(Options{Now: now, ForgetAfter: time.Minute})
+	r := load(t, "demo.qmp", "x")
+	const vms, rounds = 8, 20
+	var wg sync.WaitGroup
+	for i := range vms {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			vm := fmt.Sprintf("vm%d", i)
+			connect(c, vm, r.state, source.Connected)
+			for range rounds {
+				for _, ev := range r.events {
+					cp := *ev
+					cp.VM = vm
+					c.Observe(&cp)
+				}
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 20 {
+			c.AppendText(nil)
+			c.Status(source.Status{Kind: source.Disconnected, VM: "passing"})
+			clk.Lock()
+			clk.t = clk.t.Add(time.Minute)
+			clk.Unlock()
+		}
+	}()
+	wg.Wait()
+	for i := range vms {
+		total := 0.0
+		for _, m := range series(t, c, "qmpwatch_events_total", labels{"vm": fmt.Sprintf("vm%d", i)}) {
+			total += m.Counter.GetValue()
+		}
+		if total != float64(rounds*len(r.events)) {
+			t.Errorf("vm%d: %v events counted, want %d", i, total, rounds*len(r.events))
+		}
+	}
+	if n := len(series(t, c, "qmpwatch_up", labels{"vm": "passing"})); n != 0 {
+		t.Errorf("the passing VM was not forgotten")
+	}
 }

@@ -116,11 +116,10 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect sends the current value of every series, after forgetting the
 // VMs gone for longer than ForgetAfter.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sweep()
-	for name, v := range c.vms {
-		c.collectVM(ch, labelValue(name), v)
+	for _, v := range c.snapshot() {
+		v.mu.Lock()
+		c.collectVM(ch, labelValue(v.name), v)
+		v.mu.Unlock()
 	}
 }
 

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"math"
-	"sort"
 	"strconv"
 
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -18,20 +17,7 @@ const ContentType = "text/plain; version=0.0.4; charset=utf-8"
 // then text) turns out in hundreds of milliseconds; this writes them
 // directly in a few.
 func (c *Collector) AppendText(b []byte) []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sweep()
-	if c.sorted == nil {
-		c.sorted = make([]string, 0, len(c.vms))
-		for name := range c.vms {
-			c.sorted = append(c.sorted, name)
-		}
-		sort.Strings(c.sorted)
-	}
-	vms := make([]*vmState, len(c.sorted))
-	for i, name := range c.sorted {
-		vms[i] = c.vms[name]
-	}
+	vms := c.snapshot()
 	for i := range c.fams {
 		f := &c.fams[i]
 		start := len(b)
@@ -46,7 +32,9 @@ func (c *Collector) AppendText(b []byte) []byte {
 		b = append(b, '\n')
 		head := len(b)
 		for _, v := range vms {
+			v.mu.Lock()
 			b = c.appendFamily(b, i, f, v)
+			v.mu.Unlock()
 		}
 		if len(b) == head {
 			b = b[:start] // no series: no header either

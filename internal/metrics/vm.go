@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -19,6 +20,8 @@ const (
 // vmState is everything the collector keeps for one VM. Each VM has its own
 // trackers, so forgetting a VM frees all of it at once.
 type vmState struct {
+	mu         sync.Mutex
+	forgotten  bool   // swept out of the collector; a new state replaces it
 	name       string // the VM's label, as the trackers know it
 	label      []byte // `vm="NAME"`, escaped for the text format
 	up         bool
