@@ -91,6 +91,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 
 	col := metrics.New(metrics.Options{ForgetAfter: o.forgetAfter})
 	health := metrics.NewHealth(plan.configured...)
+	for _, w := range plan.watchers {
+		health.Watch(w)
+	}
 	srv, err := metrics.Listen(o.metricsAddr, o.tlsCert, o.tlsKey, metrics.Handler(col, health))
 	if err != nil {
 		return err

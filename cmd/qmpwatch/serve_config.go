@@ -61,7 +61,8 @@ type servePlan struct {
 	targets    []source.Target
 	missing    []string // globs that matched nothing
 	listen     conn.Addr
-	configured []string // addresses as source.Status.Addr gives them
+	configured []string // dialled addresses as source.Status.Addr gives them
+	watchers   []string // the --dir folder and the --listen address
 }
 
 // planServe checks serve's options and sources before anything starts.
@@ -107,14 +108,14 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
 			return nil, usageErrorf("--dir %s: not a folder", o.dir)
 		}
-		plan.configured = append(plan.configured, o.dir)
+		plan.watchers = append(plan.watchers, o.dir)
 	}
 	if o.listen != "" {
 		if plan.listen, err = conn.ParseAddr(o.listen); err != nil {
 			return nil, withCode(exitUsage, err)
 		}
-		// The listener reports its own failures under its bare address.
-		plan.configured = append(plan.configured, plan.listen.Address)
+		// The listener reports its failures under its bare address.
+		plan.watchers = append(plan.watchers, plan.listen.Address)
 	}
 	return plan, nil
 }

@@ -177,3 +177,27 @@ func TestServeWithPrometheusAndQEMU(t *testing.T) {
 		t.Errorf("serve exit %d: %s", code, s.stderr)
 	}
 }
+
+// serve --listen with a real QEMU that dials in, is killed and started
+// again: the reconnect is counted and the run state follows.
+func TestServeListenRealQEMU(t *testing.T) {
+	qemutest.Need(t)
+	path := filepath.Join(qemutest.ShortTempDir(t), "listen.sock")
+	s := startServe(t, "--listen", path)
+	chardev := []string{"-chardev", "socket,id=qw,path=" + path + ",reconnect=1", "-mon", "chardev=qw,mode=control"}
+	a := qemutest.Start(t, qemutest.Options{Name: "lx-s", Extra: chardev, Paused: true})
+	s.waitMetric(t, `qmpwatch_vm_status{vm="lx-s",status="prelaunch"} 1`)
+	a.MustDo(t, "cont", nil)
+	s.waitMetric(t, `qmpwatch_vm_running{vm="lx-s"} 1`)
+	a.Kill()
+	s.waitMetric(t, `qmpwatch_up{vm="lx-s"} 0`)
+	if code, body := s.get(t, "/healthz"); code != 200 {
+		t.Errorf("healthz after a dialled-in VM left: %d %q", code, body)
+	}
+	a.Restart(t, qemutest.Options{Name: "lx-s", Extra: chardev, Paused: true})
+	s.waitMetric(t, `qmpwatch_reconnects_total{vm="lx-s"} 1`)
+	body := s.waitMetric(t, `qmpwatch_up{vm="lx-s"} 1`)
+	if !strings.Contains(body, `qmpwatch_events_total{vm="lx-s",event="RESUME"} 1`) {
+		t.Errorf("RESUME of the first run not kept over the reconnect:\n%s", body)
+	}
+}

@@ -17,16 +17,29 @@ import (
 type Health struct {
 	mu      sync.Mutex
 	sources map[string]string // configured address → "" when fine, else the problem
+	// watchers are the folder and listen addresses: only their own
+	// failures (Unreachable) count, not the sessions found through them,
+	// which a listener reports under its own address.
+	watchers map[string]bool
 }
 
 // NewHealth returns a Health for the configured addresses, each as the
 // source package reports it in Status.Addr.
 func NewHealth(configured ...string) *Health {
-	h := &Health{sources: map[string]string{}}
+	h := &Health{sources: map[string]string{}, watchers: map[string]bool{}}
 	for _, a := range configured {
 		h.sources[a] = ""
 	}
 	return h
+}
+
+// Watch adds a --dir folder or a --listen address: it is unhealthy only
+// when it fails itself and gives up.
+func (h *Health) Watch(addr string) {
+	h.mu.Lock()
+	h.sources[addr] = ""
+	h.watchers[addr] = true
+	h.mu.Unlock()
 }
 
 // Status records a connection change of any source.
@@ -35,6 +48,9 @@ func (h *Health) Status(st source.Status) {
 	defer h.mu.Unlock()
 	if _, ok := h.sources[st.Addr]; !ok {
 		return
+	}
+	if h.watchers[st.Addr] && st.Kind != source.Unreachable {
+		return // a VM found through the folder or the listener
 	}
 	problem := ""
 	switch st.Kind {

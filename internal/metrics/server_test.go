@@ -33,7 +33,9 @@ func get(t *testing.T, h http.Handler, method, path string) (int, string) {
 }
 
 func TestHealth(t *testing.T) {
-	h := NewHealth("unix:/run/vm1.qmp", "/run/qemu")
+	h := NewHealth("unix:/run/vm1.qmp")
+	h.Watch("/run/qemu")
+	h.Watch("/run/qmpwatch.sock")
 	c := New(Options{})
 	srv := Handler(c, h)
 	if code, body := get(t, srv, "GET", "/healthz"); code != 200 || body != "ok\n" {
@@ -54,6 +56,16 @@ func TestHealth(t *testing.T) {
 	h.Status(source.Status{Kind: source.Connected, Addr: "unix:/run/vm1.qmp", VM: "vm1"})
 	if code, _ := get(t, srv, "GET", "/healthz"); code != 200 {
 		t.Errorf("healthz after connecting again: %d", code)
+	}
+	// A VM that dialled the listener leaves: the listener is fine.
+	h.Status(source.Status{Kind: source.Disconnected, Addr: "/run/qmpwatch.sock", VM: "vm3", Err: errors.New("QEMU closed the connection")})
+	if code, _ := get(t, srv, "GET", "/healthz"); code != 200 {
+		t.Errorf("healthz after a dialled-in VM left: %d", code)
+	}
+	// The listener itself failing for good is not.
+	h.Status(source.Status{Kind: source.Unreachable, Addr: "/run/qmpwatch.sock", Err: errors.New("accept: too many open files"), Failure: true})
+	if code, body := get(t, srv, "GET", "/healthz"); code != 503 || !strings.Contains(body, "/run/qmpwatch.sock: not connected and not retrying: accept") {
+		t.Errorf("healthz after the listener failed: %d %q", code, body)
 	}
 }
 
