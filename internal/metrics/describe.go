@@ -167,20 +167,10 @@ func (c *Collector) collectVM(ch chan<- prometheus.Metric, vm string, v *vmState
 		gauge(d.running, b2f(st.Status == "running"))
 		gauge(d.status, 1, labelValue(st.Status))
 	}
-	running := 0
-	for _, j := range v.jobs.List() {
-		if !j.Ended {
-			running++
-		}
-	}
-	gauge(d.jobsRunning, float64(running))
-	open := map[string]int{track.VNC: 0, track.SPICE: 0}
-	for _, s := range v.sessions.Open() {
-		open[s.Protocol]++
-	}
-	for p, n := range open {
-		gauge(d.sessions, float64(n), p)
-	}
+	gauge(d.jobsRunning, float64(v.runningJobs()))
+	vnc, spice := v.openSessions()
+	gauge(d.sessions, float64(spice), track.SPICE)
+	gauge(d.sessions, float64(vnc), track.VNC)
 }
 
 func b2f(b bool) float64 {
