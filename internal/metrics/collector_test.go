@@ -86,6 +86,17 @@ func TestGuestRecording(t *testing.T) {
 	if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
+	// The same counters as client_golang's testutil reads the exposition.
+	help := func(i int) string { return "# HELP " + c.fams[i].name + " " + c.fams[i].help + "\n# TYPE " + c.fams[i].name + " " + c.fams[i].typ + "\n" }
+	expected := help(fShutdowns) + `qmpwatch_shutdowns_total{reason="guest-shutdown",vm="vm-guest"} 1
+` + help(fResets) + `qmpwatch_resets_total{reason="guest-reset",vm="vm-guest"} 3
+` + help(fPanics) + `qmpwatch_guest_panics_total{action="run",vm="vm-guest"} 1
+` + help(fWatchdog) + `qmpwatch_watchdog_total{action="pause",vm="vm-guest"} 1
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(expected), "qmpwatch_shutdowns_total", "qmpwatch_resets_total",
+		"qmpwatch_guest_panics_total", "qmpwatch_watchdog_total"); err != nil {
+		t.Error(err)
+	}
 }
 
 // blockjobs.qmp: job1 completed, job2 and job3 cancelled, all mirrors.
