@@ -138,8 +138,9 @@ func TestServeJSONAndHealth(t *testing.T) {
 // --config gives sources with labels, and flags by name.
 func TestServeConfig(t *testing.T) {
 	a := answeringVM(t, "vm-a", fakeEvents[0])
-	cfg := filepath.Join(t.TempDir(), "serve.yaml")
-	os.WriteFile(cfg, []byte("sources:\n  - {address: "+a.Addr+", label: web1}\nschema: builtin\nforget-after: 2h\n"), 0o600)
+	dir := t.TempDir()
+	cfg, rec := filepath.Join(dir, "serve.yaml"), filepath.Join(dir, "events.jsonl")
+	os.WriteFile(cfg, []byte("sources:\n  - {address: "+a.Addr+", label: web1}\nschema: builtin\nforget-after: 2h\nrecord: "+rec+"\n"), 0o600)
 	s := startServe(t, "--config", cfg)
 	s.waitMetric(t, `qmpwatch_events_total{vm="web1",event="STOP"} 1`)
 	if code, body := s.get(t, "/"); code != 200 || !strings.Contains(body, "/healthz") {
@@ -147,6 +148,15 @@ func TestServeConfig(t *testing.T) {
 	}
 	if code, _ := s.get(t, "/metrics?x=1"); code != 200 {
 		t.Errorf("metrics with a query: %d", code)
+	}
+	// --record (here from the file) keeps every event, owner-only.
+	s.stop(t)
+	b, err := os.ReadFile(rec)
+	if err != nil || !strings.Contains(string(b), `"event":"STOP"`) || !strings.Contains(string(b), `"vm":"web1"`) {
+		t.Errorf("record: %v %q", err, b)
+	}
+	if fi, err := os.Stat(rec); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("record file mode: %v %v", fi.Mode(), err)
 	}
 }
 
