@@ -155,8 +155,10 @@ func TestServeConfig(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"event":"STOP"`) || !strings.Contains(string(b), `"vm":"web1"`) {
 		t.Errorf("record: %v %q", err, b)
 	}
-	if fi, err := os.Stat(rec); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("record file mode: %v %v", fi.Mode(), err)
+	if fi, err := os.Stat(rec); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("record file mode %v", fi.Mode())
 	}
 }
 
