@@ -11,6 +11,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
@@ -78,16 +79,14 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	if err != nil {
 		return err
 	}
+	// Sources report from their own goroutines while the pipeline writes
+	// warnings: one lock keeps stderr lines whole.
 	ls := a.streams.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true)
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record)
 	if err != nil {
 		return err
 	}
-	stopRecording, err := p.startRecording(o.record)
-	if err != nil {
-		return err
-	}
-	defer stopRecording()
+	defer p.Close()
 
 	col := metrics.New(metrics.Options{ForgetAfter: o.forgetAfter})
 	health := metrics.NewHealth(plan.configured...)
@@ -105,7 +104,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		stopServer()
 		<-served
 	}()
-	fmt.Fprintf(ls.ErrOut, "qmpwatch: serving metrics on %s\n", srv.URL())
+	fmt.Fprintf(ls.ErrOut, "qmpwatch: serving metrics on %s\n", render.Safe(srv.URL()))
 
 	mctx, cancel := context.WithCancel(ctx)
 	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
@@ -114,47 +113,48 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		col.Status(st)
 		health.Status(st)
 	}
-	// Every event is checked and counted in its source's goroutine, before
-	// the -o json filters: the metrics see everything, in parallel across
-	// VMs, and the output only what was asked for.
-	mo.Observe = func(ev *decode.Event) {
-		p.schema.check(ev) // fills ev.Check; without --strict it never fails
-		col.Observe(ev)
-	}
 	mo.Attach = func(c *conn.Client) (string, error) {
-		if err := p.schema.attach(c, c.Label()); err != nil {
+		note, err := p.Attach(c)
+		if err != nil {
 			return "", err
 		}
-		st, err := queryRunState(c)
-		if err != nil {
-			return "", nil // the state is a courtesy; events still tell it
+		if st, err := pipeline.QueryRunState(c); err == nil {
+			col.SetState(c.Label(), st) // a courtesy, as in the note: events still tell it
 		}
-		col.SetState(c.Label(), st)
-		return ", " + render.Safe(st.String()), nil
+		return note, nil
+	}
+	// Every event is checked and counted in its source's goroutine, before
+	// the -o json filters: the metrics see everything, in parallel across
+	// VMs, and the output only what was asked for. The engine has no hook
+	// of its own there: its one consumer goroutine would count every VM's
+	// events in turn.
+	mo.Observe = func(ev *decode.Event) {
+		_ = p.Check(ev) // fills ev.Check; without --strict it never fails
+		col.Observe(ev)
 	}
 	m := source.New(mctx, mo)
 	defer func() {
 		cancel()
 		m.Wait()
 	}()
-	if err := plan.start(m, ls, o); err != nil {
+	if err := plan.start(m, ls); err != nil {
 		return err
 	}
 	m.Seal()
 	// The HTTP server failing (it should not) ends serve like a source error.
-	pctx, stopPump := context.WithCancelCause(ctx)
-	defer stopPump(nil)
+	rctx, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
 	go func() {
 		select {
 		case err := <-served:
 			served <- err
-			stopPump(err)
-		case <-pctx.Done():
+			stopRun(err)
+		case <-rctx.Done():
 		}
 	}()
-	err = pump(pctx, p, m, "", ls)
-	if cause := context.Cause(pctx); cause != nil && !errors.Is(cause, context.Canceled) {
+	err = p.Run(rctx, m)
+	if cause := context.Cause(rctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
 	}
-	return mergedEnd(err)
+	return err
 }

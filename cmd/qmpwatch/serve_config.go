@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -59,10 +60,12 @@ func configSources(file string) ([]serveSource, error) {
 // servePlan is what serve will watch, and which of it /healthz answers for.
 type servePlan struct {
 	targets    []source.Target
-	missing    []string // globs that matched nothing
-	listen     conn.Addr
-	configured []string // dialled addresses as source.Status.Addr gives them
-	watchers   []string // the --dir folder and the --listen address
+	missing    []string   // globs that matched nothing
+	listen     *conn.Addr // --listen, nil when none
+	dir        string     // --dir, "" when none
+	reconnect  bool       // redial the --dir sockets
+	configured []string   // dialled addresses as source.Status.Addr gives them
+	watchers   []string   // the --dir folder and the --listen address
 }
 
 // planServe checks serve's options and sources before anything starts.
@@ -104,39 +107,44 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 		plan.missing = append(plan.missing, missing...)
 		plan.configured = append(plan.configured, missing...)
 	}
+	if err := checkDir(o.dir); err != nil {
+		return nil, err
+	}
 	if o.dir != "" {
-		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
-			return nil, usageErrorf("--dir %s: not a folder", o.dir)
-		}
 		plan.watchers = append(plan.watchers, o.dir)
+		plan.dir, plan.reconnect = o.dir, o.reconnect
 	}
 	if o.listen != "" {
-		if plan.listen, err = conn.ParseAddr(o.listen); err != nil {
+		addr, err := conn.ParseAddr(o.listen)
+		if err != nil {
 			return nil, withCode(exitUsage, err)
 		}
+		plan.listen = &addr
 		// The listener reports its failures under its bare address.
 		plan.watchers = append(plan.watchers, plan.listen.Address)
 	}
 	return plan, nil
 }
 
-// start adds the planned sources to m.
-func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions) error {
+// start adds the planned sources to m (the caller seals it).
+func (plan *servePlan) start(m *source.Merge, s *Streams) error {
 	for _, pat := range plan.missing {
 		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
 	}
 	for _, t := range plan.targets {
 		m.Dial(t)
 	}
-	if o.dir != "" {
-		m.WatchDir(o.dir, dirPoll, o.reconnect)
+	if plan.dir != "" {
+		m.WatchDir(plan.dir, dirPoll, plan.reconnect)
 	}
-	if o.listen != "" {
-		ln, err := listenOn(plan.listen)
+	if plan.listen != nil {
+		// QEMU connects to this socket, often as another user (libvirt's
+		// qemu): the umask decides who may, as for listen.
+		ln, err := source.ListenSocket(*plan.listen, 0)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(s.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", plan.listen, chardevHint(plan.listen))
+		fmt.Fprintf(s.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(plan.listen.String()), render.Safe(chardevHint(*plan.listen)))
 		m.Listen(ln)
 	}
 	return nil

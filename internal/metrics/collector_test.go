@@ -87,7 +87,9 @@ func TestGuestRecording(t *testing.T) {
 		t.Errorf("lint: %v %v", problems, err)
 	}
 	// The same counters as client_golang's testutil reads the exposition.
-	help := func(i int) string { return "# HELP " + c.fams[i].name + " " + c.fams[i].help + "\n# TYPE " + c.fams[i].name + " " + c.fams[i].typ + "\n" }
+	help := func(i int) string {
+		return "# HELP " + c.fams[i].name + " " + c.fams[i].help + "\n# TYPE " + c.fams[i].name + " " + c.fams[i].typ + "\n"
+	}
 	expected := help(fShutdowns) + `qmpwatch_shutdowns_total{reason="guest-shutdown",vm="vm-guest"} 1
 ` + help(fResets) + `qmpwatch_resets_total{reason="guest-reset",vm="vm-guest"} 3
 ` + help(fPanics) + `qmpwatch_guest_panics_total{action="run",vm="vm-guest"} 1
