@@ -78,6 +78,9 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 		o.excludes = []string{"*"}
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return nil, usageErrorf("--metrics-tls-cert and --metrics-tls-key go together")
+	}
 	if o.forgetAfter <= 0 {
 		return nil, usageErrorf("--forget-after must be positive, got %s", o.forgetAfter)
 	}
