@@ -11,7 +11,6 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
@@ -114,14 +113,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		health.Status(st)
 	}
 	mo.Attach = func(c *conn.Client) (string, error) {
-		note, err := p.Attach(c)
-		if err != nil {
-			return "", err
-		}
-		if st, err := pipeline.QueryRunState(c); err == nil {
+		note, st, ok, err := p.AttachState(c)
+		if ok {
 			col.SetState(c.Label(), st) // a courtesy, as in the note: events still tell it
 		}
-		return note, nil
+		return note, err
 	}
 	// Every event is checked and counted in its source's goroutine, before
 	// the -o json filters: the metrics see everything, in parallel across
