@@ -55,7 +55,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newEventsCmd(a),
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a),
-		newListenCmd(a),
+		newListenCmd(a), newServeCmd(a),
 	)
 	// cobra's own completion command, given examples like every other.
 	root.InitDefaultCompletionCmd()

@@ -282,9 +282,14 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 	}
 	if len(c.pending) > 0 {
 		ev := c.pending[0]
+		// The array must not keep events already handed out alive (up to
+		// maxPending of them, decoded data and all) while it is reused.
 		c.pending[0] = nil
 		c.pending = c.pending[1:]
 		c.pendingB -= len(ev.Raw)
+		if len(c.pending) == 0 {
+			c.pending = nil
+		}
 		// It arrived during a query, perhaps before SetLabel: label it now.
 		ev.VM = c.label
 		return ev, nil

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -435,5 +437,59 @@ func TestEventsOwnTheirBytes(t *testing.T) {
 		if off.Text != strconv.Itoa(i) || !strings.Contains(string(ev.Raw), `"offset": `+strconv.Itoa(i)+",") {
 			t.Fatalf("event %d holds offset %s: %s", i, off.Text, ev.Raw)
 		}
+	}
+}
+
+// Events that arrived during a query are queued; once Next has handed them
+// out, the queue must not keep them alive (a daemon that queries a flooding
+// monitor would otherwise hold every queued event, decoded data and all).
+func TestQueuedEventsAreReleased(t *testing.T) {
+	s := conntest.NewServer(t, func(p *conntest.Peer) error {
+		if err := p.SendLine(conntest.Greeting); err != nil {
+			return err
+		}
+		c, err := p.Expect("qmp_capabilities")
+		if err != nil {
+			return err
+		}
+		p.Reply(c, "{}")
+		if c, err = p.Expect("query-name"); err != nil {
+			return err
+		}
+		p.Event("STOP", "")
+		p.Event("RESUME", "")
+		p.Reply(c, `{"name": "vm-alpha"}`)
+		if c, err = p.Expect("query-status"); err != nil {
+			return err
+		}
+		return p.Reply(c, `{"status": "running", "running": true}`)
+	})
+	c, err := dial(t, s, conn.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Query("query-name", nil); err != nil {
+		t.Fatal(err)
+	}
+	var released atomic.Int32
+	for _, want := range []string{"STOP", "RESUME"} {
+		ev, err := c.Next(context.Background())
+		if err != nil || ev.Name != want {
+			t.Fatalf("Next = %v, %v; want %s", ev, err, want)
+		}
+		runtime.AddCleanup(ev, func(*atomic.Int32) { released.Add(1) }, &released)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for released.Load() < 2 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := released.Load(); n != 2 {
+		t.Errorf("%d of the 2 events handed out were released while the client lives", n)
+	}
+	// The client is still in use after the check.
+	if _, err := c.Query("query-status", nil); err != nil {
+		t.Fatal(err)
 	}
 }

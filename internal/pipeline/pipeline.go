@@ -125,6 +125,13 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 	return p.finished(ev), nil
 }
 
+// Check validates ev as Emit does (filling ev.Check, reporting each
+// violation once), for a caller that must judge every event before the
+// filters: serve's metrics count violations of events -o json does not
+// show, in the sources' own goroutines. Safe for concurrent use; only a
+// --strict violation returns an error.
+func (p *Pipeline) Check(ev *decode.Event) error { return p.schema.check(ev) }
+
 // Flush writes out what is buffered: stdout first, so that the events
 // received reach it even when the record fails. A record's failure wins
 // over a closed stdout: it is an error, never a quiet end.

@@ -64,10 +64,24 @@ func withAddr(st source.Status) string {
 // Attach prepares a new session for this pipeline (source.Options.Attach):
 // the VM's schema for the checks, and its run state for the status line.
 func (p *Pipeline) Attach(c *conn.Client) (note string, err error) {
+	note, _, _, err = p.AttachState(c)
+	return note, err
+}
+
+// AttachState is Attach that also returns the run state it asked QEMU for
+// (ok is false when QEMU would not say), for a caller that keeps it, such
+// as serve's metrics: one query-status per session, not two.
+func (p *Pipeline) AttachState(c *conn.Client) (note string, st track.RunState, ok bool, err error) {
 	if err := p.schema.attach(c, c.Label()); err != nil {
-		return "", err
+		return "", track.RunState{}, false, err
 	}
-	return RunStateNote(c), nil
+	st, err = QueryRunState(c)
+	if err != nil {
+		// The state is a courtesy, not a reason to give up watching (see
+		// RunStateNote).
+		return "", track.RunState{}, false, nil
+	}
+	return ", " + render.Safe(st.String()), st, true, nil
 }
 
 // QueryRunState asks QEMU for the VM's run state.

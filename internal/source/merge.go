@@ -44,6 +44,10 @@ type Options struct {
 	Attach func(c *conn.Client) (note string, err error)
 	// Backoff makes the delays between redials; DefaultBackoff when nil.
 	Backoff func() *Backoff
+	// Observe, when set, sees each event of a session in the session's own
+	// goroutine, before it is queued: in stream order for its VM, and in
+	// parallel across VMs (serve counts events there, on every core).
+	Observe func(*decode.Event)
 }
 
 // Merge is one stream of events from many sources. Each source runs in its
@@ -194,6 +198,9 @@ func (m *Merge) session(c *conn.Client, name, note, via string) error {
 			return err
 		}
 		ev.QEMU = version
+		if m.o.Observe != nil {
+			m.o.Observe(ev)
+		}
 		if !m.send(ev) {
 			return m.ctx.Err()
 		}

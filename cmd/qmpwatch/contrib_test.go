@@ -1,0 +1,96 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// needTool returns the path of a real part a test runs; under CI=true a
+// missing one is a failure, otherwise a skip.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found (CI=true, so this is an error, not a skip): %v", name, err)
+	}
+	t.Skipf("%s not found: %v", name, err)
+	return ""
+}
+
+func TestAlertRules(t *testing.T) {
+	promtool := needTool(t, "promtool")
+	out, err := exec.Command(promtool, "check", "rules", filepath.Join("..", "..", "contrib", "prometheus", "alerts.yaml")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+	// The rules the issue asks for, by what they watch.
+	b, _ := os.ReadFile(filepath.Join("..", "..", "contrib", "prometheus", "alerts.yaml"))
+	for _, want := range []string{`status="io-error"`, "qmpwatch_guest_panics_total", "qmpwatch_watchdog_total", "qmpwatch_up == 0"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("alerts.yaml has no rule on %s", want)
+		}
+	}
+}
+
+// systemd-analyze is not a required real part (CI machines have no
+// systemd running): without it the unit test is skipped, even under CI.
+func TestSystemdUnit(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze not found")
+	}
+	unit, err := os.ReadFile(filepath.Join("..", "..", "contrib", "systemd", "qmpwatch.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"User=qmpwatch", "Restart=on-failure", "ProtectSystem=strict", "NoNewPrivileges=yes",
+		"ExecStart=/usr/bin/qmpwatch serve --config /etc/qmpwatch/serve.yaml", "AF_UNIX"} {
+		if !strings.Contains(string(unit), want) {
+			t.Errorf("the unit lacks %s", want)
+		}
+	}
+	// verify checks that ExecStart is an executable: point it at this test
+	// binary, since qmpwatch is not installed here.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "qmpwatch.service")
+	os.WriteFile(path, []byte(strings.ReplaceAll(string(unit), "/usr/bin/qmpwatch", self)), 0o644)
+	out, err := exec.Command(analyze, "verify", path).CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// Every key of the sample config is a serve flag, or the sources list, and
+// serve accepts the file.
+func TestSampleServeConfig(t *testing.T) {
+	path := filepath.Join("..", "..", "contrib", "serve.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys map[string]any
+	if err := yaml.Unmarshal(b, &keys); err != nil {
+		t.Fatal(err)
+	}
+	cmd := newServeCmd(&app{})
+	for k := range keys {
+		if k != "sources" && cmd.Flags().Lookup(k) == nil {
+			t.Errorf("serve.yaml: %s is not a flag of serve", k)
+		}
+	}
+	if _, err := configSources(path); err != nil {
+		t.Errorf("sources: %v", err)
+	}
+}

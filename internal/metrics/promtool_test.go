@@ -1,0 +1,53 @@
+package metrics
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/source"
+)
+
+// promtool check metrics lints a real scrape: every recording fed to one
+// collector, so that every metric family is present.
+func TestPromtoolCheckMetrics(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("promtool not found (CI=true, so this is an error, not a skip): %v", err)
+		}
+		t.Skipf("promtool not found: %v", err)
+	}
+	c := New(Options{})
+	files := []string{"guest.qmp", "blockjobs.qmp", "spice.qmp", "vnc.qmp", "lifecycle.qmp", "demo.qmp"}
+	for _, f := range files {
+		vm := strings.TrimSuffix(f, ".qmp")
+		r := load(t, f, vm)
+		connect(c, vm, r.state, source.Connected)
+		feed(c, r.events...)
+	}
+	bad := event(t, "guest", "WATCHDOG", `{"action": 7}`)
+	bad.Check.Problems = []decode.Problem{{Path: "data.action", Msg: "want enum, got number 7"}}
+	feed(c, bad)
+	rec := httptest.NewRecorder()
+	Handler(c, NewHealth()).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	scrape := rec.Body.Bytes()
+	for _, family := range []string{"qmpwatch_up", "qmpwatch_reconnects_total", "qmpwatch_last_event_timestamp_seconds",
+		"qmpwatch_events_total", "qmpwatch_vm_running", "qmpwatch_vm_status", "qmpwatch_shutdowns_total",
+		"qmpwatch_resets_total", "qmpwatch_guest_panics_total", "qmpwatch_watchdog_total", "qmpwatch_block_io_errors_total",
+		"qmpwatch_block_job_duration_seconds", "qmpwatch_block_jobs_running", "qmpwatch_display_sessions",
+		"qmpwatch_events_dropped_total", "qmpwatch_schema_violations_total"} {
+		if !bytes.Contains(scrape, []byte("# TYPE "+family+" ")) {
+			t.Errorf("the scrape lacks %s", family)
+		}
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(scrape)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
