@@ -28,6 +28,7 @@ type trackOptions struct {
 	replay          bool
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	libvirtOptions  // libvirt.go: --domain
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -37,6 +38,7 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs.VarP(newEnum(&o.output, "", "table", "json", "pretty"), "output", "o", "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)")
 	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix (relative reads as local)")
 	fs.StringVar(&o.label, "label", "", "name the VM NAME instead of its -name (or the log file's name)")
+	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
@@ -266,6 +268,12 @@ type srcItem struct {
 }
 
 func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker, w *trackWriter) error {
+	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return libvirtInto(ctx, s, o, u, t, w)
+	}
 	addrs := make([]conn.Addr, len(args))
 	for i, a := range args {
 		addr, err := conn.ParseAddr(a)

@@ -19,6 +19,7 @@ type watchOptions struct {
 	dialTimeout     time.Duration
 	record          string
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
+	libvirtOptions  // libvirt.go: --domain
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -50,11 +51,18 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	addMultiFlags(fs, &o.multiOptions)
+	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	return cmd
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return runLibvirtWatch(ctx, s, o, u)
+	}
 	if o.isMulti(args) {
 		return runMulti(ctx, s, o, args)
 	}
