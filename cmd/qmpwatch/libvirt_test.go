@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/libvirttest"
+)
+
+// lvEvent is one QEMU event as both virsh and qmpwatch show it.
+type lvEvent struct {
+	Name, VM        string
+	Seconds, Micros int64
+	Data            any // nil when QEMU sent none
+}
+
+func (e lvEvent) String() string {
+	return fmt.Sprintf("%s %s %d.%06d %v", e.VM, e.Name, e.Seconds, e.Micros, e.Data)
+}
+
+// virshLine is `virsh qemu-monitor-event --loop` output (QEMU's own time).
+var virshLine = regexp.MustCompile(`^event (\S+) at (\d+)\.(\d+) for domain '([^']*)': (.*)$`)
+
+func parseVirsh(t *testing.T, out string) []lvEvent {
+	var evs []lvEvent
+	for _, line := range strings.Split(out, "\n") {
+		m := virshLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		e := lvEvent{Name: m[1], VM: m[4]}
+		fmt.Sscan(m[2], &e.Seconds)
+		fmt.Sscan(m[3], &e.Micros)
+		if m[5] != "<null>" {
+			e.Data = decodeNumbers(t, []byte(m[5]))
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+func parseWatchJSON(t *testing.T, out string) []lvEvent {
+	var evs []lvEvent
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var v struct {
+			Timestamp struct{ Seconds, Microseconds int64 }
+			Event     string
+			Data      json.RawMessage
+			VM        string
+		}
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("bad json line %q: %v", line, err)
+		}
+		e := lvEvent{Name: v.Event, VM: v.VM, Seconds: v.Timestamp.Seconds, Micros: v.Timestamp.Microseconds}
+		if v.Data != nil {
+			e.Data = decodeNumbers(t, v.Data)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+func decodeNumbers(t *testing.T, b []byte) any {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("bad json %q: %v", b, err)
+	}
+	return v
+}
+
+// startRun runs qmpwatch through run() until the test ends, and waits for
+// want on stderr.
+func startRun(t *testing.T, ctx context.Context, want string, args ...string) (stdout, stderr *syncBuffer, code <-chan int) {
+	t.Helper()
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	c := make(chan int, 1)
+	go func() { c <- run(ctx, args, &Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}) }()
+	waitFor(t, stderr, want)
+	return stdout, stderr, c
+}
+
+// TestLibvirtReal watches a real libvirtd's domains with watch, jobs and
+// sessions at once while virsh drives them, and compares watch's output
+// with what `virsh qemu-monitor-event --loop` saw at the same time.
+func TestLibvirtReal(t *testing.T) {
+	d := libvirttest.Start(t)
+	one := d.Start("lvw-one")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	virshOut := &syncBuffer{}
+	virsh := exec.Command("virsh", "-c", libvirttest.URI, "qemu-monitor-event", "--loop")
+	virsh.Stdout = virshOut
+	if err := virsh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { virsh.Process.Kill(); virsh.Wait() })
+
+	watchOut, watchErr, watchCode := startRun(t, ctx, "connected to lvw-one", "watch", "qemu:///system", "-o", "json")
+	jobsOut, _, _ := startRun(t, ctx, "connected to lvw-one", "jobs", "qemu:///system", "-o", "json")
+	sessOut, _, _ := startRun(t, ctx, "connected to lvw-one", "sessions", "qemu:///system", "--domain", "lvw-*", "-o", "json")
+
+	// virsh says nothing once it listens: pause and resume until it has
+	// seen a RESUME, then compare from its first event on.
+	for i := 0; !strings.Contains(virshOut.String(), "RESUME"); i++ {
+		if i == 60 {
+			t.Fatalf("virsh qemu-monitor-event saw nothing: %s", virshOut)
+		}
+		d.Virsh("suspend", one.Name)
+		d.Virsh("resume", one.Name)
+		time.Sleep(500 * time.Millisecond)
+	}
+
+	// The CD-ROM first: right after a reset the firmware holds the tray.
+	iso := filepath.Join(d.Dir, "cd.iso")
+	if err := os.WriteFile(iso, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.Virsh("change-media", one.Name, "hdc", iso, "--insert")
+	d.Virsh("change-media", one.Name, "hdc", "--eject")
+	d.Virsh("suspend", one.Name)
+	d.Virsh("resume", one.Name)
+	d.Virsh("blockcopy", one.Name, "vda", filepath.Join(d.Dir, "copy.qcow2"), "--transient-job", "--wait")
+	d.Virsh("blockjob", one.Name, "vda", "--pivot")
+	d.Virsh("reset", one.Name)
+
+	// A VNC client comes and goes.
+	display := strings.TrimSpace(d.Virsh("vncdisplay", one.Name))
+	var port int
+	fmt.Sscanf(display[strings.LastIndex(display, ":")+1:], "%d", &port)
+	vnc, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", 5900+port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, watchOut, `"VNC_CONNECTED"`)
+	vnc.Close()
+	waitFor(t, watchOut, `"VNC_DISCONNECTED"`)
+
+	// A domain that starts while watching appears, and its end is told.
+	d.Start("lvw-two")
+	waitFor(t, watchErr, "connected to lvw-two")
+	d.Virsh("destroy", "lvw-two")
+	waitFor(t, watchErr, "lvw-two: domain stopped (destroyed)")
+
+	// The last event of the run on both sides ends the comparison.
+	d.Virsh("suspend", one.Name)
+	waitFor(t, virshOut, "STOP")
+	deadline := time.Now().Add(30 * time.Second)
+	var want, got []lvEvent
+	for {
+		want, got = parseVirsh(t, virshOut.String()), parseWatchJSON(t, watchOut.String())
+		if len(want) > 0 && len(got) > 0 && want[len(want)-1].String() == got[len(got)-1].String() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// watch started before virsh listened: align on virsh's first event.
+	start := -1
+	for i, e := range got {
+		if reflect.DeepEqual(e, want[0]) {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		t.Fatalf("virsh's first event %s is not in watch's output", want[0])
+	}
+	if !reflect.DeepEqual(got[start:], want) {
+		t.Errorf("watch and virsh differ\nwatch:\n%s\nvirsh:\n%s", list(got[start:]), list(want))
+	}
+	t.Logf("watch and virsh agree on %d events", len(want))
+	names := map[string]bool{}
+	for _, e := range got {
+		names[e.Name] = true
+	}
+	for _, n := range []string{"STOP", "RESUME", "RESET", "DEVICE_TRAY_MOVED", "BLOCK_JOB_READY", "JOB_STATUS_CHANGE", "VNC_CONNECTED"} {
+		if !names[n] {
+			t.Errorf("no %s in watch's output", n)
+		}
+	}
+
+	waitFor(t, jobsOut, `"change":"end"`)
+	if !strings.Contains(jobsOut.String(), `"vm":"lvw-one"`) || !strings.Contains(jobsOut.String(), `"status":"ready"`) {
+		t.Errorf("jobs:\n%s", jobsOut)
+	}
+	waitFor(t, sessOut, `"change":"end"`)
+	if !strings.Contains(sessOut.String(), `"protocol":"vnc"`) {
+		t.Errorf("sessions:\n%s", sessOut)
+	}
+
+	// status: one row per domain from libvirt's state and reason.
+	s, out, errOut := TestStreams("")
+	if code := run(context.Background(), []string{"status", "qemu:///system", "-o", "json"}, s); code != 0 {
+		t.Fatalf("status: exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{`"vm":"lvw-one"`, `"status":"paused"`, `"state":"paused"`, `"reason":"user"`, `"vm":"lvw-two"`, `"state":"shut off"`, `"reason":"destroyed"`} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("status lacks %s:\n%s", w, out)
+		}
+	}
+	s, _, errOut = TestStreams("")
+	if code := run(context.Background(), []string{"status", "qemu:///system", "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "did you mean lvw-one?") {
+		t.Errorf("unknown --domain: exit %d: %s", code, errOut)
+	}
+
+	cancel()
+	if code := <-watchCode; code != 0 {
+		t.Errorf("watch exit %d: %s", code, watchErr)
+	}
+}
+
+func list(evs []lvEvent) string {
+	var b strings.Builder
+	for _, e := range evs {
+		b.WriteString("  " + e.String() + "\n")
+	}
+	return b.String()
+}
