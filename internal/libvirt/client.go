@@ -192,6 +192,10 @@ func (c *Client) Close() error {
 			// ConnectClose, then the socket; bounded by go-libvirt.
 			c.lv.Disconnect()
 		}
+		// Disconnect leaves the socket open when ConnectClose fails.
+		if c.g != nil {
+			c.g.Conn.Close()
+		}
 	})
 	return nil
 }

@@ -74,6 +74,22 @@ func TestRealEvents(t *testing.T) {
 	if len(sent) == 0 {
 		t.Error("no procedure recorded")
 	}
+
+	// The read-only socket lists domains but cannot subscribe: one line
+	// that says what to do.
+	ro, _ := ParseURI("qemu+unix:///system?socket=" + libvirttest.Socket + "-ro")
+	rc, err := Dial(ctx, ro, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, err := rc.Domains(); err != nil {
+		t.Errorf("read-only domains: %v", err)
+	}
+	err = rc.Subscribe()
+	if err == nil || !strings.Contains(err.Error(), "read-only access") || !strings.Contains(err.Error(), "libvirt group") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("read-only subscribe: %v", err)
+	}
 }
 
 func containsAll(got []string, wants [][]string) bool {

@@ -1,6 +1,10 @@
 package libvirt
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/qmpwatch/qmpwatch/internal/render"
+)
 
 // Suggest returns "; did you mean NAME?" for the defined domain closest to
 // got, or "; defined domains: …" when none is close, or "" when there are
@@ -17,9 +21,9 @@ func Suggest(got string, names []string) string {
 	case bestD < 0:
 		return " (no domain is defined)"
 	case bestD <= max(2, len(got)/3):
-		return "; did you mean " + best + "?"
+		return "; did you mean " + render.Safe(best) + "?"
 	case len(names) <= 10:
-		return "; defined domains: " + strings.Join(names, ", ")
+		return "; defined domains: " + render.Safe(strings.Join(names, ", "))
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
 // LibvirtTarget is one libvirt connection whose domains are sources: each
@@ -236,7 +237,7 @@ func checkDomains(globs []string, doms []libvirt.Domain) error {
 		if strings.ContainsAny(g, `*?[\`) || contains(names, g) {
 			continue
 		}
-		return fmt.Errorf("unknown --domain %s%s", g, libvirt.Suggest(g, names))
+		return fmt.Errorf("unknown --domain %s%s", render.Safe(g), libvirt.Suggest(g, names))
 	}
 	return nil
 }
