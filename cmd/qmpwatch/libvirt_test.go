@@ -232,3 +232,55 @@ func list(evs []lvEvent) string {
 	}
 	return b.String()
 }
+
+// TestLibvirtReconnect: a libvirtd restart is a gap, told on stderr and by
+// --markers, and watching goes on; a stopped domain's end is a marker too.
+func TestLibvirtReconnect(t *testing.T) {
+	d := libvirttest.Start(t)
+	d.Start("lvr-one")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errOut, code := startRun(t, ctx, "connected to lvr-one", "watch", "libvirt", "--domain", "lvr-*", "--reconnect", "--markers", "-o", "json")
+	d.Restart()
+	waitFor(t, errOut, "reconnected to lvr-one")
+	waitFor(t, out, `"QMPWATCH_RECONNECTED"`)
+	if !strings.Contains(out.String(), `"data":{"reason":"libvirtd closed the connection"},"vm":"lvr-one"}`) {
+		t.Errorf("no disconnected marker before the reconnect:\n%s", out)
+	}
+	d.Virsh("suspend", "lvr-one")
+	waitFor(t, out, `"STOP"`)
+	d.Virsh("destroy", "lvr-one")
+	waitFor(t, out, `"reason":"domain stopped (destroyed)"`)
+	cancel()
+	if c := <-code; c != 0 {
+		t.Errorf("exit %d: %s", c, errOut)
+	}
+	for _, w := range []string{"lvr-one: libvirtd closed the connection; reconnecting", "lvr-one: domain stopped (destroyed)"} {
+		if !strings.Contains(errOut.String(), w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+}
+
+// TestLibvirtUsage: URI mistakes are usage errors, found before connecting.
+func TestLibvirtUsage(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"watch", "qemu://%zz/system"}, 2, "bad libvirt URI"},
+		{[]string{"watch", "xen:///system"}, 2, `driver "xen" is not QEMU`},
+		{[]string{"watch", "qemu:///system", "/run/vm.qmp"}, 2, "one libvirt URI"},
+		{[]string{"watch", "/run/vm.qmp", "--domain", "x"}, 2, "--domain needs a libvirt URI"},
+		{[]string{"watch", "qemu:///system", "--domain", "[x"}, 2, "bad --domain pattern"},
+		{[]string{"watch", "qemu:///system", "--schema", "live"}, 2, "--schema live"},
+		{[]string{"status", "qemu+unix:///system?socket=/nonexistent/sock"}, 1, "libvirt socket /nonexistent/sock is missing: is libvirtd running?"},
+	}
+	for _, c := range cases {
+		s, _, errOut := TestStreams("")
+		if code := run(context.Background(), c.args, s); code != c.code || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", c.args, code, errOut, c.code, c.want)
+		}
+	}
+}

@@ -244,10 +244,12 @@ type watched struct {
 func (w *watched) Read(p []byte) (int, error) {
 	n, err := w.Conn.Read(p)
 	if err != nil {
+		// Said per domain ("web1: libvirtd closed the connection"), so
+		// without the URI.
 		if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, io.ErrUnexpectedEOF) {
-			w.c.end(fmt.Errorf("%s: %w", w.c.uri, ErrLost))
+			w.c.end(ErrLost)
 		} else {
-			w.c.end(fmt.Errorf("%s: %w: %v", w.c.uri, ErrLost, err))
+			w.c.end(fmt.Errorf("%w: %v", ErrLost, err))
 		}
 	}
 	return n, err

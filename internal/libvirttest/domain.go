@@ -26,6 +26,11 @@ func (d *Daemon) Define(name string) *Domain {
 	if err := os.WriteFile(xml, []byte(domainXML(name, disk)), 0o600); err != nil {
 		d.t.Fatal(err)
 	}
+	// A run that died before its cleanup leaves its definitions behind.
+	if _, err := d.TryVirsh("dominfo", name); err == nil {
+		d.TryVirsh("destroy", name)
+		d.TryVirsh("undefine", name)
+	}
 	d.Virsh("define", xml)
 	return &Domain{Name: name, Disk: disk, d: d}
 }

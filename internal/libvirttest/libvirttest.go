@@ -160,6 +160,10 @@ func (d *Daemon) start() error {
 	if out, err := exec.Command("virtlogd", "-d", "-p", filepath.Join(d.Dir, "virtlogd.pid")).CombinedOutput(); err != nil {
 		return fmt.Errorf("virtlogd: %v: %s", err, out)
 	}
+	return d.startLibvirtd()
+}
+
+func (d *Daemon) startLibvirtd() error {
 	if out, err := exec.Command("libvirtd", "-d", "-f", filepath.Join(d.Dir, "libvirtd.conf"), "-p", filepath.Join(d.Dir, "libvirtd.pid")).CombinedOutput(); err != nil {
 		return fmt.Errorf("libvirtd: %v: %s", err, out)
 	}
@@ -177,7 +181,7 @@ func (d *Daemon) start() error {
 func (d *Daemon) Restart() {
 	d.t.Helper()
 	d.kill("libvirtd.pid")
-	if err := d.start(); err != nil {
+	if err := d.startLibvirtd(); err != nil {
 		d.t.Fatalf("restart libvirtd: %v", err)
 	}
 }
