@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,8 +41,10 @@ func parseVirsh(t *testing.T, out string) []lvEvent {
 			continue
 		}
 		e := lvEvent{Name: m[1], VM: m[4]}
-		fmt.Sscan(m[2], &e.Seconds)
-		fmt.Sscan(m[3], &e.Micros)
+		// Base 10: virsh pads the microseconds with zeros, which Sscan
+		// would read as octal.
+		e.Seconds, _ = strconv.ParseInt(m[2], 10, 64)
+		e.Micros, _ = strconv.ParseInt(m[3], 10, 64)
 		if m[5] != "<null>" {
 			e.Data = decodeNumbers(t, []byte(m[5]))
 		}
@@ -115,6 +118,10 @@ func TestLibvirtReal(t *testing.T) {
 	watchOut, watchErr, watchCode := startRun(t, ctx, "connected to lvw-one", "watch", "qemu:///system", "-o", "json")
 	jobsOut, _, _ := startRun(t, ctx, "connected to lvw-one", "jobs", "qemu:///system", "-o", "json")
 	sessOut, _, _ := startRun(t, ctx, "connected to lvw-one", "sessions", "qemu:///system", "--domain", "lvw-*", "-o", "json")
+
+	// Filters, --count and --record work as with a socket.
+	rec := filepath.Join(t.TempDir(), "rec.jsonl")
+	countOut, countErr, countCode := startRun(t, ctx, "connected to lvw-one", "watch", "qemu:///system", "-e", "BLOCK_JOB_READY", "--count", "1", "--record", rec, "-o", "json")
 
 	// virsh says nothing once it listens: pause and resume until it has
 	// seen a RESUME, then compare from its first event on.
@@ -195,6 +202,18 @@ func TestLibvirtReal(t *testing.T) {
 		}
 	}
 
+	select {
+	case c := <-countCode:
+		if c != 0 || strings.Count(countOut.String(), "\n") != 1 || !strings.Contains(countOut.String(), `"event":"BLOCK_JOB_READY"`) {
+			t.Errorf("--count 1: exit %d, %q, %s", c, countOut, countErr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("--count 1 did not end")
+	}
+	if b, err := os.ReadFile(rec); err != nil || !bytes.Contains(b, []byte(`"event":"STOP"`)) {
+		t.Errorf("--record: %v %s", err, b)
+	}
+
 	waitFor(t, jobsOut, `"change":"end"`)
 	if !strings.Contains(jobsOut.String(), `"vm":"lvw-one"`) || !strings.Contains(jobsOut.String(), `"status":"ready"`) {
 		t.Errorf("jobs:\n%s", jobsOut)
@@ -217,6 +236,11 @@ func TestLibvirtReal(t *testing.T) {
 	s, _, errOut = TestStreams("")
 	if code := run(context.Background(), []string{"status", "qemu:///system", "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "did you mean lvw-one?") {
 		t.Errorf("unknown --domain: exit %d: %s", code, errOut)
+	}
+
+	s, _, errOut = TestStreams("")
+	if code := run(context.Background(), []string{"watch", "qemu:///system", "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "unknown --domain lvw-onee; did you mean lvw-one?") {
+		t.Errorf("watch, unknown --domain: exit %d: %s", code, errOut)
 	}
 
 	cancel()
