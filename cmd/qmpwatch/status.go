@@ -68,7 +68,8 @@ guest-panicked, inmigrate, postmigrate, ...
 
 Exit status 1 when any monitor could not be asked; the others are still printed.`,
 		Example: `  qmpwatch status /run/vm1.qmp /run/vm2.qmp
-  qmpwatch status /run/*.qmp -o json | jq -r 'select(.status != "running") | .vm'`,
+  qmpwatch status /run/*.qmp -o json | jq -r 'select(.status != "running") | .vm'
+  qmpwatch status qemu:///system   # every libvirt domain: state and reason (docs/libvirt.md)`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStatus(cmd.Context(), a.streams, o, args)

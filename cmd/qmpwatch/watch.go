@@ -38,7 +38,8 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 		Example: `  qmpwatch watch /run/vm1.qmp
   qmpwatch watch tcp:127.0.0.1:4444 -o pretty
   qmpwatch watch vm1.qmp -o json | jq .data
-  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN`,
+  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN
+  qmpwatch watch qemu:///system --domain 'web*'   # libvirt's domains (docs/libvirt.md)`,
 		Args: watchArgs(&o.multiOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWatch(cmd.Context(), a.streams, o, args)
