@@ -83,16 +83,26 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 		cancel()
 		m.Wait()
 	}()
-	m.Libvirt(libvirtTarget(u, o.domains, o.reconnect, o.dialTimeout, func(name string, v decode.Version, st libvirt.State) string {
+	t := libvirtTarget(u, o.domains, o.reconnect, o.dialTimeout, func(name string, v decode.Version, st libvirt.State) string {
 		p.schema.setVersion(name, v)
 		return ", " + st.String()
-	}))
+	})
+	t.Idle = idleNote(ls, u)
+	m.Libvirt(t)
 	m.Seal()
 	return mergedEnd(pump(ctx, p, m, "", ls))
 }
 
 func libvirtTarget(u libvirt.URI, domains []string, reconnect bool, timeout time.Duration, up func(string, decode.Version, libvirt.State) string) source.LibvirtTarget {
 	return source.LibvirtTarget{URI: u, Domains: domains, Reconnect: reconnect, Conn: libvirt.Options{DialTimeout: timeout}, Domain: up}
+}
+
+// idleNote says on stderr that qmpwatch is connected and waits for a
+// domain, where a socket would have said "connected to".
+func idleNote(s *Streams, u libvirt.URI) func(decode.Version) {
+	return func(v decode.Version) {
+		fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s): no running domain matches yet; waiting for one to start\n", u, v)
+	}
 }
 
 // runLibvirtStatus prints one row per defined domain: libvirt's state and
@@ -231,12 +241,14 @@ func libvirtInto(ctx context.Context, s *Streams, o *trackOptions, u libvirt.URI
 	})
 	defer m.Wait()
 	defer cancel()
-	m.Libvirt(libvirtTarget(u, o.domains, false, o.dialTimeout, func(name string, _ decode.Version, st libvirt.State) string {
+	lt := libvirtTarget(u, o.domains, false, o.dialTimeout, func(name string, _ decode.Version, st libvirt.State) string {
 		// Sent before the domain's first event, from the same goroutine.
 		rs := runStatusOf(st)
 		send(srcItem{vm: name, state: &rs})
 		return ", " + st.String()
-	}))
+	})
+	lt.Idle = idleNote(ls, u)
+	m.Libvirt(lt)
 	m.Seal()
 	go func() {
 		for {

@@ -265,6 +265,7 @@ func TestLibvirtReconnect(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, errOut, code := startRun(t, ctx, "connected to lvr-one", "watch", "libvirt", "--domain", "lvr-*", "--reconnect", "--markers", "-o", "json")
+	idleOut, idleErr, idleCode := startRun(t, ctx, "no running domain matches yet", "watch", "qemu:///system", "--domain", "lvr-later*", "--markers", "-o", "json")
 	d.Restart()
 	waitFor(t, errOut, "reconnected to lvr-one")
 	waitFor(t, out, `"QMPWATCH_RECONNECTED"`)
@@ -275,6 +276,16 @@ func TestLibvirtReconnect(t *testing.T) {
 	waitFor(t, out, `"STOP"`)
 	d.Virsh("destroy", "lvr-one")
 	waitFor(t, out, `"reason":"domain stopped (destroyed)"`)
+	// Without --reconnect, the libvirtd restart ended the idle watch: a
+	// normal end, as QEMU closing a socket is.
+	select {
+	case c := <-idleCode:
+		if c != 0 || idleOut.String() != "" || !strings.Contains(idleErr.String(), "qemu:///system: libvirtd closed the connection\n") {
+			t.Errorf("idle watch: exit %d, stdout %q, stderr %s", c, idleOut, idleErr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the idle watch did not end when libvirtd went away")
+	}
 	cancel()
 	if c := <-code; c != 0 {
 		t.Errorf("exit %d: %s", c, errOut)

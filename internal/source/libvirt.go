@@ -26,6 +26,9 @@ type LibvirtTarget struct {
 	// libvirt's view of the emulator's version; its note goes into the
 	// Connected status (e.g. the domain's state).
 	Domain func(name string, v decode.Version, st libvirt.State) (note string)
+	// Idle, when set, runs after each connect at which no running domain
+	// matched, so that the user knows qmpwatch is waiting.
+	Idle func(v decode.Version)
 }
 
 // Libvirt adds a source that follows every matching domain of a libvirt
@@ -119,6 +122,9 @@ func (m *Merge) libvirtSession(c *libvirt.Client, t LibvirtTarget, v decode.Vers
 			return m.ctx.Err()
 		}
 	}
+	if len(up) == 0 && t.Idle != nil && m.ctx.Err() == nil {
+		t.Idle(v)
+	}
 	for {
 		it, err := c.Next(m.ctx)
 		if err != nil {
@@ -126,6 +132,11 @@ func (m *Merge) libvirtSession(c *libvirt.Client, t LibvirtTarget, v decode.Vers
 				return err
 			}
 			// libvirtd went away: every domain's stream has a gap now.
+			if len(up) == 0 {
+				// Nobody to tell it of: say it for the connection.
+				m.report(Status{Kind: Disconnected, Addr: addr, VM: addr, Err: err, Failure: !errors.Is(err, libvirt.ErrLost), Retrying: t.Reconnect, At: time.Now()})
+				return err
+			}
 			names := make([]string, 0, len(up))
 			for name := range up {
 				names = append(names, name)
