@@ -119,6 +119,9 @@ func TestLibvirtReal(t *testing.T) {
 	jobsOut, _, _ := startRun(t, ctx, "connected to lvw-one", "jobs", "qemu:///system", "-o", "json")
 	sessOut, _, _ := startRun(t, ctx, "connected to lvw-one", "sessions", "qemu:///system", "--domain", "lvw-*", "-o", "json")
 
+	// --domain keeps only the domains that match, including later ones.
+	twoOut, twoErr, _ := startRun(t, ctx, "no running domain matches yet", "watch", "qemu:///system", "--domain", "lvw-tw*", "-o", "json")
+
 	// Filters, --count and --record work as with a socket.
 	rec := filepath.Join(t.TempDir(), "rec.jsonl")
 	countOut, countErr, countCode := startRun(t, ctx, "connected to lvw-one", "watch", "qemu:///system", "-e", "BLOCK_JOB_READY", "--count", "1", "--record", rec, "-o", "json")
@@ -212,6 +215,11 @@ func TestLibvirtReal(t *testing.T) {
 	}
 	if b, err := os.ReadFile(rec); err != nil || !bytes.Contains(b, []byte(`"event":"STOP"`)) {
 		t.Errorf("--record: %v %s", err, b)
+	}
+
+	waitFor(t, twoErr, "lvw-two: domain stopped (destroyed)")
+	if two := parseWatchJSON(t, twoOut.String()); len(two) == 0 || strings.Contains(twoOut.String(), "lvw-one") {
+		t.Errorf("--domain lvw-tw*:\n%s", twoOut)
 	}
 
 	waitFor(t, jobsOut, `"change":"end"`)
