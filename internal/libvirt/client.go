@@ -84,8 +84,11 @@ func Dial(ctx context.Context, u URI, o Options) (*Client, error) {
 		c.g = &guard{Conn: &watched{Conn: conn, c: c}, message: c.message, sent: o.Sent}
 		return c.g, nil
 	}))
-	// ConnectToURI can wait forever on a peer that never answers.
-	stop := context.AfterFunc(ctx, func() {
+	// ConnectToURI can wait forever on a peer that never answers: the
+	// dial timeout bounds the whole handshake.
+	hctx, hcancel := context.WithTimeout(ctx, o.DialTimeout)
+	defer hcancel()
+	stop := context.AfterFunc(hctx, func() {
 		mu.Lock()
 		defer mu.Unlock()
 		if nc != nil {
@@ -100,7 +103,13 @@ func Dial(ctx context.Context, u URI, o Options) (*Client, error) {
 			return nil, ctx.Err()
 		}
 		if dialErr != nil {
+			if hctx.Err() != nil {
+				return nil, fmt.Errorf("%s: nothing answered on %s within %s", u, address, o.DialTimeout)
+			}
 			return nil, dialError(u, address, dialErr)
+		}
+		if hctx.Err() != nil {
+			return nil, fmt.Errorf("%s: no libvirt answer on %s within %s: is it libvirtd's socket?", u, address, o.DialTimeout)
 		}
 		return nil, callError(u, "connect", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -246,6 +247,29 @@ func TestNotQEMU(t *testing.T) {
 	u, _ := ParseURI("qemu+unix:///system?socket=" + f.path)
 	_, err := Dial(context.Background(), u, Options{})
 	if err == nil || !strings.Contains(err.Error(), "driver is Xen, not QEMU") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSilentPeer: a socket that accepts and never answers is an error after
+// the dial timeout, not a hang.
+func TestSilentPeer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			defer c.Close()
+			io.Copy(io.Discard, c)
+		}
+	}()
+	u, _ := ParseURI("qemu+unix:///system?socket=" + path)
+	_, err = Dial(context.Background(), u, Options{DialTimeout: 300 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "no libvirt answer on "+path+" within 300ms") {
 		t.Fatalf("got %v", err)
 	}
 }
