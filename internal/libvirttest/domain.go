@@ -32,6 +32,7 @@ func (d *Daemon) Define(name string) *Domain {
 		d.TryVirsh("undefine", name)
 	}
 	d.Virsh("define", xml)
+	d.domains = append(d.domains, name)
 	return &Domain{Name: name, Disk: disk, d: d}
 }
 

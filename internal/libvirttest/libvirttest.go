@@ -25,6 +25,10 @@ const URI = "qemu:///system"
 // Socket is the read-write socket of the system instance.
 const Socket = "/run/libvirt/libvirt-sock"
 
+// runDir holds the daemons' pid files, at a fixed place so that a test
+// binary killed before its cleanup does not leave daemons nobody can find.
+const runDir = "/run/qmpwatch-libvirttest"
+
 // lockFile serialises test binaries: the system instance has fixed paths,
 // so two packages testing at once must take turns.
 const lockFile = "/run/qmpwatch-libvirttest.lock"
@@ -41,8 +45,9 @@ remember_owner = 0
 
 // Daemon is a running private libvirtd.
 type Daemon struct {
-	t   testing.TB
-	Dir string // private folder: config, pid files, disks, logs
+	t       testing.TB
+	Dir     string   // private folder: config, disks, logs
+	domains []string // defined by the test, undefined at the end
 }
 
 // Start starts libvirtd and virtlogd for t and stops them in t.Cleanup.
@@ -57,6 +62,9 @@ func Start(t testing.TB) *Daemon {
 	}
 	t.Cleanup(unlock)
 	d := &Daemon{t: t, Dir: t.TempDir()}
+	// Daemons of a run that was killed before its cleanup.
+	d.kill("libvirtd.pid")
+	d.kill("virtlogd.pid")
 	if err := d.prepare(); err != nil {
 		missing(t, err)
 	}
@@ -116,7 +124,7 @@ func (d *Daemon) prepare() error {
 			return fmt.Errorf("useradd libvirt-qemu: %v: %s", err, out)
 		}
 	}
-	for _, dir := range []string{"/etc/libvirt", "/var/log/libvirt/qemu", "/run/libvirt", "/var/lib/libvirt/qemu", "/var/cache/libvirt"} {
+	for _, dir := range []string{runDir, "/etc/libvirt", "/var/log/libvirt/qemu", "/run/libvirt", "/var/lib/libvirt/qemu", "/var/cache/libvirt"} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
@@ -157,14 +165,14 @@ func (d *Daemon) start() error {
 	}
 	os.Remove(Socket)
 	os.Remove(Socket + "-ro")
-	if out, err := exec.Command("virtlogd", "-d", "-p", filepath.Join(d.Dir, "virtlogd.pid")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("virtlogd", "-d", "-p", filepath.Join(runDir, "virtlogd.pid")).CombinedOutput(); err != nil {
 		return fmt.Errorf("virtlogd: %v: %s", err, out)
 	}
 	return d.startLibvirtd()
 }
 
 func (d *Daemon) startLibvirtd() error {
-	if out, err := exec.Command("libvirtd", "-d", "-f", filepath.Join(d.Dir, "libvirtd.conf"), "-p", filepath.Join(d.Dir, "libvirtd.pid")).CombinedOutput(); err != nil {
+	if out, err := exec.Command("libvirtd", "-d", "-f", filepath.Join(d.Dir, "libvirtd.conf"), "-p", filepath.Join(runDir, "libvirtd.pid")).CombinedOutput(); err != nil {
 		return fmt.Errorf("libvirtd: %v: %s", err, out)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -186,24 +194,21 @@ func (d *Daemon) Restart() {
 	}
 }
 
-// stop destroys every running domain, then stops both daemons.
+// stop destroys and undefines the domains the test defined, then stops
+// both daemons.
 func (d *Daemon) stop() {
-	if out, err := exec.Command("virsh", "-c", URI, "list", "--name").Output(); err == nil {
-		for _, name := range strings.Fields(string(out)) {
-			exec.Command("virsh", "-c", URI, "destroy", name).Run()
-		}
-	}
-	if out, err := exec.Command("virsh", "-c", URI, "list", "--all", "--name").Output(); err == nil {
-		for _, name := range strings.Fields(string(out)) {
-			exec.Command("virsh", "-c", URI, "undefine", name).Run()
-		}
+	for _, name := range d.domains {
+		exec.Command("virsh", "-c", URI, "destroy", name).Run()
+		exec.Command("virsh", "-c", URI, "undefine", name).Run()
 	}
 	d.kill("libvirtd.pid")
 	d.kill("virtlogd.pid")
 }
 
+// kill stops the daemon of pidFile, if it is still that daemon.
 func (d *Daemon) kill(pidFile string) {
-	b, err := os.ReadFile(filepath.Join(d.Dir, pidFile))
+	path := filepath.Join(runDir, pidFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return
 	}
@@ -211,12 +216,17 @@ func (d *Daemon) kill(pidFile string) {
 	if _, err := fmt.Sscan(string(b), &pid); err != nil || pid <= 1 {
 		return
 	}
+	comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	if name := strings.TrimSpace(string(comm)); name != strings.TrimSuffix(pidFile, ".pid") {
+		os.Remove(path) // a stale file: the pid is someone else's now
+		return
+	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
 	syscall.Kill(pid, syscall.SIGKILL)
-	os.Remove(filepath.Join(d.Dir, pidFile))
+	os.Remove(path)
 }
 
 func (d *Daemon) logTail() string {
