@@ -3,8 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -57,7 +58,7 @@ func libvirtArgs(args []string, o *libvirtOptions) (libvirt.URI, bool, error) {
 }
 
 // runLibvirtWatch is watch on a libvirt URI: every matching domain is a VM
-// of one merged stream, as with many sockets.
+// of one merged stream, as with many sockets, through the same pipeline.
 func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt.URI) error {
 	switch {
 	case o.label != "":
@@ -68,41 +69,71 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 		return usageErrorf("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
 	}
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true)
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record)
 	if err != nil {
 		return err
 	}
-	stopRecording, err := p.startRecording(o.record)
-	if err != nil {
-		return err
-	}
-	defer stopRecording()
+	defer p.Close()
 	mctx, cancel := context.WithCancel(ctx)
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{}))
+	// No QMP client, so no Attach: events are checked against the builtin
+	// catalog as the version libvirt reports (the source stamps it).
+	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{})
+	mo.Attach = nil
+	m := source.New(mctx, mo)
 	defer func() {
 		cancel()
 		m.Wait()
 	}()
-	t := libvirtTarget(u, o.domains, o.reconnect, o.dialTimeout, func(name string, v decode.Version, st libvirt.State) string {
-		p.schema.setVersion(name, v)
-		return ", " + st.String()
-	})
-	t.Idle = idleNote(ls, u)
-	m.Libvirt(t)
+	addLibvirt(m, ls.ErrOut, u, o.domains, o.reconnect, o.dialTimeout, nil)
 	m.Seal()
-	return mergedEnd(pump(ctx, p, m, "", ls))
+	return p.Run(ctx, m)
 }
 
-func libvirtTarget(u libvirt.URI, domains []string, reconnect bool, timeout time.Duration, up func(string, decode.Version, libvirt.State) string) source.LibvirtTarget {
-	return source.LibvirtTarget{URI: u, Domains: domains, Reconnect: reconnect, Conn: libvirt.Options{DialTimeout: timeout}, Domain: up}
-}
-
-// idleNote says on stderr that qmpwatch is connected and waits for a
-// domain, where a socket would have said "connected to".
-func idleNote(s *Streams, u libvirt.URI) func(decode.Version) {
-	return func(v decode.Version) {
-		fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s): no running domain matches yet; waiting for one to start\n", u, v)
+// trackLibvirt is sessions and jobs on a libvirt URI: the domains are the
+// sources of the tracker's Merge, each seeded with libvirt's state of it.
+func trackLibvirt(ctx context.Context, ls *Streams, o *trackOptions, u libvirt.URI, t *pipeline.Tracker) error {
+	switch {
+	case o.label != "":
+		return usageErrorf("--label names one VM: with a libvirt URI each domain's name is its label")
+	case o.dir != "":
+		return usageErrorf("--dir watches QMP sockets: give it without a libvirt URI")
 	}
+	mctx, cancel := context.WithCancel(ctx)
+	mo := t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, conn.Options{})
+	// The Tracker's Attach asks QEMU's query-status; libvirt's read API
+	// says the state instead (SeedAtConnect below).
+	mo.Attach = nil
+	m := source.New(mctx, mo)
+	defer func() {
+		cancel()
+		m.Wait()
+	}()
+	addLibvirt(m, ls.ErrOut, u, o.domains, o.reconnect, o.dialTimeout, t.SeedAtConnect)
+	m.Seal()
+	return t.Run(ctx, m)
+}
+
+// addLibvirt adds the domains of a libvirt URI to m as VMs: each running
+// domain that matches globs (all without any), and each that starts later,
+// until it stops. seed, when set, gets each domain's run state (libvirt's,
+// named as QEMU names it) before its Connected status. A line on errOut
+// says when no domain matches yet. The caller seals m.
+func addLibvirt(m *source.Merge, errOut io.Writer, u libvirt.URI, globs []string, reconnect bool, dialTimeout time.Duration, seed func(vm string, st track.RunState)) {
+	m.Libvirt(source.LibvirtTarget{
+		URI:       u,
+		Domains:   globs,
+		Reconnect: reconnect,
+		Conn:      libvirt.Options{DialTimeout: dialTimeout},
+		Domain: func(name string, _ decode.Version, st libvirt.State) string {
+			if seed != nil {
+				seed(name, runStatusOf(st))
+			}
+			return ", " + st.String()
+		},
+		Idle: func(v decode.Version) {
+			fmt.Fprintf(errOut, "qmpwatch: connected to %s (QEMU %s): no running domain matches yet; waiting for one to start\n", u, v)
+		},
+	})
 }
 
 // runLibvirtStatus prints one row per defined domain: libvirt's state and
@@ -146,7 +177,7 @@ func runLibvirtStatus(ctx context.Context, s *Streams, o *statusOptions, u libvi
 		rows = append(rows, []string{render.Safe(d.Name), "QEMU " + v.String(), d.State.String(), u.String()})
 	}
 	if len(rows) > 0 {
-		out.Write(appendTable(nil, rows))
+		out.Write(render.AppendTable(nil, rows))
 	}
 	return writeErr(out.Flush())
 }
@@ -173,28 +204,10 @@ func findDomains(doms []libvirt.Domain, globs []string) ([]libvirt.Domain, error
 // appendDomainRecord is status's json for a domain: the socket record's
 // members, plus libvirt's state, reason and whether the domain is active.
 func appendDomainRecord(dst []byte, u libvirt.URI, v decode.Version, d libvirt.Domain) []byte {
-	dst = append(dst, '{')
-	dst = appendKey(dst, "vm")
-	dst = decode.AppendQuote(dst, d.Name)
-	dst = appendKey(dst, "name")
-	dst = decode.AppendQuote(dst, d.Name)
-	dst = appendKey(dst, "address")
-	dst = decode.AppendQuote(dst, u.String())
-	dst = appendKey(dst, "qemu")
-	dst = decode.AppendQuote(dst, v.String())
-	dst = appendKey(dst, "status")
-	dst = decode.AppendQuote(dst, runStatusOf(d.State).Status)
-	dst = appendKey(dst, "running")
-	if d.State.State == 1 {
-		dst = append(dst, "true"...)
-	} else {
-		dst = append(dst, "false"...)
-	}
-	dst = appendKey(dst, "state")
-	dst = decode.AppendQuote(dst, d.State.Name())
-	dst = appendKey(dst, "reason")
-	dst = decode.AppendQuote(dst, d.State.ReasonName())
-	return append(dst, "}\n"...)
+	b := render.NewRecord(dst).Str("vm", d.Name).Str("name", d.Name).Str("address", u.String()).
+		Str("qemu", v.String()).Str("status", runStatusOf(d.State).Status).Bool("running", d.State.State == 1).
+		Str("state", d.State.Name()).Str("reason", d.State.ReasonName()).Bytes()
+	return append(b, '\n')
 }
 
 // runStatusOf names a libvirt state as QEMU's run state, so that the
@@ -219,85 +232,4 @@ func runStatusOf(st libvirt.State) track.RunState {
 		return track.RunState{Status: "suspended"}
 	}
 	return track.RunState{Status: "shutoff"}
-}
-
-// libvirtInto feeds sessions/jobs from a libvirt URI: the merged stream of
-// every matching domain, with markers so that a domain's end arrives in
-// order after its last event.
-func libvirtInto(ctx context.Context, s *Streams, o *trackOptions, u libvirt.URI, t tracker, w *trackWriter) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ls := s.lockedStderr()
-	q := make(chan srcItem, 256)
-	send := func(it srcItem) {
-		select {
-		case q <- it:
-		case <-ctx.Done():
-		}
-	}
-	m := source.New(ctx, source.Options{
-		Status:  func(st source.Status) { printStatus(ls.ErrOut, st) },
-		Markers: true,
-	})
-	defer m.Wait()
-	defer cancel()
-	lt := libvirtTarget(u, o.domains, false, o.dialTimeout, func(name string, _ decode.Version, st libvirt.State) string {
-		// Sent before the domain's first event, from the same goroutine.
-		rs := runStatusOf(st)
-		send(srcItem{vm: name, state: &rs})
-		return ", " + st.String()
-	})
-	lt.Idle = idleNote(ls, u)
-	m.Libvirt(lt)
-	m.Seal()
-	go func() {
-		for {
-			ev, err := m.Next(ctx)
-			if err != nil {
-				send(srcItem{ended: true, err: err})
-				return
-			}
-			send(srcItem{vm: ev.VM, ev: ev})
-		}
-	}()
-	if w.live {
-		w.dirty = true
-		w.flush(t)
-	}
-	for {
-		var it srcItem
-		select {
-		case it = <-q:
-		default:
-			if err := w.flush(t); err != nil {
-				return err
-			}
-			select {
-			case it = <-q:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		switch {
-		case it.state != nil:
-			w.addVM(it.vm)
-			w.states.Seed(it.vm, *it.state)
-			w.dirty = true
-		case it.ev != nil && it.ev.Name == source.EventDisconnected:
-			t.end(it.vm, time.Now(), w)
-			w.causes.Forget(it.vm)
-			w.dirty = true
-		case it.ev != nil && it.ev.Name == source.EventReconnected:
-		case it.ev != nil:
-			w.feed(t, it.ev)
-		case it.ended:
-			if ferr := w.flush(t); ferr != nil {
-				return ferr
-			}
-			if ctx.Err() != nil || errors.Is(it.err, context.Canceled) || errors.Is(it.err, source.ErrEnded) {
-				return nil
-			}
-			return mergedEnd(it.err)
-		}
-	}
 }

@@ -154,6 +154,9 @@ func (m *Merge) libvirtSession(c *libvirt.Client, t LibvirtTarget, v decode.Vers
 			if !MatchDomain(t.Domains, it.Event.VM) {
 				continue
 			}
+			// libvirt's view of the emulator is the QEMU that sent it, for
+			// the schema check as a greeting's version is for a socket.
+			it.Event.QEMU = v
 			if !start(it.Event.VM) || !m.send(it.Event) {
 				return m.ctx.Err()
 			}
