@@ -304,26 +304,3 @@ func TestLibvirtReconnect(t *testing.T) {
 		}
 	}
 }
-
-// TestLibvirtUsage: URI mistakes are usage errors, found before connecting.
-func TestLibvirtUsage(t *testing.T) {
-	cases := []struct {
-		args []string
-		code int
-		want string
-	}{
-		{[]string{"watch", "qemu://%zz/system"}, 2, "bad libvirt URI"},
-		{[]string{"watch", "xen:///system"}, 2, `driver "xen" is not QEMU`},
-		{[]string{"watch", "qemu:///system", "/run/vm.qmp"}, 2, "one libvirt URI"},
-		{[]string{"watch", "/run/vm.qmp", "--domain", "x"}, 2, "--domain needs a libvirt URI"},
-		{[]string{"watch", "qemu:///system", "--domain", "[x"}, 2, "bad --domain pattern"},
-		{[]string{"watch", "qemu:///system", "--schema", "live"}, 2, "--schema live"},
-		{[]string{"status", "qemu+unix:///system?socket=/nonexistent/sock"}, 1, "libvirt socket /nonexistent/sock is missing: is libvirtd running?"},
-	}
-	for _, c := range cases {
-		s, _, errOut := TestStreams("")
-		if code := run(context.Background(), c.args, s); code != c.code || !strings.Contains(errOut.String(), c.want) {
-			t.Errorf("%v: exit %d, stderr %q; want %d, %q", c.args, code, errOut, c.code, c.want)
-		}
-	}
-}
