@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/libvirt/libvirtfake"
 	"github.com/qmpwatch/qmpwatch/internal/libvirttest"
 )
 
@@ -301,6 +302,42 @@ func TestLibvirtReconnect(t *testing.T) {
 	for _, w := range []string{"lvr-one: libvirtd closed the connection; reconnecting", "lvr-one: domain stopped (destroyed)"} {
 		if !strings.Contains(errOut.String(), w) {
 			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+}
+
+// TestLibvirtTrackerState: jobs on a libvirt URI shows each domain with
+// libvirt's state at connect (no query-status: nothing goes to QEMU), then
+// as the events change it; a libvirtd that goes away ends the run.
+func TestLibvirtTrackerState(t *testing.T) {
+	f := libvirtfake.Start(t,
+		libvirtfake.Domain{Name: "web1", ID: 1, State: 3, Reason: 1}, // paused (user)
+		libvirtfake.Domain{Name: "db1", ID: 2, State: 1, Reason: 1})  // running (booted)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errOut, code := startRun(t, ctx, "connected to db1", "jobs", f.URI, "-o", "table")
+	waitFor(t, errOut, "connected to web1")
+	f.MonitorEvent("db1", "STOP", 10, 1, "") // web1 has no event: its state stays libvirt's
+	f.Drop()
+	select {
+	case c := <-code:
+		if c != 0 {
+			t.Errorf("exit %d: %s", c, errOut)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("jobs did not end when libvirtd went away")
+	}
+	for _, w := range []string{"web1: paused\n", "db1: paused\n"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("no %q in:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(errOut.String(), "connected to web1 (QEMU 7.2.0, paused (user)) at ") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	for _, p := range f.Procs() {
+		if p.Program == libvirtfake.ProgramQEMU && p.Number == 1 {
+			t.Error("a QMP command went through libvirt")
 		}
 	}
 }

@@ -98,6 +98,9 @@ func TestLibvirtSource(t *testing.T) {
 		s := ev.VM + " " + ev.Name
 		if ev.Name == EventDisconnected {
 			s += " " + ev.Data().Str("reason")
+		} else if ev.QEMU.String() != "7.2.0" {
+			// The schema check judges each event as this version.
+			t.Errorf("%s: Event.QEMU %s, want libvirt's emulator version 7.2.0", s, ev.QEMU)
 		}
 		got = append(got, s)
 	}
