@@ -75,11 +75,10 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 	}
 	defer p.Close()
 	mctx, cancel := context.WithCancel(ctx)
-	// No QMP client, so no Attach: events are checked against the builtin
-	// catalog as the version libvirt reports (the source stamps it).
-	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{})
-	mo.Attach = nil
-	m := source.New(mctx, mo)
+	// Attach never runs for a domain (there is no QMP client): events are
+	// checked against the builtin catalog as the version libvirt reports,
+	// which the source stamps on each.
+	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{}))
 	defer func() {
 		cancel()
 		m.Wait()
@@ -99,11 +98,9 @@ func trackLibvirt(ctx context.Context, ls *Streams, o *trackOptions, u libvirt.U
 		return usageErrorf("--dir watches QMP sockets: give it without a libvirt URI")
 	}
 	mctx, cancel := context.WithCancel(ctx)
-	mo := t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, conn.Options{})
-	// The Tracker's Attach asks QEMU's query-status; libvirt's read API
-	// says the state instead (SeedAtConnect below).
-	mo.Attach = nil
-	m := source.New(mctx, mo)
+	// The Tracker's Attach (QEMU's query-status) never runs for a domain:
+	// libvirt's read API says the state instead (SeedAtConnect below).
+	m := source.New(mctx, t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, conn.Options{}))
 	defer func() {
 		cancel()
 		m.Wait()
