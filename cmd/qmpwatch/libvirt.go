@@ -57,6 +57,15 @@ func libvirtArgs(args []string, o *libvirtOptions) (libvirt.URI, bool, error) {
 	return u, true, nil
 }
 
+// noLibvirt refuses a libvirt URI where only a QMP socket will do (what
+// would need a QMP command, which qmpwatch never sends through libvirt).
+func noLibvirt(arg, what string) error {
+	if !libvirt.IsURI(arg) {
+		return nil
+	}
+	return usageErrorf("%s asks QEMU itself, which qmpwatch never does through libvirt: give the VM a QMP socket for qmpwatch (docs/libvirt.md)", what)
+}
+
 // runLibvirtWatch is watch on a libvirt URI: every matching domain is a VM
 // of one merged stream, as with many sockets, through the same pipeline.
 func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt.URI) error {
