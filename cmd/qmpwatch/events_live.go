@@ -19,6 +19,9 @@ import (
 
 // fetchLiveSchema dials a monitor and returns its QEMU's event schema.
 func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration) (*decode.Catalog, conn.Greeting, error) {
+	if err := noLibvirt(address, "--live"); err != nil {
+		return nil, conn.Greeting{}, err
+	}
 	addr, err := conn.ParseAddr(address)
 	if err != nil {
 		return nil, conn.Greeting{}, withCode(exitUsage, err)

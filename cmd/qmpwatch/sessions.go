@@ -24,6 +24,7 @@ type trackOptions struct {
 	dialTimeout     time.Duration
 	reconnect       bool
 	dir             string
+	libvirtOptions  // libvirt.go: --domain
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -38,6 +39,7 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	fs.StringVar(&o.dir, "dir", "", "track every QMP socket in DIR, including sockets that appear later")
+	addLibvirtFlags(fs, &o.libvirtOptions)
 }
 
 // trackArgs accepts no ADDRESS only with --dir.
@@ -68,6 +70,12 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Live: !asJSON && s.OutTTY && !o.replay, Time: o.timeMode}, v)
 	if o.replay {
 		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.ErrOut)}})
+	}
+	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return trackLibvirt(ctx, ls, o, u, t)
 	}
 	targets, missing, err := expandTargets(args)
 	if err != nil {

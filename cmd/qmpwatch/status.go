@@ -19,6 +19,7 @@ type statusOptions struct {
 	output          string
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	libvirtOptions  // libvirt.go: --domain
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -33,7 +34,8 @@ guest-panicked, inmigrate, postmigrate, ...
 
 Exit status 1 when any monitor could not be asked; the others are still printed.`,
 		Example: `  qmpwatch status /run/vm1.qmp /run/vm2.qmp
-  qmpwatch status /run/*.qmp -o json | jq -r 'select(.status != "running") | .vm'`,
+  qmpwatch status /run/*.qmp -o json | jq -r 'select(.status != "running") | .vm'
+  qmpwatch status qemu:///system   # every libvirt domain: state and reason (docs/libvirt.md)`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runStatus(cmd.Context(), a.streams, o, args)
@@ -43,6 +45,7 @@ Exit status 1 when any monitor could not be asked; the others are still printed.
 	fs.VarP(newEnum(&o.output, "", "pretty", "json", "table"), "output", "o", "output: pretty (aligned columns; table is the same) or json (one object per VM)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	addLibvirtFlags(fs, &o.libvirtOptions)
 	return cmd
 }
 
@@ -57,6 +60,12 @@ type vmStatus struct {
 }
 
 func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string) error {
+	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return runLibvirtStatus(ctx, s, o, u)
+	}
 	addrs := make([]conn.Addr, len(args))
 	for i, a := range args {
 		addr, err := conn.ParseAddr(a)

@@ -17,6 +17,7 @@ type watchOptions struct {
 	queryTimeout    time.Duration
 	record          string
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
+	libvirtOptions  // libvirt.go: --domain
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -35,7 +36,8 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 		Example: `  qmpwatch watch /run/vm1.qmp
   qmpwatch watch tcp:127.0.0.1:4444 -o pretty
   qmpwatch watch vm1.qmp -o json | jq .data
-  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN`,
+  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN
+  qmpwatch watch qemu:///system --domain 'web*'   # libvirt's domains (docs/libvirt.md)`,
 		Args: watchArgs(&o.multiOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWatch(cmd.Context(), a.streams, o, args)
@@ -49,11 +51,18 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	fs.DurationVar(&o.queryTimeout, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema)")
 	addMultiFlags(fs, &o.multiOptions)
+	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	return cmd
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
+		if err != nil {
+			return err
+		}
+		return runLibvirtWatch(ctx, s, o, u)
+	}
 	if o.isMulti(args) {
 		return runMulti(ctx, s, o, args)
 	}

@@ -78,6 +78,15 @@ func (t *Tracker) SourceOptions(print func(string), co conn.Options) source.Opti
 	}
 }
 
+// SeedAtConnect sets the run state a VM is shown with when its Connected
+// status comes, for sources that learn it without a QMP client (libvirt
+// reports each domain's state itself); call it before the source reports.
+func (t *Tracker) SeedAtConnect(vm string, st track.RunState) {
+	t.mu.Lock()
+	t.seeds[vm] = st
+	t.mu.Unlock()
+}
+
 // Run feeds the view from src (a Merge built with SourceOptions) until
 // src ends or ctx is done, showing changes as they come. It ends with
 // Reported when a source failed (each failure was reported as a status).
