@@ -157,7 +157,13 @@ func (m *Merge) libvirtSession(c *libvirt.Client, t LibvirtTarget, v decode.Vers
 			// libvirt's view of the emulator is the QEMU that sent it, for
 			// the schema check as a greeting's version is for a socket.
 			it.Event.QEMU = v
-			if !start(it.Event.VM) || !m.send(it.Event) {
+			if !start(it.Event.VM) {
+				return m.ctx.Err()
+			}
+			if m.o.Observe != nil {
+				m.o.Observe(it.Event)
+			}
+			if !m.send(it.Event) {
 				return m.ctx.Err()
 			}
 		case it.Lifecycle != nil:
