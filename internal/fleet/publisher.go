@@ -1,0 +1,393 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
+)
+
+// Defaults of a Publisher.
+const (
+	DefaultStream = "QMP"
+	DefaultMaxAge = 7 * 24 * time.Hour
+	// DefaultBuffer is how many events a Publisher holds while the server
+	// cannot be reached (in memory, a few hundred bytes each).
+	DefaultBuffer = 100000
+	// window is how many messages are in flight, waiting for their
+	// acknowledgement: enough to keep a local server busy.
+	window = 512
+	// ackTimeout bounds the wait for one acknowledgement.
+	ackTimeout = 5 * time.Second
+	// retryWait is the pause before sending again after a failure.
+	retryWait = 250 * time.Millisecond
+)
+
+// PublisherOptions configure a Publisher.
+type PublisherOptions struct {
+	Access
+	Host   string        // the host label: the <host> token and "host" member
+	Stream string        // DefaultStream when empty
+	MaxAge time.Duration // of a stream the publisher creates; DefaultMaxAge when 0
+	Buffer int           // events held while unreachable; DefaultBuffer when 0
+	Notes  io.Writer     // one line per outage, recovery and overflow; nil for none
+}
+
+// Publisher puts events on the stream with acknowledgements, in the order
+// they were given. Publish never blocks: events wait in a bounded in-memory
+// queue while the server is away and go out, in order, when it is back. An
+// event that finds the queue full is dropped, counted (Dropped) and reported
+// on Notes. A stopped qmpwatch loses what is still queued (Close says how
+// many).
+type Publisher struct {
+	o  PublisherOptions
+	nc *nats.Conn
+	js jetstream.JetStream
+
+	mu      sync.Mutex
+	queue   []*nats.Msg // unacknowledged, oldest first; queue[:sent] are in flight
+	wake    chan struct{}
+	closed  bool
+	qemu    map[string]string   // VM label → QEMU version
+	lastTS  map[string][2]int64 // VM label → last timestamp seen
+	sameTS  map[string]int      // VM label → events so far with that timestamp
+	dropped atomic.Uint64
+	acked   atomic.Uint64
+
+	noteMu   sync.Mutex
+	down     bool // an outage was reported and has not ended
+	dropNote time.Time
+	lastNote string
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewPublisher connects to the server (or keeps trying in the background:
+// a publisher started while the server is down buffers) and starts sending.
+// It fails only on options that can never work.
+func NewPublisher(o PublisherOptions) (*Publisher, error) {
+	if o.Host == "" {
+		return nil, errors.New("a host label is needed to publish (--host-label)")
+	}
+	if o.Stream == "" {
+		o.Stream = DefaultStream
+	}
+	if o.MaxAge == 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
+	}
+	if o.Notes == nil {
+		o.Notes = io.Discard
+	}
+	if o.Name == "" {
+		o.Name = "qmpwatch publisher " + o.Host
+	}
+	p := &Publisher{o: o, wake: make(chan struct{}, 1), qemu: map[string]string{},
+		lastTS: map[string][2]int64{}, sameTS: map[string]int{}, done: make(chan struct{})}
+	nc, err := nats.Connect(o.URL, o.options(o.Notes,
+		nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(retryWait),
+		// No client-side buffer while disconnected: the queue here is
+		// the buffer, and it knows what was acknowledged.
+		nats.ReconnectBufSize(-1),
+		nats.DisconnectErrHandler(func(*nats.Conn, error) { p.outage() }),
+		nats.ReconnectHandler(func(*nats.Conn) { p.poke() }),
+	)...)
+	if err != nil {
+		return nil, o.connectError(err)
+	}
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(ackTimeout), jetstream.WithPublishAsyncMaxPending(window))
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("%s: %w", o.Redacted(), err)
+	}
+	p.nc, p.js = nc, js
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go p.run(ctx)
+	return p, nil
+}
+
+// SetQEMU records the QEMU version of a VM, sent in the header of its
+// events from now on.
+func (p *Publisher) SetQEMU(vm, version string) {
+	p.mu.Lock()
+	p.qemu[vm] = version
+	p.mu.Unlock()
+}
+
+// Publish queues ev. Call it from one goroutine, in the events' order.
+func (p *Publisher) Publish(ev *decode.Event) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	ts := [2]int64{ev.Seconds, ev.Micros}
+	seq := 0
+	if p.lastTS[ev.VM] == ts {
+		seq = p.sameTS[ev.VM] + 1
+	}
+	p.lastTS[ev.VM], p.sameTS[ev.VM] = ts, seq
+	if len(p.queue) >= p.o.Buffer {
+		p.mu.Unlock()
+		p.drop()
+		return
+	}
+	p.queue = append(p.queue, NewMsg(ev, p.o.Host, p.qemu[ev.VM], seq))
+	p.mu.Unlock()
+	p.poke()
+}
+
+// Dropped is how many events found the buffer full: qmpwatch_events_dropped_total.
+func (p *Publisher) Dropped() uint64 { return p.dropped.Load() }
+
+// Acked is how many events the stream has acknowledged.
+func (p *Publisher) Acked() uint64 { return p.acked.Load() }
+
+// Pending is how many events wait for their acknowledgement.
+func (p *Publisher) Pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.queue)
+}
+
+// Flush waits until every queued event is acknowledged or ctx is done.
+func (p *Publisher) Flush(ctx context.Context) error {
+	for p.Pending() > 0 {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d events not acknowledged: %w", p.Pending(), ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Close waits up to grace for the queue to empty, then disconnects. What is
+// still queued is lost, and said so on Notes.
+func (p *Publisher) Close(grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	_ = p.Flush(ctx)
+	p.mu.Lock()
+	p.closed = true
+	left := len(p.queue)
+	p.mu.Unlock()
+	p.cancel()
+	<-p.done
+	p.nc.Close()
+	if left > 0 {
+		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: stopped with %d events not acknowledged by %s: they are lost\n", left, p.o.Redacted())
+	}
+	if d := p.Dropped(); d > 0 {
+		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %d events were dropped in all because the publish buffer (%d) was full\n", d, p.o.Buffer)
+	}
+}
+
+func (p *Publisher) poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Publisher) drop() {
+	n := p.dropped.Add(1)
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	// One line per second at most, with the running count.
+	if time.Since(p.dropNote) >= time.Second {
+		p.dropNote = time.Now()
+		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: publish buffer full (%d events): %d events dropped so far\n", p.o.Buffer, n)
+	}
+}
+
+func (p *Publisher) outage() {
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	if !p.down && !p.isClosed() {
+		p.down = true
+		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %s unreachable; keeping up to %d events until it is back\n", p.o.Redacted(), p.o.Buffer)
+	}
+}
+
+func (p *Publisher) recovered() {
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	if p.down {
+		p.down = false
+		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %s is back; sending the events kept meanwhile\n", p.o.Redacted())
+	}
+}
+
+func (p *Publisher) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// run sends the queue until ctx ends: the stream first, then a window of
+// asynchronous publishes whose acknowledgements come back in order. On any
+// failure everything not yet acknowledged is sent again, from the oldest:
+// the message ids make the stream drop what it already stored.
+func (p *Publisher) run(ctx context.Context) {
+	defer close(p.done)
+	for !p.ensureStream(ctx) {
+		if !sleep(ctx, retryWait) {
+			return
+		}
+	}
+	var futures []jetstream.PubAckFuture // in queue order
+	for {
+		p.mu.Lock()
+		n := len(p.queue)
+		var next []*nats.Msg
+		if k := len(futures); k < n && k < window {
+			next = append(next, p.queue[k:min(n, window)]...)
+		}
+		p.mu.Unlock()
+		failed := false
+		for _, m := range next {
+			f, err := p.js.PublishMsgAsync(m, jetstream.WithExpectStream(p.o.Stream))
+			if err != nil {
+				failed = true
+				break
+			}
+			futures = append(futures, f)
+		}
+		if len(futures) == 0 && !failed {
+			select {
+			case <-p.wake:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		// The oldest acknowledgement, then every one that is already in.
+		for block := true; len(futures) > 0 && !failed; block = false {
+			f := futures[0]
+			var err error
+			if block {
+				select {
+				case <-f.Ok():
+				case err = <-f.Err():
+				case <-ctx.Done():
+					return
+				}
+			} else {
+				select {
+				case <-f.Ok():
+				case err = <-f.Err():
+				default:
+					block = true // send more while waiting
+				}
+				if block {
+					break
+				}
+			}
+			if err != nil {
+				if errors.Is(err, jetstream.ErrNoStreamResponse) || isNotFound(err) {
+					p.note(err)
+				}
+				failed = true
+				break
+			}
+			futures = futures[1:]
+			p.mu.Lock()
+			p.queue[0] = nil
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			p.acked.Add(1)
+			p.recovered()
+		}
+		if failed {
+			p.outage()
+			futures = nil
+			if !sleep(ctx, retryWait) {
+				return
+			}
+			for !p.ensureStream(ctx) {
+				if !sleep(ctx, retryWait) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func isNotFound(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamNotFound
+}
+
+// ensureStream uses the stream if it exists, else creates it.
+func (p *Publisher) ensureStream(ctx context.Context) bool {
+	if !p.nc.IsConnected() {
+		p.outage()
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, ackTimeout)
+	defer cancel()
+	_, err := p.js.Stream(cctx, p.o.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		_, err = p.js.CreateStream(cctx, p.StreamConfig())
+		if err == nil {
+			fmt.Fprintf(p.o.Notes, "qmpwatch: nats: created stream %s (subjects %s.>, max age %s, file storage)\n", p.o.Stream, Prefix, p.o.MaxAge)
+		}
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			p.note(err)
+		}
+		return false
+	}
+	return true
+}
+
+// StreamConfig is the stream a publisher creates when it is missing.
+func (p *Publisher) StreamConfig() jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        p.o.Stream,
+		Description: "QMP events published by qmpwatch",
+		Subjects:    []string{Prefix + ".>"},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      p.o.MaxAge,
+		Duplicates:  2 * time.Minute,
+	}
+}
+
+// note reports a server-side refusal once per distinct text.
+func (p *Publisher) note(err error) {
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	msg := render.Safe(err.Error())
+	if msg != p.lastNote {
+		p.lastNote = msg
+		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %s: stream %s: %s\n", p.o.Redacted(), p.o.Stream, msg)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
