@@ -23,7 +23,8 @@ test:
 # exceeded"), which would make CI flaky.
 FUZZTIME ?= 100000x
 FUZZ_TARGETS := ./internal/decode:FuzzFramer ./internal/decode:FuzzParse \
-	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine
+	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine \
+	./internal/fleet:FuzzEscape
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -38,8 +39,9 @@ lint:
 demo: build
 	./$(BIN) demo
 
+# bench.sh's exit status is kept, after the fleet benchmark has run too.
 bench: build
-	./scripts/bench.sh
+	@s=0; ./scripts/bench.sh || s=$$?; ./scripts/bench-fleet.sh && exit $$s
 
 clean:
 	rm -rf bin

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
@@ -59,7 +60,7 @@ func isGlob(arg string) bool {
 // labelled with its VM. One source failing does not stop the others.
 // Without --reconnect or --dir it ends when every source has ended: exit 0
 // when all ended normally, 1 when any failed (see docs/exit-codes.md).
-func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, pub *fleet.Publisher) error {
 	targets, missing, err := expandTargets(args)
 	if err != nil {
 		return err
@@ -86,7 +87,11 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	defer stopRecording()
 
 	mctx, cancel := context.WithCancel(ctx)
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
+	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
+	if pub != nil {
+		mo.Status = publishStatus(pub, mo.Status) // fleet.go
+	}
+	m := source.New(mctx, mo)
 	defer func() {
 		cancel()
 		m.Wait()
@@ -101,6 +106,9 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		m.WatchDir(o.dir, dirPoll, o.reconnect)
 	}
 	m.Seal()
+	if pub != nil {
+		return mergedEnd(pump(ctx, p, publishTee{m, pub}, "", ls))
+	}
 	return mergedEnd(pump(ctx, p, m, "", ls))
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
 )
 
 type watchOptions struct {
@@ -19,6 +20,7 @@ type watchOptions struct {
 	dialTimeout     time.Duration
 	record          string
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
+	fleetOptions    // fleet.go: nats:// sources and --publish
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -51,12 +53,35 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	addMultiFlags(fs, &o.multiOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
+	addFleetFlags(fs, &o.fleetOptions)
 	return cmd
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	if len(args) == 1 && fleet.IsURL(args[0]) {
+		return runFleet(ctx, s, o, args[0])
+	}
+	if f := o.readerOnly(); f != "" {
+		return usageErrorf("%s reads a nats:// source", f)
+	}
+	pub, err := startPublishing(s, &o.fleetOptions)
+	if err != nil {
+		return err
+	}
+	if pub != nil {
+		defer func() {
+			// Let the acknowledgements of the last events arrive; an
+			// interrupted qmpwatch waits less.
+			grace := 30 * time.Second
+			if ctx.Err() != nil {
+				grace = 2 * time.Second
+			}
+			pub.Close(grace)
+		}()
+		s = s.lockedStderr() // the publisher's notes come from its goroutine
+	}
 	if o.isMulti(args) {
-		return runMulti(ctx, s, o, args)
+		return runMulti(ctx, s, o, args, pub)
 	}
 	addr, err := conn.ParseAddr(args[0])
 	if err != nil {
@@ -98,6 +123,10 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		return err
 	}
 	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, state, addr)
+	if pub != nil {
+		pub.SetQEMU(label, c.Greeting().Version)
+		return pump(ctx, p, publishTee{c, pub}, label, s)
+	}
 	return pump(ctx, p, c, label, s)
 }
 
@@ -181,6 +210,9 @@ func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *St
 		if err != nil {
 			p.flush()
 			return err
+		}
+		if pr, ok := src.(processor); ok {
+			pr.Processed(it.ev) // fleet.go: a durable reader acknowledges it
 		}
 		if done {
 			return p.flush()

@@ -119,7 +119,7 @@ func TestPublishAndReadTwoHosts(t *testing.T) {
 	notes := &syncBuffer{}
 	a := publisher(t, srv.URL(), "host.a", notes, 0)
 	b := publisher(t, srv.URL(), "host b", notes, 0)
-	a.SetQEMU("vm1", "7.2.0")
+	a.SetQEMU("vm1", decode.Version{Major: 7, Minor: 2})
 	for i := 0; i < 50; i++ {
 		a.Publish(numbered(t, "vm1", i))
 		b.Publish(numbered(t, "vm1", i))
@@ -128,10 +128,10 @@ func TestPublishAndReadTwoHosts(t *testing.T) {
 	flush(t, b, notes)
 	versions := map[string]string{}
 	all := open(t, ReaderOptions{Access: Access{URL: srv.URL()}, Since: time.Unix(0, 0),
-		NewVM: func(label, qemu string) { versions[label] = qemu }})
+		NewVM: func(label string, qemu decode.Version) { versions[label] = qemu.String() }})
 	checkOrder(t, readN(t, all, 100), map[string][]int{"host.a/vm1": seq(0, 50), "host b/vm1": seq(0, 50)})
 	quiet(t, all)
-	if versions["host.a/vm1"] != "7.2.0" || versions["host b/vm1"] != "" {
+	if versions["host.a/vm1"] != "7.2.0" || versions["host b/vm1"] != "unknown" {
 		t.Errorf("versions from the header: %v", versions)
 	}
 	// Exact host: a server-side filter. A glob: filtered here.

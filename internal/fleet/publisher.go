@@ -123,9 +123,11 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 
 // SetQEMU records the QEMU version of a VM, sent in the header of its
 // events from now on.
-func (p *Publisher) SetQEMU(vm, version string) {
+func (p *Publisher) SetQEMU(vm string, version decode.Version) {
 	p.mu.Lock()
-	p.qemu[vm] = version
+	if version.Known() {
+		p.qemu[vm] = version.String()
+	}
 	p.mu.Unlock()
 }
 

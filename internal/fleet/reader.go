@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -29,7 +30,7 @@ type ReaderOptions struct {
 	Durable string
 	// NewVM is called from Next the first time a VM appears, with its
 	// label and the QEMU version its messages carry.
-	NewVM func(label, qemu string)
+	NewVM func(label string, qemu decode.Version)
 	// Notes gets a line when the connection drops and comes back.
 	Notes io.Writer
 }
@@ -43,6 +44,8 @@ type Reader struct {
 	nc   *nats.Conn
 	it   jetstream.MessagesContext
 	seen map[string]bool
+	// closing: the end of the connection is ours, not news
+	closing atomic.Bool
 
 	mu      sync.Mutex
 	pending map[*decode.Event]jetstream.Msg // durable: given out, not yet processed
@@ -71,6 +74,9 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.DisconnectErrHandler(func(*nats.Conn, error) {
+			if r.closing.Load() {
+				return
+			}
 			fmt.Fprintf(o.Notes, "qmpwatch: nats: lost %s; reconnecting\n", o.Redacted())
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) {
@@ -82,6 +88,7 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 	}
 	r.nc = nc
 	if err := r.open(ctx); err != nil {
+		r.closing.Store(true)
 		nc.Close()
 		return nil, err
 	}
@@ -255,7 +262,8 @@ func (r *Reader) event(m jetstream.Msg) (*decode.Event, error) {
 	if !r.seen[ev.VM] {
 		r.seen[ev.VM] = true
 		if r.o.NewVM != nil {
-			r.o.NewVM(ev.VM, m.Headers().Get(HeaderQEMU))
+			v, _ := decode.ParseVersion(m.Headers().Get(HeaderQEMU)) // unknown when absent
+			r.o.NewVM(ev.VM, v)
 		}
 	}
 	return ev, nil
@@ -298,6 +306,7 @@ func (r *Reader) Processed(ev *decode.Event) {
 // starts; events it received but did not process are sent again to that
 // reader (see durable).
 func (r *Reader) Close() {
+	r.closing.Store(true)
 	r.it.Stop()
 	r.mu.Lock()
 	last := r.last
