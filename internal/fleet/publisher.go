@@ -43,11 +43,12 @@ type PublisherOptions struct {
 }
 
 // Publisher puts events on the stream with acknowledgements, in the order
-// they were given. Publish never blocks: events wait in a bounded in-memory
-// queue while the server is away and go out, in order, when it is back. An
-// event that finds the queue full is dropped, counted (Dropped) and reported
-// on Notes. A stopped qmpwatch loses what is still queued (Close says how
-// many).
+// they were given. Events wait in a bounded in-memory queue until
+// acknowledged; while the server is away they wait there and go out, in
+// order, when it is back. When the queue is full, Publish waits if the server
+// is connected (it is only slower than the VMs: back-pressure, nothing lost)
+// and drops the event if not: counted (Dropped) and reported on Notes. A
+// stopped qmpwatch loses what is still queued (Close says how many).
 type Publisher struct {
 	o  PublisherOptions
 	nc *nats.Conn
@@ -56,6 +57,7 @@ type Publisher struct {
 	mu      sync.Mutex
 	queue   []*nats.Msg // unacknowledged, oldest first; queue[:sent] are in flight
 	wake    chan struct{}
+	space   chan struct{} // poked when an acknowledgement frees a place
 	closed  bool
 	qemu    map[string]string   // VM label → QEMU version
 	lastTS  map[string][2]int64 // VM label → last timestamp seen
@@ -94,7 +96,7 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	if o.Name == "" {
 		o.Name = "qmpwatch publisher " + o.Host
 	}
-	p := &Publisher{o: o, wake: make(chan struct{}, 1), qemu: map[string]string{},
+	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), qemu: map[string]string{},
 		lastTS: map[string][2]int64{}, sameTS: map[string]int{}, done: make(chan struct{})}
 	nc, err := nats.Connect(o.URL, o.options(o.Notes,
 		nats.RetryOnFailedConnect(true),
@@ -144,10 +146,20 @@ func (p *Publisher) Publish(ev *decode.Event) {
 		seq = p.sameTS[ev.VM] + 1
 	}
 	p.lastTS[ev.VM], p.sameTS[ev.VM] = ts, seq
-	if len(p.queue) >= p.o.Buffer {
+	for len(p.queue) >= p.o.Buffer {
 		p.mu.Unlock()
-		p.drop()
-		return
+		// Connected but slower than the VMs: wait, so that the monitors'
+		// reading slows down and QEMU queues (back-pressure, no loss).
+		// Unreachable: drop, count and say so.
+		if !p.nc.IsConnected() || p.isDown() || !p.waitSpace() {
+			p.drop()
+			return
+		}
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return
+		}
 	}
 	p.queue = append(p.queue, NewMsg(ev, p.o.Host, p.qemu[ev.VM], seq))
 	p.mu.Unlock()
@@ -200,6 +212,20 @@ func (p *Publisher) Close(grace time.Duration) {
 	}
 }
 
+// waitSpace waits a moment for acknowledgements to make room; false when
+// the publisher is stopping.
+func (p *Publisher) waitSpace() bool {
+	t := time.NewTimer(100 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-p.space:
+	case <-t.C:
+	case <-p.done:
+		return false
+	}
+	return true
+}
+
 func (p *Publisher) poke() {
 	select {
 	case p.wake <- struct{}{}:
@@ -234,6 +260,13 @@ func (p *Publisher) recovered() {
 		p.down = false
 		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %s is back; sending the events kept meanwhile\n", p.o.Redacted())
 	}
+}
+
+// isDown: sending fails (server away, or refusing).
+func (p *Publisher) isDown() bool {
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	return p.down
 }
 
 func (p *Publisher) isClosed() bool {
@@ -315,6 +348,10 @@ func (p *Publisher) run(ctx context.Context) {
 			p.mu.Unlock()
 			p.acked.Add(1)
 			p.recovered()
+			select {
+			case p.space <- struct{}{}:
+			default:
+			}
 		}
 		if failed {
 			p.outage()
