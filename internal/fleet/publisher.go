@@ -25,7 +25,7 @@ const (
 	DefaultBuffer = 100000
 	// window is how many messages are in flight, waiting for their
 	// acknowledgement: enough to keep a local server busy.
-	window = 512
+	window = 2048
 	// ackTimeout bounds the wait for one acknowledgement.
 	ackTimeout = 5 * time.Second
 	// retryWait is the pause before sending again after a failure.
@@ -297,7 +297,7 @@ func (p *Publisher) run(ctx context.Context) {
 		p.mu.Unlock()
 		failed := false
 		for _, m := range next {
-			f, err := p.js.PublishMsgAsync(m, jetstream.WithExpectStream(p.o.Stream))
+			f, err := p.js.PublishMsgAsync(m)
 			if err != nil {
 				failed = true
 				break
