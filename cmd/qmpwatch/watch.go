@@ -35,11 +35,17 @@ unix:/run/vm1.qmp) or a TCP address (tcp:127.0.0.1:4444, 127.0.0.1:4444, [::1]:4
 QEMU serves one QMP client at a time: give the VM a second monitor for qmpwatch,
 e.g. -qmp unix:/run/vm1-watch.qmp,server=on,wait=off.
 
+ADDRESS nats://[user:pass@]host:port reads the fleet stream that qmpwatch
+--publish fills on each host, through NATS JetStream (--host, --vm, --since,
+--durable; see docs/fleet.md).
+
 Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe.`,
 		Example: `  qmpwatch watch /run/vm1.qmp
   qmpwatch watch tcp:127.0.0.1:4444 -o pretty
   qmpwatch watch vm1.qmp -o json | jq .data
-  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN`,
+  qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN
+  qmpwatch watch --dir /run/qemu --reconnect --publish nats://nats:4222 --host-label $(hostname)
+  qmpwatch watch nats://nats:4222 --host 'db-*' --since 1h -o json`,
 		Args: watchArgs(&o.multiOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWatch(cmd.Context(), a.streams, o, args)

@@ -288,3 +288,22 @@ accounts: {
 	}
 	t.Logf("refused: %v", err)
 }
+
+// TestPublisherAuthRefused: a refused publisher says why and keeps the
+// events.
+func TestPublisherAuthRefused(t *testing.T) {
+	srv := natstest.Start(t, "authorization { user: alice, password: s3cret }\n")
+	notes := &syncBuffer{}
+	p := publisher(t, strings.Replace(srv.URL(), "//", "//alice:bad@", 1), "h", notes, 0)
+	p.Publish(numbered(t, "vm1", 1))
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(strings.ToLower(notes.String()), "authorization violation") {
+		if time.Now().After(deadline) {
+			t.Fatalf("notes do not say why:\n%s", notes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if p.Pending() != 1 || p.Dropped() != 0 || strings.Contains(notes.String(), "bad@") {
+		t.Errorf("pending %d, dropped %d, notes:\n%s", p.Pending(), p.Dropped(), notes)
+	}
+}

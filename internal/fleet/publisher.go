@@ -7,6 +7,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -107,6 +108,13 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(*nats.Conn, error) { p.outage() }),
 		nats.ReconnectHandler(func(*nats.Conn) { p.poke() }),
+		// A refusal (wrong password, expired credentials) is not an
+		// outage to wait out silently: say it, once per reason.
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil && !errors.Is(err, nats.ErrNoServers) && !isConnRefused(err) {
+				p.note(err)
+			}
+		}),
 	)...)
 	if err != nil {
 		return nil, o.connectError(err)
@@ -366,6 +374,10 @@ func (p *Publisher) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+func isConnRefused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
 func isNotFound(err error) bool {
