@@ -49,10 +49,15 @@ func (a Access) Redacted() string {
 // permission refused after the fact) go to notes as one line; extra come
 // last.
 func (a Access) options(notes io.Writer, extra ...nats.Option) []nats.Option {
+	return a.optionsWith(func(err error) {
+		fmt.Fprintf(notes, "qmpwatch: nats: %s: %s\n", a.Redacted(), render.Safe(err.Error()))
+	}, extra...)
+}
+
+// optionsWith is options with the asynchronous errors going to onErr.
+func (a Access) optionsWith(onErr func(error), extra ...nats.Option) []nats.Option {
 	o := []nats.Option{nats.Name(a.Name), nats.Timeout(5 * time.Second),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
-			fmt.Fprintf(notes, "qmpwatch: nats: %s: %s\n", a.Redacted(), render.Safe(err.Error()))
-		})}
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { onErr(err) })}
 	if a.Creds != "" {
 		o = append(o, nats.UserCredentials(a.Creds))
 	}

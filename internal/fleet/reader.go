@@ -46,6 +46,8 @@ type Reader struct {
 	seen map[string]bool
 	// closing: the end of the connection is ours, not news
 	closing atomic.Bool
+	opened  atomic.Bool
+	refused atomic.Value // string: a permission refused while opening
 
 	mu      sync.Mutex
 	pending map[*decode.Event]jetstream.Msg // durable: given out, not yet processed
@@ -70,7 +72,16 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 		return nil, err
 	}
 	r := &Reader{o: o, seen: map[string]bool{}, pending: map[*decode.Event]jetstream.Msg{}}
-	nc, err := nats.Connect(o.URL, o.options(o.Notes,
+	// While opening, a refused subject is kept for Open's one-line
+	// error; afterwards it is a note.
+	onErr := func(err error) {
+		if !r.opened.Load() {
+			r.refused.Store(err.Error())
+			return
+		}
+		fmt.Fprintf(o.Notes, "qmpwatch: nats: %s: %s\n", o.Redacted(), render.Safe(err.Error()))
+	}
+	nc, err := nats.Connect(o.URL, o.optionsWith(onErr,
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.DisconnectErrHandler(func(*nats.Conn, error) {
@@ -92,6 +103,7 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 		nc.Close()
 		return nil, err
 	}
+	r.opened.Store(true)
 	return r, nil
 }
 
@@ -180,6 +192,9 @@ func (r *Reader) durable(ctx context.Context, js jetstream.JetStream, filter str
 // apiError names the refusals a user can fix.
 func (r *Reader) apiError(err error) error {
 	msg := err.Error()
+	if refused, _ := r.refused.Load().(string); refused != "" {
+		err, msg = errors.New(render.Safe(refused)), refused
+	}
 	if strings.Contains(strings.ToLower(msg), "permission") {
 		return fmt.Errorf("%s: subject not allowed for this user (filter %s on stream %s): %w", r.o.Redacted(), r.o.FilterSubject(), r.o.Stream, err)
 	}
