@@ -207,7 +207,7 @@ func TestOverflowIsCountedAndSaid(t *testing.T) {
 	for i := 0; i < 15; i++ {
 		p.Publish(numbered(t, "vm1", i))
 	}
-	if p.Dropped() != 5 || p.Pending() != 10 {
+	if p.Dropped() != 5 || p.Pending() != 10 || p.DroppedByVM()["vm1"] != 5 {
 		t.Fatalf("dropped %d, pending %d; want 5 and 10", p.Dropped(), p.Pending())
 	}
 	if !strings.Contains(notes.String(), "publish buffer full (10 events): 1 events dropped so far") {

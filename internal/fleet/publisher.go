@@ -66,10 +66,11 @@ type Publisher struct {
 	dropped atomic.Uint64
 	acked   atomic.Uint64
 
-	noteMu   sync.Mutex
-	down     bool // an outage was reported and has not ended
-	dropNote time.Time
-	lastNote string
+	noteMu    sync.Mutex
+	down      bool // an outage was reported and has not ended
+	dropNote  time.Time
+	lastNote  string
+	droppedVM map[string]uint64
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -97,7 +98,7 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	if o.Name == "" {
 		o.Name = "qmpwatch publisher " + o.Host
 	}
-	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), qemu: map[string]string{},
+	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), droppedVM: map[string]uint64{}, qemu: map[string]string{},
 		lastTS: map[string][2]int64{}, sameTS: map[string]int{}, done: make(chan struct{})}
 	nc, err := nats.Connect(o.URL, o.options(o.Notes,
 		nats.RetryOnFailedConnect(true),
@@ -160,7 +161,7 @@ func (p *Publisher) Publish(ev *decode.Event) {
 		// reading slows down and QEMU queues (back-pressure, no loss).
 		// Unreachable: drop, count and say so.
 		if !p.nc.IsConnected() || p.isDown() || !p.waitSpace() {
-			p.drop()
+			p.drop(ev.VM)
 			return
 		}
 		p.mu.Lock()
@@ -176,6 +177,17 @@ func (p *Publisher) Publish(ev *decode.Event) {
 
 // Dropped is how many events found the buffer full: qmpwatch_events_dropped_total.
 func (p *Publisher) Dropped() uint64 { return p.dropped.Load() }
+
+// DroppedByVM is Dropped per VM label, for qmpwatch_events_dropped_total{vm}.
+func (p *Publisher) DroppedByVM() map[string]uint64 {
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	m := make(map[string]uint64, len(p.droppedVM))
+	for vm, n := range p.droppedVM {
+		m[vm] = n
+	}
+	return m
+}
 
 // Acked is how many events the stream has acknowledged.
 func (p *Publisher) Acked() uint64 { return p.acked.Load() }
@@ -241,10 +253,11 @@ func (p *Publisher) poke() {
 	}
 }
 
-func (p *Publisher) drop() {
+func (p *Publisher) drop(vm string) {
 	n := p.dropped.Add(1)
 	p.noteMu.Lock()
 	defer p.noteMu.Unlock()
+	p.droppedVM[vm]++
 	// One line per second at most, with the running count.
 	if time.Since(p.dropNote) >= time.Second {
 		p.dropNote = time.Now()
