@@ -1,33 +1,30 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
-	"github.com/qmpwatch/qmpwatch/internal/render"
-	"github.com/qmpwatch/qmpwatch/internal/track"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // trackOptions are the flags of the commands that track things across
 // events (sessions, jobs): live monitors or --replay logs.
 type trackOptions struct {
-	output          string
-	timeMode        string
-	label           string
-	replay          bool
-	greetingTimeout time.Duration
-	dialTimeout     time.Duration
+	output           string
+	timeMode         string
+	label            string
+	replay           bool
+	greetingTimeout  time.Duration
+	dialTimeout      time.Duration
+	reconnect        bool
+	dir              string
+	fleetReadOptions // fleet.go: nats:// sources
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -40,353 +37,67 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
+	fs.StringVar(&o.dir, "dir", "", "track every QMP socket in DIR, including sockets that appear later")
+	addFleetReadFlags(fs, &o.fleetReadOptions)
 }
 
-// tracker is what sessions and jobs plug into the common loop.
-type tracker interface {
-	// observe takes one event and writes json records for what changed.
-	observe(ev *decode.Event, w *trackWriter)
-	// end is called when a live source ends: what was open there is over.
-	end(vm string, at time.Time, w *trackWriter)
-	// table appends the whole table.
-	table(dst []byte, w *trackWriter) []byte
-}
-
-// trackWriter holds the output side: the format, the stream and the VMs'
-// run states, shown above the table.
-type trackWriter struct {
-	out      *bufio.Writer
-	json     bool
-	live     bool // redraw the table on every change (a terminal, not a replay)
-	timeMode string
-	states   *track.States
-	causes   *track.Causes
-	vms      []string // in the order they appeared
-	drawn    int      // lines of the table on screen, for the redraw
-	buf      []byte
-	dirty    bool
-}
-
-func (w *trackWriter) addVM(vm string) {
-	for _, v := range w.vms {
-		if v == vm {
-			return
+// trackArgs accepts no ADDRESS only with --dir.
+func trackArgs(o *trackOptions) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if o.dir != "" {
+			return nil
 		}
+		return cobra.MinimumNArgs(1)(cmd, args)
 	}
-	w.vms = append(w.vms, vm)
 }
 
-// record writes one json line.
-func (w *trackWriter) record(b []byte) {
-	w.out.Write(append(b, '\n'))
-}
-
-// redraw replaces the table on the terminal: cursor up over the old one,
-// clear to the end of the screen, draw the new one.
-func (w *trackWriter) redraw(t tracker) {
-	w.buf = w.buf[:0]
-	if w.drawn > 0 {
-		w.buf = append(w.buf, "\x1b["...)
-		w.buf = strconv.AppendInt(w.buf, int64(w.drawn), 10)
-		w.buf = append(w.buf, "A\x1b[J"...)
+// runTracker feeds v from live monitors (addresses, globs, --dir, as watch
+// reads them) or, with --replay, from logs, and writes the table or the
+// records.
+func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string, v pipeline.View) error {
+	if o.replay && (o.dir != "" || o.reconnect) {
+		return usageErrorf("--dir and --reconnect watch live monitors: not with --replay")
 	}
-	start := len(w.buf)
-	w.buf = t.table(w.buf, w)
-	w.drawn = strings.Count(string(w.buf[start:]), "\n")
-	w.out.Write(w.buf)
-}
-
-// stateLine appends "vm-alpha: running" lines, one per VM.
-func (w *trackWriter) stateLines(dst []byte) []byte {
-	for _, vm := range w.vms {
-		dst = render.AppendSafe(dst, vm)
-		dst = append(dst, ": "...)
-		dst = render.AppendSafe(dst, w.states.Get(vm).String())
-		dst = append(dst, '\n')
-	}
-	return dst
-}
-
-// fmtTime formats a time for a table cell; "-" when unknown.
-func (w *trackWriter) fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	switch w.timeMode {
-	case "utc":
-		return t.UTC().Format("2006-01-02 15:04:05.000Z")
-	case "unix":
-		return strconv.FormatInt(t.Unix(), 10) + "." + fmt.Sprintf("%06d", t.Nanosecond()/1000)
-	}
-	return t.Format("2006-01-02 15:04:05.000")
-}
-
-// appendJSONTime appends a time as an RFC 3339 UTC string with
-// microseconds, or null when unknown.
-func appendJSONTime(dst []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(dst, "null"...)
-	}
-	dst = append(dst, '"')
-	dst = t.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
-	return append(dst, '"')
-}
-
-// appendKey appends `,"key":` (without the comma for the first member).
-func appendKey(dst []byte, key string) []byte {
-	if len(dst) > 0 && dst[len(dst)-1] != '{' {
-		dst = append(dst, ',')
-	}
-	dst = decode.AppendQuote(dst, key)
-	return append(dst, ':')
-}
-
-// runTracker feeds t from live monitors or, with --replay, from logs, and
-// writes the table or the records.
-func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker) error {
-	w := &trackWriter{
-		out:      bufio.NewWriterSize(s.Out, 64<<10),
-		json:     o.output == "json" || (o.output == "" && !s.OutTTY),
-		timeMode: o.timeMode,
-		states:   track.NewStates(),
-		causes:   track.NewCauses(decode.Builtin()),
-	}
-	w.live = !w.json && s.OutTTY && !o.replay
-	var err error
 	if o.replay {
-		err = replayInto(ctx, s, o, args, t, w)
-	} else {
-		err = watchInto(ctx, s, o, args, t, w)
-	}
-	if !w.json && !w.live {
-		w.buf = t.table(w.buf[:0], w)
-		w.out.Write(w.buf)
-	}
-	if ferr := writeErr(w.out.Flush()); ferr != nil && err == nil {
-		err = ferr
-	}
-	return err
-}
-
-// feed passes one event through the cause and state trackers, then t.
-func (w *trackWriter) feed(t tracker, ev *decode.Event) {
-	w.addVM(ev.VM)
-	by := w.causes.Observe(ev)
-	if w.states.Observe(ev, by) {
-		w.dirty = true
-	}
-	t.observe(ev, w)
-}
-
-// flush shows what changed: a redraw on a live terminal, the buffered
-// records otherwise.
-func (w *trackWriter) flush(t tracker) error {
-	if w.live && w.dirty {
-		w.redraw(t)
-	}
-	w.dirty = false
-	return writeErr(w.out.Flush())
-}
-
-func replayInto(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker, w *trackWriter) error {
-	for _, name := range args {
-		if err := replayOne(ctx, s, o, name, t, w); err != nil {
+		if err := oneStdin(args); err != nil {
 			return err
 		}
 	}
-	return nil
-}
-
-func replayOne(ctx context.Context, s *Streams, o *trackOptions, name string, t tracker, w *trackWriter) error {
-	var label string
-	lo := logfile.Options{
-		Label: o.label,
-		Warn:  func(e *logfile.LineError) { fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", e) },
-		// A transcript holds the recorder's query-status reply: it seeds
-		// the run state as a live connection would.
-		OnMessage: func(m *decode.Message) {
-			if m.Kind == decode.MsgReturn && seedable(m.Return) {
-				if st, err := track.ParseStatus(m.Return); err == nil && label != "" {
-					w.states.Seed(label, st)
-					w.addVM(label)
-				}
-			}
-		},
+	urls, args := splitFleet(args)
+	if o.replay && len(urls) > 0 {
+		return usageErrorf("--replay reads logs, not a nats:// source (--since reads the stream's past)")
 	}
-	var r *logfile.Reader
-	var err error
-	if name == "-" {
-		lo.Name = "stdin"
-		r, err = logfile.NewReader(s.In, lo)
-	} else {
-		r, err = logfile.Open(name, lo)
-	}
+	f, err := planFleet(urls, &o.fleetReadOptions, "", nil)
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	label = o.label
-	if label == "" {
-		label = logfile.DefaultLabel(lo.Name)
-		if name != "-" {
-			label = logfile.DefaultLabel(name)
-		}
+	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
+	ls := s.lockedStderr()
+	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Live: !asJSON && s.OutTTY && !o.replay, Time: o.timeMode}, v)
+	if o.replay {
+		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.ErrOut)}})
 	}
-	for {
-		ev, err := r.Next(ctx)
-		if err != nil {
-			if errors.Is(err, io.EOF) || ctx.Err() != nil {
-				return nil
-			}
-			return err
-		}
-		w.feed(t, ev)
-	}
-}
-
-// seedable reports whether a reply is query-status's.
-func seedable(ret []byte) bool {
-	v, err := decode.Parse(ret)
+	targets, missing, err := expandTargets(args)
 	if err != nil {
-		return false
-	}
-	_, ok1 := v.Get("status")
-	_, ok2 := v.Get("running")
-	return ok1 && ok2
-}
-
-// srcItem is one thing a live source reports to the loop.
-type srcItem struct {
-	vm    string
-	ev    *decode.Event
-	state *track.RunState // set on connect
-	err   error           // set when the source ended
-	ended bool
-	note  string // a line for stderr; only the loop writes there
-}
-
-func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker, w *trackWriter) error {
-	addrs := make([]conn.Addr, len(args))
-	for i, a := range args {
-		addr, err := conn.ParseAddr(a)
-		if err != nil {
-			return withCode(exitUsage, err)
-		}
-		addrs[i] = addr
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	q := make(chan srcItem, 256)
-	for _, addr := range addrs {
-		go watchSource(ctx, o, addr, q)
-	}
-	if w.live {
-		w.dirty = true
-		w.flush(t)
-	}
-	failed, left := 0, len(addrs)
-	for left > 0 {
-		var it srcItem
-		select {
-		case it = <-q:
-		default:
-			if err := w.flush(t); err != nil {
-				return err
-			}
-			select {
-			case it = <-q:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		if it.note != "" {
-			fmt.Fprintln(s.ErrOut, it.note)
-		}
-		switch {
-		case it.state != nil:
-			w.addVM(it.vm)
-			w.states.Seed(it.vm, *it.state)
-			w.dirty = true
-		case it.ev != nil:
-			w.feed(t, it.ev)
-		case it.ended:
-			left--
-			t.end(it.vm, time.Now(), w)
-			w.causes.Forget(it.vm)
-			w.dirty = true
-			if it.err != nil {
-				failed++
-				fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", it.err)
-			}
-		}
-	}
-	if err := w.flush(t); err != nil {
 		return err
 	}
-	if failed > 0 {
-		return errReported{code: exitError}
+	if err := checkDir(o.dir); err != nil {
+		return err
 	}
-	return nil
-}
-
-// watchSource connects to one monitor and reports its state and events
-// until it ends; the loop does all the tracking.
-func watchSource(ctx context.Context, o *trackOptions, addr conn.Addr, q chan<- srcItem) {
-	send := func(it srcItem) bool {
-		select {
-		case q <- it:
-			return true
-		case <-ctx.Done():
-			return false
-		}
+	mctx, cancel := context.WithCancel(ctx)
+	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}
+	m := source.New(mctx, t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, co))
+	defer func() {
+		cancel()
+		m.Wait()
+		f.Close()
+	}()
+	if err := f.open(ctx, m, ls.ErrOut); err != nil {
+		return err
 	}
-	label := addr.DefaultLabel()
-	c, err := conn.Dial(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
-	if err != nil {
-		if ctx.Err() != nil {
-			err = nil
-		}
-		send(srcItem{vm: label, ended: true, err: err})
-		return
-	}
-	defer c.Close()
-	name, err := c.VMName()
-	if err != nil {
-		send(srcItem{vm: label, ended: true, err: err})
-		return
-	}
-	switch {
-	case o.label != "":
-		label = o.label
-	case name != "":
-		label = name
-	}
-	c.SetLabel(label)
-	// The run state is shown, not needed: a monitor that will not say
-	// is still tracked, its state unknown until an event tells.
-	st, _ := queryRunState(c)
-	note := fmt.Sprintf("qmpwatch: connected to %s (QEMU %s, %s) at %s",
-		render.Safe(displayName(name, label)), c.Greeting().Version, render.Safe(st.String()), addr)
-	if !send(srcItem{vm: label, state: &st, note: note}) {
-		return
-	}
-	for {
-		ev, err := c.Next(ctx)
-		if err != nil {
-			it := srcItem{vm: label, ended: true, err: err}
-			if ctx.Err() != nil || errors.Is(err, conn.ErrClosed) {
-				if ctx.Err() == nil {
-					it.note = render.Safe(label) + ": QEMU closed the connection"
-				}
-				it.err = nil
-			}
-			send(it)
-			return
-		}
-		if !send(srcItem{vm: label, ev: ev}) {
-			return
-		}
-	}
+	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+	return t.Run(ctx, m)
 }
 
 func newSessionsCmd(a *app) *cobra.Command {
@@ -407,162 +118,11 @@ On a terminal the table is redrawn as sessions change. In a pipe, or with
 after a replay, the final table (or, in json, the records). See docs/sessions.md.`,
 		Example: `  qmpwatch sessions /run/vm1.qmp /run/vm2.qmp
   qmpwatch sessions --replay vm1.log -o json | jq 'select(.change == "end") | .duration'`,
-		Args: cobra.MinimumNArgs(1),
+		Args: trackArgs(o),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTracker(cmd.Context(), a.streams, o, args, &sessionsView{tr: track.NewSessions()})
+			return runTracker(cmd.Context(), a.streams, o, args, pipeline.NewSessionsView())
 		},
 	}
 	addTrackFlags(cmd, o)
 	return cmd
-}
-
-// sessionsView renders the sessions tracker.
-type sessionsView struct {
-	tr *track.Sessions
-}
-
-func (v *sessionsView) observe(ev *decode.Event, w *trackWriter) {
-	sess, ch := v.tr.Observe(ev)
-	if ch == track.NoChange {
-		return
-	}
-	w.dirty = true
-	if w.json && (ch == track.Started || ch == track.Ended) {
-		w.record(appendSessionRecord(w.buf[:0], sess, ch))
-	}
-}
-
-func (v *sessionsView) end(vm string, at time.Time, w *trackWriter) {
-	for _, sess := range v.tr.EndAll(vm, at) {
-		if w.json {
-			w.record(appendSessionRecord(w.buf[:0], sess, track.Ended))
-		}
-	}
-}
-
-// appendSessionRecord writes a session as a JSON object: see
-// docs/sessions.md for the members.
-func appendSessionRecord(dst []byte, s *track.Session, ch track.Change) []byte {
-	dst = append(dst, '{')
-	dst = appendKey(dst, "change")
-	dst = decode.AppendQuote(dst, ch.String())
-	dst = appendKey(dst, "vm")
-	dst = decode.AppendQuote(dst, s.VM)
-	dst = appendKey(dst, "protocol")
-	dst = decode.AppendQuote(dst, s.Protocol)
-	if s.ID != "" {
-		dst = appendKey(dst, "id")
-		dst = append(dst, s.ID...) // the number exactly as QEMU sent it
-	}
-	dst = appendKey(dst, "client")
-	dst = decode.AppendQuote(dst, s.Client)
-	dst = appendKey(dst, "start")
-	dst = appendJSONTime(dst, s.Start)
-	dst = appendKey(dst, "initialized")
-	dst = appendJSONTime(dst, s.Init)
-	dst = appendKey(dst, "end")
-	if s.Ended {
-		dst = appendJSONTime(dst, s.End)
-	} else {
-		dst = append(dst, "null"...)
-	}
-	dst = appendKey(dst, "duration")
-	if s.Ended && !s.Start.IsZero() && !s.End.IsZero() {
-		dst = strconv.AppendFloat(dst, s.Duration(s.End).Seconds(), 'f', 6, 64)
-	} else {
-		dst = append(dst, "null"...)
-	}
-	dst = appendKey(dst, "channels")
-	dst = append(dst, '[')
-	for i, n := range s.ChannelNames() {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = decode.AppendQuote(dst, n)
-	}
-	dst = append(dst, ']')
-	dst = appendKey(dst, "tls")
-	dst = strconv.AppendBool(dst, s.TLS)
-	dst = appendKey(dst, "auth")
-	dst = decode.AppendQuote(dst, s.Auth)
-	if s.SASLUser != "" {
-		dst = appendKey(dst, "sasl_username")
-		dst = decode.AppendQuote(dst, s.SASLUser)
-	}
-	if s.X509 != "" {
-		dst = appendKey(dst, "x509_dname")
-		dst = decode.AppendQuote(dst, s.X509)
-	}
-	return append(dst, '}')
-}
-
-var sessionColumns = []string{"VM", "PROTO", "CLIENT", "ID", "START", "DURATION", "STATE", "TLS", "AUTH", "USER", "CHANNELS"}
-
-func (v *sessionsView) table(dst []byte, w *trackWriter) []byte {
-	dst = w.stateLines(dst)
-	rows := [][]string{sessionColumns}
-	now := time.Now()
-	for _, s := range v.tr.List() {
-		state, dur := "open", fmtDuration(s.Duration(now))
-		if s.Ended {
-			state, dur = "ended", fmtDuration(s.Duration(s.End))
-		}
-		if s.Start.IsZero() {
-			dur = "?"
-		}
-		tls := "no"
-		if s.TLS {
-			tls = "yes"
-		}
-		user := s.SASLUser
-		if s.X509 != "" {
-			user = strings.TrimPrefix(user+" "+s.X509, " ")
-		}
-		id := s.ID
-		if id == "" {
-			id = "-"
-		}
-		rows = append(rows, []string{s.VM, s.Protocol, s.Client, id, w.fmtTime(s.Start), dur, state, tls,
-			orDash(s.Auth), orDash(user), orDash(strings.Join(s.ChannelNames(), ","))})
-	}
-	if len(rows) == 1 {
-		return append(dst, "no sessions\n"...)
-	}
-	return appendTable(dst, rows)
-}
-
-// appendTable lays rows out in columns; every cell is escaped, for they
-// hold strings from the wire (client names, SASL users).
-func appendTable(dst []byte, rows [][]string) []byte {
-	width := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			r[i] = render.Safe(c)
-			if n := len([]rune(r[i])); n > width[i] {
-				width[i] = n
-			}
-		}
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			dst = append(dst, c...)
-			if i < len(r)-1 {
-				dst = append(dst, strings.Repeat(" ", width[i]-len([]rune(c))+2)...)
-			}
-		}
-		dst = append(dst, '\n')
-	}
-	return dst
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// fmtDuration prints a duration to the millisecond: 1m2.345s, 0.355s.
-func fmtDuration(d time.Duration) string {
-	return d.Round(time.Millisecond).String()
 }

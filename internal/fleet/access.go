@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,4 +77,27 @@ func (a Access) connectError(err error) error {
 		return fmt.Errorf("%s: authentication refused: %w", a.Redacted(), err)
 	}
 	return fmt.Errorf("%s: %w", a.Redacted(), err)
+}
+
+// CheckURL refuses a server URL that nats.go could only fail on later: each
+// comma-separated server must be nats:// or tls:// with a host and at most a
+// port. The error never shows a password.
+func CheckURL(s string) error {
+	const want = "want nats://[user:pass@]host[:port]"
+	for _, p := range strings.Split(s, ",") {
+		u, err := url.Parse(p)
+		if err != nil {
+			return fmt.Errorf("bad NATS URL (%s)", want)
+		}
+		shown := render.Safe(u.Redacted())
+		if (u.Scheme != "nats" && u.Scheme != "tls") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("%s: bad NATS URL (%s)", shown, want)
+		}
+		if port := u.Port(); port != "" {
+			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+				return fmt.Errorf("%s: bad NATS URL: port %s", shown, render.Safe(port))
+			}
+		}
+	}
+	return nil
 }

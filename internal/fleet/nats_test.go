@@ -119,9 +119,10 @@ func TestPublishAndReadTwoHosts(t *testing.T) {
 	notes := &syncBuffer{}
 	a := publisher(t, srv.URL(), "host.a", notes, 0)
 	b := publisher(t, srv.URL(), "host b", notes, 0)
-	a.SetQEMU("vm1", decode.Version{Major: 7, Minor: 2})
 	for i := 0; i < 50; i++ {
-		a.Publish(numbered(t, "vm1", i))
+		ev := numbered(t, "vm1", i)
+		ev.QEMU = decode.Version{Major: 7, Minor: 2}
+		a.Publish(ev)
 		b.Publish(numbered(t, "vm1", i))
 	}
 	flush(t, a, notes)
@@ -129,8 +130,14 @@ func TestPublishAndReadTwoHosts(t *testing.T) {
 	versions := map[string]string{}
 	all := open(t, ReaderOptions{Access: Access{URL: srv.URL()}, Since: time.Unix(0, 0),
 		NewVM: func(label string, qemu decode.Version) { versions[label] = qemu.String() }})
-	checkOrder(t, readN(t, all, 100), map[string][]int{"host.a/vm1": seq(0, 50), "host b/vm1": seq(0, 50)})
+	evs := readN(t, all, 100)
+	checkOrder(t, evs, map[string][]int{"host.a/vm1": seq(0, 50), "host b/vm1": seq(0, 50)})
 	quiet(t, all)
+	for _, ev := range evs {
+		if want := map[string]string{"host.a/vm1": "7.2.0", "host b/vm1": "unknown"}[ev.VM]; ev.QEMU.String() != want {
+			t.Fatalf("%s: Event.QEMU %s, want %s", ev.VM, ev.QEMU, want)
+		}
+	}
 	if versions["host.a/vm1"] != "7.2.0" || versions["host b/vm1"] != "unknown" {
 		t.Errorf("versions from the header: %v", versions)
 	}

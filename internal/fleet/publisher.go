@@ -58,7 +58,6 @@ type Publisher struct {
 	wake    chan struct{}
 	space   chan struct{} // poked when an acknowledgement frees a place
 	closed  bool
-	qemu    map[string]string   // VM label → QEMU version
 	lastTS  map[string][2]int64 // VM label → last timestamp seen
 	sameTS  map[string]int      // VM label → events so far with that timestamp
 	dropped atomic.Uint64
@@ -96,7 +95,7 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	if o.Name == "" {
 		o.Name = "qmpwatch publisher " + o.Host
 	}
-	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), droppedVM: map[string]uint64{}, qemu: map[string]string{},
+	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), droppedVM: map[string]uint64{},
 		lastTS: map[string][2]int64{}, sameTS: map[string]int{}, done: make(chan struct{})}
 	nc, err := nats.Connect(o.URL, o.options(o.Notes,
 		nats.RetryOnFailedConnect(true),
@@ -130,17 +129,7 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	return p, nil
 }
 
-// SetQEMU records the QEMU version of a VM, sent in the header of its
-// events from now on.
-func (p *Publisher) SetQEMU(vm string, version decode.Version) {
-	p.mu.Lock()
-	if version.Known() {
-		p.qemu[vm] = version.String()
-	}
-	p.mu.Unlock()
-}
-
-// Publish queues ev. Call it from one goroutine, in the events' order.
+// Publish queues ev; its QEMU version (Event.QEMU) goes into the header. Call it from one goroutine, in the events' order.
 func (p *Publisher) Publish(ev *decode.Event) {
 	p.mu.Lock()
 	if p.closed {
@@ -168,7 +157,11 @@ func (p *Publisher) Publish(ev *decode.Event) {
 			return
 		}
 	}
-	p.queue = append(p.queue, NewMsg(ev, p.o.Host, p.qemu[ev.VM], seq))
+	qemu := ""
+	if ev.QEMU.Known() {
+		qemu = ev.QEMU.String()
+	}
+	p.queue = append(p.queue, NewMsg(ev, p.o.Host, qemu, seq))
 	p.mu.Unlock()
 	p.poke()
 }

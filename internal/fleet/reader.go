@@ -274,11 +274,11 @@ func (r *Reader) event(m jetstream.Msg) (*decode.Event, error) {
 	}
 	ev := decode.NewEvent(&msg, vm)
 	ev.VM = Label(host, vm)
+	ev.QEMU, _ = decode.ParseVersion(m.Headers().Get(HeaderQEMU)) // unknown when absent
 	if !r.seen[ev.VM] {
 		r.seen[ev.VM] = true
 		if r.o.NewVM != nil {
-			v, _ := decode.ParseVersion(m.Headers().Get(HeaderQEMU)) // unknown when absent
-			r.o.NewVM(ev.VM, v)
+			r.o.NewVM(ev.VM, ev.QEMU)
 		}
 	}
 	return ev, nil
