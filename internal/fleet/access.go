@@ -89,7 +89,7 @@ func CheckURL(s string) error {
 		if err != nil {
 			return fmt.Errorf("bad NATS URL (%s)", want)
 		}
-		shown := render.Safe(u.Redacted())
+		shown := render.Safe(Access{URL: p}.Redacted())
 		if (u.Scheme != "nats" && u.Scheme != "tls") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 			return fmt.Errorf("%s: bad NATS URL (%s)", shown, want)
 		}
