@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +270,52 @@ func TestFleetErrors(t *testing.T) {
 		if code != c.code || !strings.Contains(first, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errOut, c.code, c.want)
 		}
+	}
+}
+
+// TestFleetTrackers: sessions and jobs read a nats:// source like a
+// monitor: two simulated monitors published by one watch to a real
+// nats-server, read back with --since, give the records a replay of the
+// same recordings gives, the VMs labelled <host>/<vm>.
+func TestFleetTrackers(t *testing.T) {
+	srv := natstest.Start(t, "")
+	url, dir := srv.URL(), t.TempDir()
+	spice, block := filepath.Join(dir, "s.qmp"), filepath.Join(dir, "b.qmp")
+	for sock, rec := range map[string]string{spice: "spice2.qmp", block: "blockjobs.qmp"} {
+		sim := exec.Command(builtBinary(t), "simulate", sock, filepath.Join("..", "..", "testdata", "recordings", rec), "--speed", "0", "--once")
+		if err := sim.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sim.Process.Kill(); sim.Wait() })
+		waitSocket(t, sock)
+	}
+	pub := exec.Command(builtBinary(t), "watch", spice, block, "--publish", url, "--host-label", "h1", "-o", "json")
+	if out, err := pub.CombinedOutput(); err != nil {
+		t.Fatalf("watch --publish: %v\n%s", err, out)
+	}
+	for _, c := range []struct{ cmd, rec, vm string }{{"sessions", "spice2.qmp", "vm-spice2"}, {"jobs", "blockjobs.qmp", "vm-block"}} {
+		want, err := exec.Command(builtBinary(t), c.cmd, "--replay", filepath.Join("..", "..", "testdata", "recordings", c.rec),
+			"--label", "h1/"+c.vm, "--time", "utc", "-o", "json").Output()
+		if err != nil || len(want) == 0 {
+			t.Fatalf("%s --replay: %v %q", c.cmd, err, want)
+		}
+		wantLines := strings.Split(strings.TrimSuffix(string(want), "\n"), "\n")
+		_, out, _ := startUntil(t, "reading stream", c.cmd, url, "--since", "1h", "--vm", c.vm, "--time", "utc", "-o", "json")
+		sameLines(t, c.cmd+" nats://", waitLines(t, c.cmd, out, len(wantLines)), wantLines)
+	}
+}
+
+// waitSocket waits until a simulated monitor listens at path.
+func waitSocket(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no socket at %s", path)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
