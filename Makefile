@@ -36,7 +36,7 @@ test:
 FUZZTIME ?= 100000x
 FUZZ_TARGETS := ./internal/decode:FuzzFramer ./internal/decode:FuzzParse \
 	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine \
-	./internal/logfile:FuzzFollow
+	./internal/logfile:FuzzFollow ./internal/fleet:FuzzEscape
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -51,9 +51,9 @@ lint:
 demo: build
 	./$(BIN) demo
 
-# Both benchmarks run even when the first misses a target; either failing fails.
+# Every benchmark runs even when an earlier one misses a target; any failing fails.
 bench: build
-	@status=0; ./scripts/bench.sh || status=1; ./scripts/bench-serve.sh || status=1; exit $$status
+	@status=0; ./scripts/bench.sh || status=1; ./scripts/bench-serve.sh || status=1; ./scripts/bench-fleet.sh || status=1; exit $$status
 
 clean:
 	rm -rf bin

@@ -58,7 +58,7 @@ func isGlob(arg string) bool {
 // labelled with its VM. One source failing does not stop the others.
 // Without --reconnect or --dir it ends when every source has ended: exit 0
 // when all ended normally, 1 when any failed (see docs/exit-codes.md).
-func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f *watchFleet) error {
 	targets, missing, err := expandTargets(args)
 	if err != nil {
 		return err
@@ -72,8 +72,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
 	ls := s.lockedStderr()
-	defer ls.closeStderr()
-	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "", o.record)
+	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "" || len(f.urls) > 0, o.record, f.hooks)
 	if err != nil {
 		return err
 	}
@@ -84,7 +83,11 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	defer func() {
 		cancel()
 		m.Wait()
+		f.Close() // after the Merge: a durable reader confirms its last acknowledgement
 	}()
+	if err := f.open(ctx, m, ls.ErrOut); err != nil { // fleet.go: nats:// sources
+		return err
+	}
 	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
 	return p.Run(ctx, m)
 }

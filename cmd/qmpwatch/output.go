@@ -81,11 +81,14 @@ func engineOptions(s *Streams, o *eventOptions, showVM bool) (pipeline.Options, 
 }
 
 // newPipeline builds the engine for the event flags.
-func newPipeline(s *Streams, o *eventOptions, showVM bool, record string) (*pipeline.Pipeline, error) {
+func newPipeline(s *Streams, o *eventOptions, showVM bool, record string, hooks ...func(*pipeline.Options)) (*pipeline.Pipeline, error) {
 	po, err := engineOptions(s, o, showVM)
 	if err != nil {
 		return nil, err
 	}
 	po.Record = record
+	for _, h := range hooks {
+		h(&po) // e.g. watch --publish's tee (fleet.go)
+	}
 	return pipeline.New(po)
 }

@@ -16,15 +16,16 @@ import (
 // trackOptions are the flags of the commands that track things across
 // events (sessions, jobs): live monitors or --replay logs.
 type trackOptions struct {
-	output          string
-	timeMode        string
-	label           string
-	replay          bool
-	greetingTimeout time.Duration
-	dialTimeout     time.Duration
-	reconnect       bool
-	dir             string
-	libvirtOptions  // libvirt.go: --domain
+	output           string
+	timeMode         string
+	label            string
+	replay           bool
+	greetingTimeout  time.Duration
+	dialTimeout      time.Duration
+	reconnect        bool
+	dir              string
+	libvirtOptions   // libvirt.go: --domain
+	fleetReadOptions // fleet.go: nats:// sources
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -40,6 +41,7 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	fs.StringVar(&o.dir, "dir", "", "track every QMP socket in DIR, including sockets that appear later")
 	addLibvirtFlags(fs, &o.libvirtOptions)
+	addFleetReadFlags(fs, &o.fleetReadOptions)
 }
 
 // trackArgs accepts no ADDRESS only with --dir.
@@ -63,6 +65,14 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 		if err := oneStdin(args); err != nil {
 			return err
 		}
+	}
+	urls, args := splitFleet(args)
+	if o.replay && len(urls) > 0 {
+		return usageErrorf("--replay reads logs, not a nats:// source (--since reads the stream's past)")
+	}
+	f, err := planFleet(urls, &o.fleetReadOptions, "", nil)
+	if err != nil {
+		return err
 	}
 	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
 	ls := s.lockedStderr()
@@ -90,7 +100,11 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	defer func() {
 		cancel()
 		m.Wait()
+		f.Close()
 	}()
+	if err := f.open(ctx, m, ls.ErrOut); err != nil {
+		return err
+	}
 	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
 	return t.Run(ctx, m)
 }

@@ -44,6 +44,9 @@ func TestStreams(in string) (*Streams, *bytes.Buffer, *bytes.Buffer) {
 // lockedStderr returns a copy of s whose ErrOut several goroutines may write
 // to (sources, readers and the pipeline): each write, one line, stays whole.
 func (s *Streams) lockedStderr() *Streams {
+	if _, ok := s.ErrOut.(*lockedWriter); ok {
+		return s // already locked: one lock for every writer
+	}
 	ls := *s
 	ls.ErrOut = &lockedWriter{w: s.ErrOut}
 	return &ls

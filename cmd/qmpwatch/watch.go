@@ -18,6 +18,7 @@ type watchOptions struct {
 	record          string
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
 	libvirtOptions  // libvirt.go: --domain
+	fleetOptions    // fleet.go: nats:// sources and --publish
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -32,12 +33,18 @@ unix:/run/vm1.qmp) or a TCP address (tcp:127.0.0.1:4444, 127.0.0.1:4444, [::1]:4
 QEMU serves one QMP client at a time: give the VM a second monitor for qmpwatch,
 e.g. -qmp unix:/run/vm1-watch.qmp,server=on,wait=off.
 
+ADDRESS nats://[user:pass@]host:port reads the fleet stream that qmpwatch
+--publish fills on each host, through NATS JetStream (--host, --vm, --since,
+--durable; see docs/fleet.md).
+
 Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe.`,
 		Example: `  qmpwatch watch /run/vm1.qmp
   qmpwatch watch tcp:127.0.0.1:4444 -o pretty
   qmpwatch watch vm1.qmp -o json | jq .data
   qmpwatch watch vm1.qmp --label web1 | grep --line-buffered SHUTDOWN
-  qmpwatch watch qemu:///system --domain 'web*'   # libvirt's domains (docs/libvirt.md)`,
+  qmpwatch watch qemu:///system --domain 'web*'   # libvirt's domains (docs/libvirt.md)
+  qmpwatch watch --dir /run/qemu --reconnect --publish nats://nats:4222 --host-label $(hostname)
+  qmpwatch watch nats://nats:4222 --host 'db-*' --since 1h -o json`,
 		Args: watchArgs(&o.multiOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runWatch(cmd.Context(), a.streams, o, args)
@@ -53,6 +60,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addMultiFlags(fs, &o.multiOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
+	addFleetFlags(fs, &o.fleetOptions)
 	return cmd
 }
 
@@ -63,18 +71,26 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		}
 		return runLibvirtWatch(ctx, s, o, u)
 	}
-	if o.isMulti(args) {
-		return runMulti(ctx, s, o, args)
+	// The sources and the publisher report from their goroutines while the
+	// pipeline writes warnings: one lock keeps stderr lines whole. It is
+	// closed last, after the publisher has said what it could not send.
+	ls := s.lockedStderr()
+	defer ls.closeStderr()
+	f, args, err := startWatchFleet(ls, o, args) // fleet.go
+	if err != nil {
+		return err
+	}
+	if f.pub != nil {
+		defer closePublisher(ctx, f.pub)
+	}
+	if len(f.urls) > 0 || o.isMulti(args) {
+		return runMulti(ctx, ls, o, args, f)
 	}
 	addr, err := conn.ParseAddr(args[0])
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	// The source reports from the reading goroutine while the pipeline
-	// writes warnings: one lock keeps stderr lines whole.
-	ls := s.lockedStderr()
-	defer ls.closeStderr()
-	p, err := newPipeline(ls, &o.eventOptions, false, o.record)
+	p, err := newPipeline(ls, &o.eventOptions, false, o.record, f.hooks)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
@@ -47,4 +48,15 @@ type Options struct {
 	// Record, when set, is a file that every event received is appended
 	// to, before any filter (mode 0600).
 	Record string
+
+	// Tee, when set, is given every event received, before any filter, in
+	// the order of the stream, from the goroutine that runs the pipeline
+	// (watch --publish). It must not change the event.
+	Tee func(*decode.Event)
+	// Handled, when set, is told of each event once the pipeline is done
+	// with it (shown, or refused by a filter), in order, from the goroutine
+	// that runs the pipeline: a durable source acknowledges it (the NATS
+	// reader of watch nats:// --durable). An event whose output failed is
+	// not handled.
+	Handled func(*decode.Event)
 }

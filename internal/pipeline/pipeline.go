@@ -99,6 +99,9 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 			}()
 		}
 	}
+	if p.o.Tee != nil {
+		p.o.Tee(ev)
+	}
 	// The name check comes before anything that decodes the data: an event
 	// refused by name is never decoded.
 	if !p.f.NameOK(ev.Name) {

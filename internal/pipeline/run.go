@@ -95,6 +95,9 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 			p.Flush()
 			return p.failed(ctx, q, err)
 		}
+		if p.o.Handled != nil {
+			p.o.Handled(it.ev)
+		}
 		if done {
 			// --count or --until is reached: nothing more is shown.
 			return p.Flush()
