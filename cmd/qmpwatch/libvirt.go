@@ -12,6 +12,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
@@ -34,7 +35,7 @@ func addLibvirtFlags(fs *pflag.FlagSet, o *libvirtOptions) {
 func libvirtArgs(args []string, o *libvirtOptions) (libvirt.URI, bool, error) {
 	n := 0
 	for _, a := range args {
-		if libvirt.IsURI(a) {
+		if isLibvirtArg(a) {
 			n++
 		}
 	}
@@ -60,7 +61,7 @@ func libvirtArgs(args []string, o *libvirtOptions) (libvirt.URI, bool, error) {
 // noLibvirt refuses a libvirt URI where only a QMP socket will do (what
 // would need a QMP command, which qmpwatch never sends through libvirt).
 func noLibvirt(arg, what string) error {
-	if !libvirt.IsURI(arg) {
+	if !isLibvirtArg(arg) {
 		return nil
 	}
 	return usageErrorf("%s asks QEMU itself, which qmpwatch never does through libvirt: give the VM a QMP socket for qmpwatch (docs/libvirt.md)", what)
@@ -238,4 +239,10 @@ func runStatusOf(st libvirt.State) track.RunState {
 		return track.RunState{Status: "suspended"}
 	}
 	return track.RunState{Status: "shutoff"}
+}
+
+// isLibvirtArg says whether an argument names libvirt: a driver URI, but not
+// the fleet stream's nats:// (fleet.go), which has a scheme too.
+func isLibvirtArg(arg string) bool {
+	return libvirt.IsURI(arg) && !fleet.IsURL(arg)
 }
