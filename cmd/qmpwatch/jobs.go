@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -30,12 +31,14 @@ final table (or, in json, the records). See docs/sessions.md.`,
 		},
 	}
 	addTrackFlags(cmd, o)
+	cmd.Flags().DurationVar(&o.interval, "interval", live.DefaultInterval, "how often to poll the progress of running jobs (query-block-jobs; no polling while none runs)")
 	return cmd
 }
 
 // jobsView renders the jobs tracker.
 type jobsView struct {
-	tr *track.Jobs
+	tr      *track.Jobs
+	pollers map[string]*live.Poller // by VM, live sources only
 }
 
 func (v *jobsView) observe(ev *decode.Event, w *trackWriter) {
@@ -47,6 +50,41 @@ func (v *jobsView) observe(ev *decode.Event, w *trackWriter) {
 	if w.json {
 		w.record(appendJobRecord(w.buf[:0], j, ch))
 	}
+	v.setPolling(ev.VM)
+}
+
+// setPolling polls vm's progress while it has a job running, and only then.
+func (v *jobsView) setPolling(vm string) {
+	if p := v.pollers[vm]; p != nil {
+		p.SetActive(v.tr.RunningOn(vm))
+	}
+}
+
+func (v *jobsView) seed(vm string, s *live.Seed, w *trackWriter) {
+	if v.pollers == nil {
+		v.pollers = map[string]*live.Poller{}
+	}
+	v.pollers[vm] = s.Poller
+	for _, j := range s.Apply(vm, v.tr, nil) {
+		w.dirty = true
+		if w.json {
+			w.record(appendJobRecord(w.buf[:0], j, track.Started))
+		}
+	}
+	v.setPolling(vm)
+}
+
+func (v *jobsView) progress(vm string, p *live.Progress, w *trackWriter) {
+	if p.Err != nil {
+		return // the events still tell how the job goes
+	}
+	for _, j := range v.tr.Poll(vm, p.At, p.Jobs) {
+		w.dirty = true
+		if w.json {
+			w.record(appendJobRecord(w.buf[:0], j, track.Progressed))
+		}
+	}
+	v.setPolling(vm)
 }
 
 func (v *jobsView) end(vm string, at time.Time, w *trackWriter) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -28,6 +29,7 @@ type trackOptions struct {
 	replay          bool
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	interval        time.Duration // jobs: how often progress is polled
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -152,6 +154,9 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 		causes:   track.NewCauses(decode.Builtin()),
 	}
 	w.live = !w.json && s.OutTTY && !o.replay
+	if w.live {
+		return runTrackerTUI(ctx, s, o, args, t)
+	}
 	var err error
 	if o.replay {
 		err = replayInto(ctx, s, o, args, t, w)
@@ -255,16 +260,6 @@ func seedable(ret []byte) bool {
 	return ok1 && ok2
 }
 
-// srcItem is one thing a live source reports to the loop.
-type srcItem struct {
-	vm    string
-	ev    *decode.Event
-	state *track.RunState // set on connect
-	err   error           // set when the source ended
-	ended bool
-	note  string // a line for stderr; only the loop writes there
-}
-
 func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker, w *trackWriter) error {
 	addrs := make([]conn.Addr, len(args))
 	for i, a := range args {
@@ -276,9 +271,17 @@ func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := make(chan srcItem, 256)
+	q := make(chan live.Item, 256)
+	send := func(it live.Item) bool {
+		select {
+		case q <- it:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
 	for _, addr := range addrs {
-		go watchSource(ctx, o, addr, q)
+		go live.Watch(ctx, addr, o.liveOptions(), send)
 	}
 	if w.live {
 		w.dirty = true
@@ -286,7 +289,7 @@ func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, 
 	}
 	failed, left := 0, len(addrs)
 	for left > 0 {
-		var it srcItem
+		var it live.Item
 		select {
 		case it = <-q:
 		default:
@@ -299,24 +302,32 @@ func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, 
 				return nil
 			}
 		}
-		if it.note != "" {
-			fmt.Fprintln(s.ErrOut, it.note)
+		if it.Note != "" {
+			fmt.Fprintln(s.ErrOut, "qmpwatch: "+it.Note)
 		}
 		switch {
-		case it.state != nil:
-			w.addVM(it.vm)
-			w.states.Seed(it.vm, *it.state)
+		case it.Seed != nil:
+			fmt.Fprintln(s.ErrOut, "qmpwatch: "+it.Seed.Connection)
+			w.addVM(it.VM)
+			w.states.Seed(it.VM, it.Seed.RunState)
 			w.dirty = true
-		case it.ev != nil:
-			w.feed(t, it.ev)
-		case it.ended:
+			if sv, ok := t.(seeder); ok {
+				sv.seed(it.VM, it.Seed, w)
+			}
+		case it.Progress != nil:
+			if pv, ok := t.(progressor); ok {
+				pv.progress(it.VM, it.Progress, w)
+			}
+		case it.Ev != nil:
+			w.feed(t, it.Ev)
+		case it.Ended:
 			left--
-			t.end(it.vm, time.Now(), w)
-			w.causes.Forget(it.vm)
+			t.end(it.VM, time.Now(), w)
+			w.causes.Forget(it.VM)
 			w.dirty = true
-			if it.err != nil {
+			if it.Err != nil {
 				failed++
-				fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", it.err)
+				fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", it.Err)
 			}
 		}
 	}
@@ -329,64 +340,19 @@ func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, 
 	return nil
 }
 
-// watchSource connects to one monitor and reports its state and events
-// until it ends; the loop does all the tracking.
-func watchSource(ctx context.Context, o *trackOptions, addr conn.Addr, q chan<- srcItem) {
-	send := func(it srcItem) bool {
-		select {
-		case q <- it:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	label := addr.DefaultLabel()
-	c, err := conn.Dial(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
-	if err != nil {
-		if ctx.Err() != nil {
-			err = nil
-		}
-		send(srcItem{vm: label, ended: true, err: err})
-		return
-	}
-	defer c.Close()
-	name, err := c.VMName()
-	if err != nil {
-		send(srcItem{vm: label, ended: true, err: err})
-		return
-	}
-	switch {
-	case o.label != "":
-		label = o.label
-	case name != "":
-		label = name
-	}
-	c.SetLabel(label)
-	// The run state is shown, not needed: a monitor that will not say
-	// is still tracked, its state unknown until an event tells.
-	st, _ := queryRunState(c)
-	note := fmt.Sprintf("qmpwatch: connected to %s (QEMU %s, %s) at %s",
-		render.Safe(displayName(name, label)), c.Greeting().Version, render.Safe(st.String()), addr)
-	if !send(srcItem{vm: label, state: &st, note: note}) {
-		return
-	}
-	for {
-		ev, err := c.Next(ctx)
-		if err != nil {
-			it := srcItem{vm: label, ended: true, err: err}
-			if ctx.Err() != nil || errors.Is(err, conn.ErrClosed) {
-				if ctx.Err() == nil {
-					it.note = render.Safe(label) + ": QEMU closed the connection"
-				}
-				it.err = nil
-			}
-			send(it)
-			return
-		}
-		if !send(srcItem{vm: label, ev: ev}) {
-			return
-		}
-	}
+// seeder is a tracker that takes what already ran at connect.
+type seeder interface {
+	seed(vm string, s *live.Seed, w *trackWriter)
+}
+
+// progressor is a tracker that takes polled job progress.
+type progressor interface {
+	progress(vm string, p *live.Progress, w *trackWriter)
+}
+
+// liveOptions are the options of a live source.
+func (o *trackOptions) liveOptions() live.Options {
+	return live.Options{Label: o.label, DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, Interval: o.interval}
 }
 
 func newSessionsCmd(a *app) *cobra.Command {
@@ -430,6 +396,11 @@ func (v *sessionsView) observe(ev *decode.Event, w *trackWriter) {
 	if w.json && (ch == track.Started || ch == track.Ended) {
 		w.record(appendSessionRecord(w.buf[:0], sess, ch))
 	}
+}
+
+func (v *sessionsView) seed(vm string, s *live.Seed, w *trackWriter) {
+	s.Apply(vm, nil, v.tr)
+	w.dirty = true
 }
 
 func (v *sessionsView) end(vm string, at time.Time, w *trackWriter) {

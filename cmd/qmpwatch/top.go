@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/live"
+	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/tui"
+)
+
+// topOptions are top's flags: the tracking ones, watch's filters and colour.
+type topOptions struct {
+	trackOptions
+	color    string
+	events   []string
+	excludes []string
+	wheres   []string
+	filter   string
+}
+
+func newTopCmd(a *app) *cobra.Command {
+	o := &topOptions{}
+	cmd := &cobra.Command{
+		Use:   "top ADDRESS...",
+		Short: "A full-screen view of VMs: states, sessions, jobs with progress, faults and live events",
+		Long: `Show every VM the given monitors reach on one screen, redrawn as things change:
+one row per VM (name, QEMU version, run state with its reason and for how
+long, open sessions, running jobs with a progress bar, faults in the last hour,
+the last event and its age), and below it the live event stream in pretty
+form, with watch's filters (-e, -x, -w, -f) applied to the stream.
+
+Keys: up/down select a VM, enter focuses it (its sessions, jobs and events in
+full), / filters the stream by a glob of event names, p pauses the stream
+(events are kept and shown when unpaused), ? shows the keys, q quits.
+
+top needs a terminal; for scripts use watch -o json and jobs -o json.
+Only qmp_capabilities and query-* are sent: job progress is polled with
+query-block-jobs every --interval while a job runs. See docs/top.md.`,
+		Example: `  qmpwatch top /run/vm1.qmp /run/vm2.qmp
+  qmpwatch top /run/*.qmp -x 'RTC_CHANGE'`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s := a.streams
+			if !s.OutTTY {
+				// One line, no usage hint: the flags were right, the place is not.
+				fmt.Fprintln(s.ErrOut, "qmpwatch: top needs a terminal on stdout; in a pipe use `qmpwatch watch -o json` and `qmpwatch jobs -o json`")
+				return errReported{code: exitUsage}
+			}
+			keep, err := topFilter(o)
+			if err != nil {
+				return err
+			}
+			addrs, err := parseAddrs(args)
+			if err != nil {
+				return err
+			}
+			cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv)}
+			return tuiErr(tui.Run(cmd.Context(), cfg, s.In, s.Out, addrs, o.liveOptions()))
+		},
+	}
+	addTrackFlags(cmd, &o.trackOptions)
+	fs := cmd.Flags()
+	fs.MarkHidden("replay")
+	fs.MarkHidden("output")
+	fs.DurationVar(&o.interval, "interval", live.DefaultInterval, "how often to poll the progress of running jobs (query-block-jobs; no polling while none runs)")
+	fs.Var(newEnum(&o.color, "auto", "auto", "always", "never"), "color", "colour: auto, always, never (NO_COLOR turns auto off)")
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "show events whose name matches a glob, case-insensitive (repeat or comma-separate for any of)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "hide events whose name matches a glob")
+	fs.StringArrayVarP(&o.wheres, "where", "w", nil, "show events whose data matches PATH OP VALUE (repeat: all must hold)")
+	fs.StringVarP(&o.filter, "filter", "f", "", "show events for which this jq expression yields a true value")
+	return cmd
+}
+
+// topFilter compiles watch's filters for the event stream; the trackers
+// see every event regardless.
+func topFilter(o *topOptions) (func(*decode.Event) bool, error) {
+	if o.replay {
+		return nil, usageErrorf("top watches live monitors; for logs use `qmpwatch replay` or `qmpwatch jobs --replay`")
+	}
+	f, err := filter.Compile(filter.Spec{Events: o.events, Excludes: o.excludes, Wheres: o.wheres, Filter: o.filter})
+	var ee *filter.ExprError
+	switch {
+	case errors.As(err, &ee):
+		return nil, withCode(exitExpr, err)
+	case err != nil:
+		return nil, withCode(exitUsage, err)
+	}
+	ctx := context.Background()
+	return func(ev *decode.Event) bool {
+		ok, _, err := f.Eval(ctx, ev)
+		return err == nil && ok
+	}, nil
+}
+
+func parseAddrs(args []string) ([]conn.Addr, error) {
+	addrs := make([]conn.Addr, len(args))
+	for i, a := range args {
+		addr, err := conn.ParseAddr(a)
+		if err != nil {
+			return nil, withCode(exitUsage, err)
+		}
+		addrs[i] = addr
+	}
+	return addrs, nil
+}
+
+// runTrackerTUI shows jobs or sessions full-screen on a terminal.
+func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker) error {
+	addrs, err := parseAddrs(args)
+	if err != nil {
+		return err
+	}
+	cfg := tui.Config{View: tui.Sessions, Color: render.ColorEnabled("auto", s.OutTTY, os.Getenv)}
+	if _, ok := t.(*jobsView); ok {
+		cfg.View = tui.Jobs
+	}
+	return tuiErr(tui.Run(ctx, cfg, s.In, s.Out, addrs, o.liveOptions()))
+}
+
+// tuiErr maps the end of a full-screen view onto an exit code.
+func tuiErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tui.ErrSourceFailed):
+		return withCode(exitError, err)
+	}
+	return withCode(exitError, fmt.Errorf("terminal: %w", err))
+}
+
