@@ -20,9 +20,14 @@ func newJobsCmd(a *app) *cobra.Command {
 QMP monitors or, with --replay, from logs (- reads stdin): type, device, status,
 progress, speed, when a mirror became ready, errors, and how each job ended.
 
-On a terminal the table is redrawn as jobs change. In a pipe, or with -o json,
-one JSON record is written per change (start, update, end); after a replay, the
-final table (or, in json, the records). See docs/sessions.md.`,
+Jobs already running when qmpwatch connects are found with query-jobs and
+query-block-jobs. While a job runs, its progress is polled with
+query-block-jobs every --interval (none while no job runs): rate over the
+last interval, ETA, start and elapsed time.
+
+On a terminal the view is full-screen (q quits). In a pipe, or with -o json,
+one JSON record is written per change (start, update, progress, end); after a
+replay, the final table (or, in json, the records). See docs/sessions.md.`,
 		Example: `  qmpwatch jobs /run/vm1.qmp
   qmpwatch jobs --replay vm1.log -o json | jq 'select(.change == "end") | {id, result}'`,
 		Args: cobra.MinimumNArgs(1),
@@ -129,6 +134,18 @@ func appendJobRecord(dst []byte, j *track.Job, ch track.Change) []byte {
 		dst = append(dst, "null"...)
 	}
 	num("speed", j.Speed)
+	dst = appendKey(dst, "rate")
+	if r, ok := j.Rate(); ok && !j.Ended {
+		dst = strconv.AppendInt(dst, int64(r+0.5), 10)
+	} else {
+		dst = append(dst, "null"...)
+	}
+	dst = appendKey(dst, "eta")
+	if d, ok := j.ETA(); ok {
+		dst = strconv.AppendFloat(dst, d.Seconds(), 'f', 1, 64)
+	} else {
+		dst = append(dst, "null"...)
+	}
 	dst = appendKey(dst, "start")
 	dst = appendJSONTime(dst, j.Start)
 	dst = appendKey(dst, "ready")

@@ -59,12 +59,11 @@ type tracker interface {
 type trackWriter struct {
 	out      *bufio.Writer
 	json     bool
-	live     bool // redraw the table on every change (a terminal, not a replay)
+	live     bool // a terminal, not a replay: the full-screen view (internal/tui)
 	timeMode string
 	states   *track.States
 	causes   *track.Causes
 	vms      []string // in the order they appeared
-	drawn    int      // lines of the table on screen, for the redraw
 	buf      []byte
 	dirty    bool
 }
@@ -81,21 +80,6 @@ func (w *trackWriter) addVM(vm string) {
 // record writes one json line.
 func (w *trackWriter) record(b []byte) {
 	w.out.Write(append(b, '\n'))
-}
-
-// redraw replaces the table on the terminal: cursor up over the old one,
-// clear to the end of the screen, draw the new one.
-func (w *trackWriter) redraw(t tracker) {
-	w.buf = w.buf[:0]
-	if w.drawn > 0 {
-		w.buf = append(w.buf, "\x1b["...)
-		w.buf = strconv.AppendInt(w.buf, int64(w.drawn), 10)
-		w.buf = append(w.buf, "A\x1b[J"...)
-	}
-	start := len(w.buf)
-	w.buf = t.table(w.buf, w)
-	w.drawn = strings.Count(string(w.buf[start:]), "\n")
-	w.out.Write(w.buf)
 }
 
 // stateLine appends "vm-alpha: running" lines, one per VM.
@@ -183,12 +167,8 @@ func (w *trackWriter) feed(t tracker, ev *decode.Event) {
 	t.observe(ev, w)
 }
 
-// flush shows what changed: a redraw on a live terminal, the buffered
-// records otherwise.
+// flush writes the buffered records.
 func (w *trackWriter) flush(t tracker) error {
-	if w.live && w.dirty {
-		w.redraw(t)
-	}
 	w.dirty = false
 	return writeErr(w.out.Flush())
 }
@@ -282,10 +262,6 @@ func watchInto(ctx context.Context, s *Streams, o *trackOptions, args []string, 
 	}
 	for _, addr := range addrs {
 		go live.Watch(ctx, addr, o.liveOptions(), send)
-	}
-	if w.live {
-		w.dirty = true
-		w.flush(t)
 	}
 	failed, left := 0, len(addrs)
 	for left > 0 {

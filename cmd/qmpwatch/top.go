@@ -135,4 +135,3 @@ func tuiErr(err error) error {
 	}
 	return withCode(exitError, fmt.Errorf("terminal: %w", err))
 }
-

@@ -11,12 +11,12 @@ import (
 // Job is one block job (mirror, stream, commit, backup) of a VM, by id.
 type Job struct {
 	VM     string
-	ID     string // the job id: JOB_STATUS_CHANGE's id, BLOCK_JOB_*'s device
-	Type   string // mirror, stream, commit, backup; "" until a BLOCK_JOB_* event says
-	Status string // QEMU's JobStatus (created, running, ready, paused, concluded, ...)
-	Offset string // bytes done, the exact literal; "" when unknown
-	Len    string // bytes to do, the exact literal
-	Speed  string // the speed limit in bytes/s, 0 for none
+	ID     string    // the job id: JOB_STATUS_CHANGE's id, BLOCK_JOB_*'s device
+	Type   string    // mirror, stream, commit, backup; "" until a BLOCK_JOB_* event says
+	Status string    // QEMU's JobStatus (created, running, ready, paused, concluded, ...)
+	Offset string    // bytes done, the exact literal; "" when unknown
+	Len    string    // bytes to do, the exact literal
+	Speed  string    // the speed limit in bytes/s, 0 for none
 	Start  time.Time // the first event of the job; zero when it ran before the watch
 	Seen   time.Time // when a query at connect found it already running
 	Ready  time.Time // BLOCK_JOB_READY: a mirror may be completed from now on

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -293,7 +294,7 @@ func (m *Model) title() string {
 		}
 	}
 	t := "qmpwatch " + viewNames[m.cfg.View] + " · " + plural(len(m.vms), "VM") + " (" +
-		itoa(running) + " running, " + itoa(paused) + " not) · " + plural(jobs, "job") + " running · " +
+		itoa(running) + " running, " + itoa(paused) + " not running) · " + plural(jobs, "job") + " running · " +
 		now.In(m.cfg.Location).Format("15:04:05")
 	return string(m.pal.Append(nil, m.pal.Bold, []byte(t)))
 }
@@ -323,14 +324,16 @@ func (m *Model) statusLine() string {
 }
 
 func (m *Model) helpLines() []string {
-	return []string{"",
+	keys := strings.Join([]string{
 		"  ↑/↓ k/j   select a VM (top) or scroll the table",
 		"  enter     focus the selected VM: its events, sessions and jobs in full; enter or esc go back",
 		"  /         filter the events by a glob of their names (BLOCK_*); an empty filter shows all",
 		"  p         pause the event stream; events are kept and shown when unpaused",
 		"  ?         show or hide this help",
 		"  q ctrl+c  quit",
-	}
+	}, "\n")
+	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).MaxWidth(m.w)
+	return append([]string{""}, strings.Split(box.Render(keys), "\n")...)
 }
 
 func plural(n int, what string) string {

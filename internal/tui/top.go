@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,10 +16,11 @@ var topColumns = []column{{title: "  VM", max: 26}, {title: "QEMU", prio: 4}, {t
 // stateText is "paused 3m12s (write error on vda)": the run state, for how
 // long, and its reason, coloured as watch colours the events behind it.
 func (m *Model) stateText(v *vmInfo, long bool) string {
-	if v.ended {
-		return string(m.pal.Append(nil, m.pal.Dim, []byte("gone ("+render.Safe(v.endReason)+")")))
-	}
 	st := m.states.Get(v.name)
+	if v.ended {
+		// The last state known, then why the watch of it ended.
+		return string(m.pal.Append(nil, m.pal.Dim, []byte(render.Safe(st.String())+" · "+render.Safe(v.endReason))))
+	}
 	if st.Status == "" {
 		return "unknown"
 	}
@@ -75,9 +77,12 @@ func (m *Model) vmRow(v *vmInfo, selected bool) []string {
 	jobs := "-"
 	if len(running) > 0 {
 		j := running[0]
-		jobs = render.Safe(orDash(j.Type)) + " " + render.Safe(j.ID)
+		jobs = strings.TrimPrefix(render.Safe(j.Type)+" "+render.Safe(j.ID), " ")
 		if p, ok := j.Percent(); ok {
 			jobs += " " + m.progressBar(p/100) + " " + strconv.Itoa(int(p)) + "%"
+			if j.Status != "running" && j.Status != "" {
+				jobs += " " + render.Safe(j.Status)
+			}
 		} else {
 			jobs += " " + render.Safe(orDash(j.Status))
 		}
@@ -146,7 +151,7 @@ func (m *Model) eventLines(vm string, h int) []string {
 		if (vm != "" && e.vm != vm) || (m.glob != nil && !m.glob.Match(e.name)) {
 			continue
 		}
-		shown = append(shown, e.line)
+		shown = append(shown, m.short(e.line))
 	}
 	for i := len(shown) - 1; i >= 0; i-- {
 		out = append(out, shown[i])
@@ -195,4 +200,17 @@ func (m *Model) focusLines(h int) []string {
 	section("sessions", sessionColumns, srows)
 	section("jobs", jobColumns, jrows)
 	return append(out, m.eventLines(v.name, h-len(out))...)
+}
+
+// dated matches the date that starts an event line in pretty form, after
+// the escape sequence of its colour if any.
+var dated = regexp.MustCompile(`^((?:\x1b\[[0-9;]*m)?)\d{4}-\d\d-\d\d `)
+
+// short drops the date from an event line on a narrow screen, where the
+// time of day is enough and the room is better spent on the event.
+func (m *Model) short(line string) string {
+	if m.w >= 120 {
+		return line
+	}
+	return dated.ReplaceAllString(line, "$1")
 }
