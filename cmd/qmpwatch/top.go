@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -62,7 +63,7 @@ query-block-jobs every --interval while a job runs. See docs/top.md.`,
 			if err != nil {
 				return err
 			}
-			cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv)}
+			cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
 			return tuiErr(tui.Run(cmd.Context(), cfg, s.In, s.Out, addrs, o.liveOptions()))
 		},
 	}
@@ -118,7 +119,7 @@ func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, args []stri
 	if err != nil {
 		return err
 	}
-	cfg := tui.Config{View: tui.Sessions, Color: render.ColorEnabled("auto", s.OutTTY, os.Getenv)}
+	cfg := tui.Config{View: tui.Sessions, Color: render.ColorEnabled("auto", s.OutTTY, os.Getenv), Location: o.location()}
 	if _, ok := t.(*jobsView); ok {
 		cfg.View = tui.Jobs
 	}
@@ -134,4 +135,12 @@ func tuiErr(err error) error {
 		return withCode(exitError, err)
 	}
 	return withCode(exitError, fmt.Errorf("terminal: %w", err))
+}
+
+// location is where the full-screen views show times: --time utc, or local.
+func (o *trackOptions) location() *time.Location {
+	if o.timeMode == "utc" {
+		return time.UTC
+	}
+	return time.Local
 }
