@@ -149,6 +149,11 @@ func TestTopAt80x24(t *testing.T) {
 	p := startPane(t, 80, 24, bin+" top "+copying.Monitor+" "+held.Monitor)
 	held.MustDo(t, "stop", nil)
 	s := p.waitFor("both VMs, one paused", hasAll("vm-copy", "vm-held", "paused"))
+	copying.StartThrottledMirror(t, "m1", "disk0", 64<<20, 8<<20, 1<<20)
+	s = p.waitFor("the mirror's progress", func(s string) bool {
+		return regexp.MustCompile(`m1 [█░]+ [1-9]\d*%`).MatchString(s)
+	})
+	t.Logf("at 80x24:\n%s", s)
 	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
 		if n := len([]rune(l)); n > 80 {
 			t.Errorf("line %d is %d wide at 80 columns: %q", i+1, n, l)
