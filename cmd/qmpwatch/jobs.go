@@ -85,8 +85,12 @@ func (v *jobsView) progress(vm string, p *live.Progress, w *trackWriter) {
 	}
 	for _, j := range v.tr.Poll(vm, p.At, p.Jobs) {
 		w.dirty = true
+		ch := track.Progressed
+		if j.Start.IsZero() && j.Seen.Equal(p.At) {
+			ch = track.Started // first seen by this poll, its events not yet
+		}
 		if w.json {
-			w.record(appendJobRecord(w.buf[:0], j, track.Progressed))
+			w.record(appendJobRecord(w.buf[:0], j, ch))
 		}
 	}
 	v.setPolling(vm)
