@@ -5,7 +5,6 @@ import (
 	"time"
 )
 
-
 func polledJobs(t *testing.T, offset string) []JobInfo {
 	t.Helper()
 	infos, err := ParseBlockJobs([]byte(`[{"device": "m1", "type": "mirror", "len": 67108864, "offset": ` + offset +
