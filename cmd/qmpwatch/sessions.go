@@ -374,9 +374,24 @@ func (v *sessionsView) observe(ev *decode.Event, w *trackWriter) {
 	}
 }
 
+// seed takes the sessions open at connect; each gets a start record with
+// a null start (it began before the watch).
 func (v *sessionsView) seed(vm string, s *live.Seed, w *trackWriter) {
-	s.Apply(vm, nil, v.tr)
+	var found []*track.Session
+	for _, raw := range s.VNC {
+		ss, _ := v.tr.SeedVNC(vm, s.At, raw)
+		found = append(found, ss...)
+	}
+	if s.SPICE != nil {
+		ss, _ := v.tr.SeedSPICE(vm, s.At, s.SPICE)
+		found = append(found, ss...)
+	}
 	w.dirty = true
+	for _, sess := range found {
+		if w.json {
+			w.record(appendSessionRecord(w.buf[:0], sess, track.Started))
+		}
+	}
 }
 
 func (v *sessionsView) end(vm string, at time.Time, w *trackWriter) {
