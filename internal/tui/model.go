@@ -251,6 +251,9 @@ func (v *vmInfo) faultsLastHour(now time.Time) int {
 // View draws the screen: exactly h lines of at most w cells, so nothing
 // ever scrolls into the terminal's scrollback.
 func (m *Model) View() string {
+	if m.h < 1 || m.w < 1 {
+		return ""
+	}
 	var body []string
 	switch {
 	case m.help:

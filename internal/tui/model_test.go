@@ -242,3 +242,54 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// Colour follows the palette switch: watch's escape sequences with it,
+// none without (NO_COLOR, --color never).
+func TestColourSwitch(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		m := New(Config{View: Top, Color: on, Now: func() time.Time { return now }, Location: time.UTC, Tick: -1})
+		m.Update(tea.WindowSizeMsg{Width: 160, Height: 45})
+		for _, it := range host(t) {
+			m.Update(ItemMsg(it))
+		}
+		frame := m.View()
+		if has := strings.Contains(frame, "\x1b["); has != on {
+			t.Errorf("colour %v: escape sequences present = %v", on, has)
+		}
+		if on && !strings.Contains(frame, "\x1b[31;1mBLOCK_IO_ERROR") && !strings.Contains(frame, "\x1b[1;31mBLOCK_IO_ERROR") {
+			t.Errorf("a fault is not in watch's red:\n%q", frame)
+		}
+	}
+}
+
+// Thirty VMs at 80×24: the selection stays on screen, and no size, however
+// small, breaks the frame.
+func TestManyVMsAndTinyScreens(t *testing.T) {
+	var items []live.Item
+	for i := 0; i < 30; i++ {
+		items = append(items, live.Item{VM: fmt.Sprintf("vm-%02d", i), Seed: &live.Seed{At: now, Version: "7.2.22",
+			RunState: track.RunState{Status: "running"}}})
+	}
+	keys := make([]string, 25)
+	for i := range keys {
+		keys[i] = "down"
+	}
+	frame := run(t, Top, 80, 24, items, keys...)
+	checkFrame(t, frame, 80, 24)
+	if !strings.Contains(frame, "› vm-25") {
+		t.Errorf("the selected VM is not on screen:\n%s", frame)
+	}
+	m := New(Config{View: Top, Now: func() time.Time { return now }, Tick: -1})
+	for _, it := range items {
+		m.Update(ItemMsg(it))
+	}
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {10, 2}, {20, 3}, {5, 5}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		frame := m.View()
+		if sz[1] > 0 && sz[0] > 0 {
+			checkFrame(t, frame, sz[0], sz[1])
+		} else if frame != "" {
+			t.Errorf("a frame on a %dx%d screen: %q", sz[0], sz[1], frame)
+		}
+	}
+}
