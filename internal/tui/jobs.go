@@ -33,7 +33,7 @@ func (m *Model) jobRow(j *track.Job) []string {
 	}
 	started, elapsed := "-", "-"
 	if at, known := j.Since(); !at.IsZero() {
-		started = atLeast(at.In(m.cfg.Location).Format("15:04:05"), known)
+		started = at.In(m.cfg.Location).Format("15:04:05")
 		if !known {
 			started = "before " + at.In(m.cfg.Location).Format("15:04:05")
 		}
@@ -94,7 +94,7 @@ func (m *Model) stateLine() []string {
 		if i > 0 {
 			s += "  "
 		}
-		s += render.Safe(v.name) + ": " + m.stateText(v, false)
+		s += render.Safe(v.name) + ": " + m.stateText(v)
 	}
 	return []string{s}
 }

@@ -1,15 +1,11 @@
 package tui
 
 import (
-	"strconv"
-
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
-
-func strconvItoa(n int) string { return strconv.Itoa(n) }
 
 // key handles one key press.
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {

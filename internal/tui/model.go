@@ -5,6 +5,7 @@ package tui
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -346,7 +347,7 @@ func plural(n int, what string) string {
 	return itoa(n) + " " + what + "s"
 }
 
-func itoa(n int) string { return strconvItoa(n) }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // width of a string in cells, colours aside.
 func width(s string) int { return ansi.StringWidth(s) }

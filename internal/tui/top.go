@@ -15,7 +15,7 @@ var topColumns = []column{{title: "  VM", max: 26}, {title: "QEMU", prio: 4}, {t
 
 // stateText is "paused 3m12s (write error on vda)": the run state, for how
 // long, and its reason, coloured as watch colours the events behind it.
-func (m *Model) stateText(v *vmInfo, long bool) string {
+func (m *Model) stateText(v *vmInfo) string {
 	st := m.states.Get(v.name)
 	if v.ended {
 		// The last state known, then why the watch of it ended.
@@ -99,7 +99,7 @@ func (m *Model) vmRow(v *vmInfo, selected bool) []string {
 		last = string(m.pal.Append(nil, m.pal.ForKind(render.KindOf(v.lastName)), []byte(render.Safe(v.lastName)))) +
 			" " + age(now.Sub(v.lastAt)) + " ago"
 	}
-	return []string{name, orDash(render.Safe(v.version)), m.stateText(v, false), orDash(strings.Join(sess, ", ")),
+	return []string{name, orDash(render.Safe(v.version)), m.stateText(v), orDash(strings.Join(sess, ", ")),
 		jobs, faults, last}
 }
 
@@ -171,7 +171,7 @@ func (m *Model) focusLines(h int) []string {
 	}
 	v := m.vms[m.sel]
 	out := []string{string(m.pal.Append(nil, m.pal.Bold, []byte(render.Safe(v.name)))) + "  QEMU " +
-		orDash(render.Safe(v.version)) + "  " + m.stateText(v, true) + "  faults/1h " +
+		orDash(render.Safe(v.version)) + "  " + m.stateText(v) + "  faults/1h " +
 		itoa(v.faultsLastHour(m.cfg.Now()))}
 	var srows, jrows [][]string
 	for _, s := range m.sessions.List() {
