@@ -32,6 +32,9 @@ replay, the final table (or, in json, the records). See docs/sessions.md.`,
   qmpwatch jobs --replay vm1.log -o json | jq 'select(.change == "end") | {id, result}'`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.interval <= 0 {
+				return usageErrorf("--interval must be positive, got %s", o.interval)
+			}
 			return runTracker(cmd.Context(), a.streams, o, args, &jobsView{tr: track.NewJobs()})
 		},
 	}

@@ -55,6 +55,9 @@ query-block-jobs every --interval while a job runs. See docs/top.md.`,
 				fmt.Fprintln(s.ErrOut, "qmpwatch: top needs a terminal on stdout; in a pipe use `qmpwatch watch -o json` and `qmpwatch jobs -o json`")
 				return errReported{code: exitUsage}
 			}
+			if o.interval <= 0 {
+				return usageErrorf("--interval must be positive, got %s", o.interval)
+			}
 			keep, err := topFilter(o)
 			if err != nil {
 				return err
