@@ -4,11 +4,22 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/qmpwatch
+PREFIX   ?= /usr/local
 
-.PHONY: build test lint demo bench fuzz clean
+.PHONY: build install test lint demo bench fuzz clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/qmpwatch
+
+# The binary into $(PREFIX)/bin and its bash, zsh and fish completions where
+# those shells look under $(PREFIX). DESTDIR is for packagers.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/qmpwatch
+	./$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/qmpwatch
+	./$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_qmpwatch
+	./$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/qmpwatch.fish
 
 # go vet, then every test with the race detector. Tests that need QEMU fail
 # (never skip) when CI=true and qemu-system-x86_64 is missing.

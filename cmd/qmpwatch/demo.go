@@ -11,6 +11,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/sim"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 type demoOptions struct {
@@ -58,7 +59,7 @@ func runDemo(ctx context.Context, s *Streams, o *demoOptions) error {
 	}
 	defer os.RemoveAll(dir)
 	sock := filepath.Join(dir, "demo.qmp")
-	ln, err := sim.Listen(conn.Addr{Network: "unix", Address: sock})
+	ln, err := source.ListenSocket(conn.Addr{Network: "unix", Address: sock}, 0o600)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
@@ -80,6 +78,9 @@ func sinceText(e *decode.EventSpec) string {
 	if e.Own {
 		return "qmpwatch"
 	}
+	if e.Removed.Known() {
+		return shortVersion(e.Since) + "-" + shortVersion(e.Removed)
+	}
 	return shortVersion(e.Since)
 }
 
@@ -94,80 +95,15 @@ func shortVersion(v decode.Version) string {
 	return v.String()
 }
 
-// eventJSON is the -o json view of an event, one object a line.
-type eventJSON struct {
-	Name        string         `json:"name"`
-	Since       string         `json:"since,omitempty"`
-	Doc         string         `json:"doc"`
-	RateLimited bool           `json:"rate_limited"`
-	Own         bool           `json:"own,omitempty"`
-	Fields      []fieldJSON    `json:"fields"`
-	FollowUps   []followUpJSON `json:"follow_ups,omitempty"`
-	Example     string         `json:"example,omitempty"`
-}
-
-type fieldJSON struct {
-	Name     string      `json:"name"`
-	Type     string      `json:"type"`
-	Values   []string    `json:"values,omitempty"`
-	Optional bool        `json:"optional"`
-	Since    string      `json:"since,omitempty"`
-	Doc      string      `json:"doc,omitempty"`
-	Members  []fieldJSON `json:"members,omitempty"`
-}
-
-type followUpJSON struct {
-	When string `json:"when"`
-	Then string `json:"then"`
-	Doc  string `json:"doc,omitempty"`
-}
-
 func writeEventsJSON(w io.Writer, events []*decode.EventSpec) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, e := range events {
-		v := eventJSON{Name: e.Name, Doc: e.Doc, RateLimited: e.RateLimited, Own: e.Own, Example: e.Example, Fields: fieldsJSON(e.Fields, 0)}
-		if e.Since.Known() {
-			v.Since = shortVersion(e.Since)
-		}
-		if v.Fields == nil {
-			v.Fields = []fieldJSON{}
-		}
-		for _, f := range e.FollowUps {
-			v.FollowUps = append(v.FollowUps, followUpJSON{When: f.When.String(), Then: f.Then, Doc: f.Doc})
-		}
-		if err := enc.Encode(v); err != nil {
+		if err := enc.Encode(decode.Describe(e)); err != nil {
 			return writeErr(err)
 		}
 	}
 	return nil
-}
-
-func fieldsJSON(fs []*decode.Field, depth int) []fieldJSON {
-	var out []fieldJSON
-	for _, f := range fs {
-		j := fieldJSON{Name: f.Name, Type: typeKind(f.Type), Optional: f.Optional, Doc: f.Doc}
-		if f.Since.Known() {
-			j.Since = shortVersion(f.Since)
-		}
-		t := f.Type
-		if t.Kind == decode.KindEnum {
-			j.Values = t.Values
-		}
-		if t.Kind == decode.KindObject && depth < 6 {
-			j.Members = fieldsJSON(t.Members, depth+1)
-		}
-		out = append(out, j)
-	}
-	return out
-}
-
-// typeKind is a type's one-word name: str, int, enum, object, "array of str".
-func typeKind(t *decode.Type) string {
-	if t.Kind == decode.KindArray {
-		return "array of " + typeKind(t.Elem)
-	}
-	return t.Kind
 }
 
 func runEventShow(s *Streams, o *eventsOptions, name string) error {
@@ -179,170 +115,5 @@ func runEventShow(s *Streams, o *eventsOptions, name string) error {
 	if o.output == "json" {
 		return writeEventsJSON(s.Out, []*decode.EventSpec{e})
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n  %s\n\n", e.Name, e.Doc)
-	if e.Own {
-		b.WriteString("Emitted by qmpwatch itself, not by QEMU.\n")
-	} else {
-		fmt.Fprintf(&b, "Since QEMU %s.\n", shortVersion(e.Since))
-	}
-	if e.RateLimited {
-		b.WriteString("Rate-limited: QEMU sends at most one a second and drops the ones in between.\n")
-	}
-	b.WriteString("\nFields:\n")
-	if len(e.Fields) == 0 {
-		b.WriteString("  (none)\n")
-	} else {
-		tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-		writeFields(tw, e.Fields, "  ")
-		tw.Flush()
-	}
-	if len(e.FollowUps) > 0 {
-		b.WriteString("\nFollowed by:\n")
-		for _, f := range e.FollowUps {
-			fmt.Fprintf(&b, "  %s when %s: %s\n", f.Then, f.When, f.Doc)
-		}
-	}
-	if e.Example != "" {
-		fmt.Fprintf(&b, "\nExample:\n  %s\n", e.Example)
-	}
-	_, err := io.WriteString(s.Out, b.String())
-	return writeErr(err)
-}
-
-func writeFields(w io.Writer, fs []*decode.Field, indent string) {
-	for _, f := range fs {
-		var notes []string
-		if f.Optional {
-			notes = append(notes, "optional")
-		}
-		if f.Since.Known() {
-			notes = append(notes, "since "+shortVersion(f.Since))
-		}
-		note := ""
-		if len(notes) > 0 {
-			note = " (" + strings.Join(notes, ", ") + ")"
-		}
-		fmt.Fprintf(w, "%s%s\t%s\t%s%s\n", indent, f.Name, f.Type, f.Doc, note)
-		t := f.Type
-		for t.Kind == decode.KindArray {
-			t = t.Elem
-		}
-		if t.Kind == decode.KindObject && len(indent) < 14 {
-			writeFields(w, t.Members, indent+"  ")
-			for _, k := range sortedKeys(t.Variants) {
-				fmt.Fprintf(w, "%s  when %s is %q:\t\t\n", indent, t.Tag, k)
-				writeFields(w, t.Variants[k], indent+"    ")
-			}
-		}
-	}
-}
-
-func sortedKeys(m map[string][]*decode.Field) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}
-
-// fetchLiveSchema dials a monitor and returns its QEMU's event schema.
-func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration) (*decode.Catalog, conn.Greeting, error) {
-	addr, err := conn.ParseAddr(address)
-	if err != nil {
-		return nil, conn.Greeting{}, withCode(exitUsage, err)
-	}
-	c, err := conn.Dial(ctx, addr, conn.Options{GreetingTimeout: greeting})
-	if err != nil {
-		return nil, conn.Greeting{}, err
-	}
-	defer c.Close()
-	raw, err := c.Query("query-qmp-schema", nil)
-	if err != nil {
-		return nil, c.Greeting(), err
-	}
-	live, err := decode.FromQMPSchema(raw)
-	if err != nil {
-		return nil, c.Greeting(), fmt.Errorf("%s: %w", addr, err)
-	}
-	return live, c.Greeting(), nil
-}
-
-func runEventsLive(ctx context.Context, s *Streams, o *eventsOptions) error {
-	live, g, err := fetchLiveSchema(ctx, o.live, o.timeout)
-	if err != nil {
-		return err
-	}
-	cat := decode.Builtin()
-	d := decode.DiffSchemas(cat, live, g.Version)
-	if o.output == "json" {
-		return writeLiveJSON(s.Out, live, g, d)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "QEMU %s at %s reports %d events.\n\n", g.Version, o.live, len(live.Events()))
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tFIELDS\tIN CATALOG")
-	for _, e := range live.Events() {
-		in := "yes"
-		if cat.Lookup(e.Name) == nil {
-			in = "no"
-		}
-		names := make([]string, len(e.Fields))
-		for i, f := range e.Fields {
-			names[i] = f.Name
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, strings.Join(names, ","), in)
-	}
-	tw.Flush()
-	list := func(title string, names []string) {
-		if len(names) > 0 {
-			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(names, "\n  "))
-		}
-	}
-	list("Catalog events this QEMU build lacks", d.Missing)
-	list("Catalog events newer than QEMU "+g.Version.String(), d.Newer)
-	list("Events the catalog lacks", d.Extra)
-	var fields []string
-	for _, f := range d.Fields {
-		fields = append(fields, f.String())
-	}
-	list("Field differences", fields)
-	if d.Empty() {
-		b.WriteString("\nThe catalog knows every event and field of this QEMU.\n")
-	}
-	_, err = io.WriteString(s.Out, b.String())
-	return writeErr(err)
-}
-
-func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.SchemaDiff) error {
-	var names []string
-	for _, e := range live.Events() {
-		names = append(names, e.Name)
-	}
-	fields := []string{}
-	for _, f := range d.Fields {
-		fields = append(fields, f.String())
-	}
-	nz := func(s []string) []string {
-		if s == nil {
-			return []string{}
-		}
-		return s
-	}
-	v := map[string]any{
-		"qemu":    g.Version.String(),
-		"events":  nz(names),
-		"missing": nz(d.Missing),
-		"newer":   nz(d.Newer),
-		"extra":   nz(d.Extra),
-		"fields":  fields,
-	}
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return writeErr(enc.Encode(v))
+	return writeErr(decode.WriteEventText(s.Out, e))
 }

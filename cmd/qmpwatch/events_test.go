@@ -50,7 +50,7 @@ func TestEventsJSON(t *testing.T) {
 	sc.Buffer(nil, 1<<20)
 	n := 0
 	for sc.Scan() {
-		var e eventJSON
+		var e decode.EventDoc
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("line %d: %v", n, err)
 		}
@@ -114,5 +114,30 @@ func TestEventsLiveRealQEMU(t *testing.T) {
 	}
 	if len(v.Events) < 40 || len(v.Extra) != 0 || len(v.Fields) != 0 {
 		t.Errorf("live json: %d events, extra %v, fields %v", len(v.Events), v.Extra, v.Fields)
+	}
+}
+
+// events tells everything the catalog knows: removed events, rate limits
+// with exceptions, union variants and enum value versions.
+func TestEventsTellEverything(t *testing.T) {
+	_, out, _ := runEvents(t, "mem_unplug_error")
+	if !strings.Contains(out, "removed in QEMU 9.1") {
+		t.Errorf("events MEM_UNPLUG_ERROR:\n%s", out)
+	}
+	_, out, _ = runEvents(t)
+	if !strings.Contains(out, "MEM_UNPLUG_ERROR                2.4-9.1") {
+		t.Errorf("events list does not show the removal:\n%s", out)
+	}
+	_, out, _ = runEvents(t, "-o", "json", "BLOCK_IO_ERROR")
+	var e decode.EventDoc
+	if err := json.Unmarshal([]byte(out), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.RateLimit == nil || len(e.RateLimit.Except) != 1 || e.Fields[0].Name != "qom-path" {
+		t.Errorf("BLOCK_IO_ERROR: %s", out)
+	}
+	_, out, _ = runEvents(t, "-o", "json", "GUEST_PANICKED")
+	if !strings.Contains(out, `"variants":{"hyper-v":[`) || !strings.Contains(out, `"value_since":{`) {
+		t.Errorf("GUEST_PANICKED without variants or value versions: %s", out)
 	}
 }

@@ -6,44 +6,32 @@ import (
 	"fmt"
 	"io"
 	"syscall"
+
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 )
 
-// Exit codes, documented in docs/exit-codes.md and in `qmpwatch --help`.
+// Exit codes, documented in docs/exit-codes.md and in `qmpwatch --help`;
+// the engine's errors carry them (pipeline.Error, pipeline.Reported).
 const (
-	exitOK      = 0 // normal end: QEMU closed the connection, SIGINT/SIGTERM, --count reached
-	exitError   = 1 // runtime or connection error
-	exitUsage   = 2 // bad flags or arguments
-	exitExpr    = 3 // bad filter or template expression
-	exitTimeout = 4 // an awaited event (--count, --until) did not arrive
+	exitOK      = pipeline.ExitOK
+	exitError   = pipeline.ExitError
+	exitUsage   = pipeline.ExitUsage
+	exitExpr    = pipeline.ExitExpr
+	exitTimeout = pipeline.ExitTimeout
 )
 
-// codedError carries the exit code an error should end the program with.
-type codedError struct {
-	code int
-	err  error
-}
-
-func (e *codedError) Error() string { return e.err.Error() }
-func (e *codedError) Unwrap() error { return e.err }
-
-func withCode(code int, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &codedError{code: code, err: err}
-}
-
-func usageErrorf(format string, args ...any) error {
-	return withCode(exitUsage, fmt.Errorf(format, args...))
-}
+var (
+	withCode    = pipeline.WithCode
+	usageErrorf = pipeline.Usagef
+	writeErr    = pipeline.WriteErr
+	errPipe     = pipeline.ErrPipe
+)
 
 // errReported marks a failure whose message was already written to stderr.
-type errReported struct{ code int }
+type errReported = pipeline.Reported
 
-func (e errReported) Error() string { return "already reported" }
-
-// errPipe means stdout's reader went away (| head): a quiet, normal end.
-var errPipe = errors.New("output closed")
+// exitCoder is an error that knows its exit code.
+type exitCoder interface{ ExitCode() int }
 
 // exitCode is the one place where errors become exit codes and where an
 // error's message is printed, once, on stderr.
@@ -53,12 +41,12 @@ func exitCode(err error, started bool, stderr io.Writer) int {
 	}
 	var rep errReported
 	if errors.As(err, &rep) {
-		return rep.code
+		return rep.Code
 	}
 	code := exitError
-	var ce *codedError
+	var ce exitCoder
 	if errors.As(err, &ce) {
-		code = ce.code
+		code = ce.ExitCode()
 	} else if !started {
 		// cobra rejected the command line before any command ran.
 		code = exitUsage

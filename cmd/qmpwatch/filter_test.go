@@ -10,6 +10,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 )
 
 // recordedEvents returns the event lines of a real QEMU recording, as QEMU
@@ -408,8 +409,8 @@ func TestJQRunErrorsAreReported(t *testing.T) {
 	if len(got) != 1 || got[0].Event != "Y" {
 		t.Errorf("kept %v, want only Y", got)
 	}
-	if n := strings.Count(errOut.String(), "qmpwatch: --filter: X: "); n != maxRunErrors {
-		t.Errorf("%d jq errors reported, want %d:\n%s", n, maxRunErrors, errOut)
+	if n := strings.Count(errOut.String(), "qmpwatch: --filter: X: "); n != pipeline.MaxRunErrors {
+		t.Errorf("%d jq errors reported, want %d:\n%s", n, pipeline.MaxRunErrors, errOut)
 	}
 	if !strings.Contains(errOut.String(), "further jq errors are not shown") {
 		t.Errorf("no note that errors were cut short:\n%s", errOut)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,4 +87,23 @@ func (e *enumValue) Set(s string) error {
 		}
 	}
 	return fmt.Errorf("want one of %s", strings.Join(e.choices, ", "))
+}
+
+// fileModeValue is an octal permission flag (--socket-mode 0660).
+type fileModeValue struct{ p *os.FileMode }
+
+func newFileMode(p *os.FileMode, def os.FileMode) *fileModeValue {
+	*p = def
+	return &fileModeValue{p: p}
+}
+
+func (m *fileModeValue) String() string { return fmt.Sprintf("%04o", uint32(*m.p)) }
+func (m *fileModeValue) Type() string   { return "mode" }
+func (m *fileModeValue) Set(s string) error {
+	n, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || n == 0 || n > 0o777 {
+		return fmt.Errorf("want permissions in octal, 0001 to 0777, e.g. 0660")
+	}
+	*m.p = os.FileMode(n)
+	return nil
 }

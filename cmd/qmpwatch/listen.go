@@ -2,16 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -60,16 +58,18 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 		return withCode(exitUsage, err)
 	}
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true)
+	p, err := newPipeline(ls, &o.eventOptions, true, "")
 	if err != nil {
 		return err
 	}
-	ln, err := listenOn(addr)
+	// QEMU connects to this socket, often as another user (libvirt's
+	// qemu): the umask decides who may, as for any socket a daemon makes.
+	ln, err := source.ListenSocket(addr, 0)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
-	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", addr, chardevHint(addr))
+	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(addr.String()), render.Safe(chardevHint(addr)))
 
 	mctx, cancel := context.WithCancel(ctx)
 	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout})
@@ -80,36 +80,7 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	}()
 	m.Listen(ln)
 	m.Seal()
-	return mergedEnd(pump(ctx, p, m, "", ls))
-}
-
-// listenOn listens on addr. A leftover unix socket nobody listens on (a
-// qmpwatch that was killed) is replaced; a live one is not.
-func listenOn(addr conn.Addr) (net.Listener, error) {
-	if addr.Network == "unix" {
-		if fi, err := os.Lstat(addr.Address); err == nil {
-			if fi.Mode()&os.ModeSocket == 0 {
-				return nil, fmt.Errorf("listen %s: the file exists and is not a socket", addr)
-			}
-			c, err := net.DialTimeout("unix", addr.Address, time.Second)
-			switch {
-			case err == nil:
-				c.Close()
-				return nil, fmt.Errorf("listen %s: another process is listening there", addr)
-			case errors.Is(err, syscall.ECONNREFUSED):
-				os.Remove(addr.Address)
-			}
-		}
-	}
-	ln, err := net.Listen(addr.Network, addr.Address)
-	if err != nil {
-		var oe *net.OpError
-		if errors.As(err, &oe) {
-			err = oe.Err
-		}
-		return nil, fmt.Errorf("listen %s: %w", addr, err)
-	}
-	return ln, nil
+	return p.Run(ctx, m)
 }
 
 // chardevHint is the QEMU option that dials this address.

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -67,23 +67,17 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if o.label != "" && (len(targets)+len(missing) != 1 || o.dir != "") {
 		return usageErrorf("--label names one VM: give exactly one ADDRESS and no --dir")
 	}
-	if o.dir != "" {
-		if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
-			return usageErrorf("--dir %s: not a folder", o.dir)
-		}
+	if err := checkDir(o.dir); err != nil {
+		return err
 	}
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "")
+	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "", o.record)
 	if err != nil {
 		return err
 	}
-	stopRecording, err := p.startRecording(o.record)
-	if err != nil {
-		return err
-	}
-	defer stopRecording()
+	defer p.Close()
 
 	mctx, cancel := context.WithCancel(ctx)
 	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}))
@@ -91,42 +85,44 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		cancel()
 		m.Wait()
 	}()
+	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+	return p.Run(ctx, m)
+}
+
+// checkDir refuses a --dir that is not a folder.
+func checkDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usageErrorf("--dir %s: not a folder", dir)
+	}
+	return nil
+}
+
+// addSources adds the expanded addresses and the folder to m, and seals it.
+// Patterns that matched no socket count as failed sources.
+func addSources(m *source.Merge, targets []conn.Addr, missing []string, label string, reconnect bool, dir string) {
 	for _, pat := range missing {
 		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
 	}
 	for _, a := range targets {
-		m.Dial(source.Target{Addr: a, Label: o.label, Reconnect: o.reconnect})
+		m.Dial(source.Target{Addr: a, Label: label, Reconnect: reconnect})
 	}
-	if o.dir != "" {
-		m.WatchDir(o.dir, dirPoll, o.reconnect)
+	if dir != "" {
+		m.WatchDir(dir, dirPoll, reconnect)
 	}
 	m.Seal()
-	return mergedEnd(pump(ctx, p, m, "", ls))
 }
 
 // mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
-func mergeOptions(s *Streams, p *pipeline, o *multiOptions, co conn.Options) source.Options {
+func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
 	return source.Options{
 		Status:  func(st source.Status) { printStatus(s.ErrOut, st) },
 		Markers: o.markers,
 		Conn:    co,
-		Attach: func(c *conn.Client) (string, error) {
-			if err := p.schema.attach(c, c.Label()); err != nil {
-				return "", err
-			}
-			return runStateNote(c)
-		},
+		Attach:  p.Attach,
 	}
-}
-
-// mergedEnd maps the end of a merged stream onto exit codes. Every failure
-// was already printed when it happened.
-func mergedEnd(err error) error {
-	var fe *source.FailedError
-	if errors.As(err, &fe) {
-		return errReported{code: exitError}
-	}
-	return err
 }
 
 // expandTargets parses the addresses and expands globs (which qmpwatch does
@@ -167,39 +163,7 @@ func expandTargets(args []string) (targets []conn.Addr, missing []string, err er
 	return targets, missing, nil
 }
 
-// printStatus is the one line on stderr for each connection change.
+// printStatus writes the one line on stderr for a connection change.
 func printStatus(w io.Writer, st source.Status) {
-	vm := render.Safe(st.VM)
-	switch st.Kind {
-	case source.Connected:
-		fmt.Fprintf(w, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(render.Safe(st.Name), vm), st.QEMU, st.Note, st.Addr)
-	case source.Reconnected:
-		fmt.Fprintf(w, "qmpwatch: reconnected to %s (QEMU %s%s) at %s after %s without a connection: events of that gap are lost\n",
-			displayName(render.Safe(st.Name), vm), st.QEMU, st.Note, st.Addr, st.Gap.Round(time.Millisecond))
-	case source.Disconnected:
-		then := ""
-		if st.Retrying {
-			then = "; reconnecting"
-		}
-		if st.Failure {
-			fmt.Fprintf(w, "qmpwatch: %s: %s%s\n", vm, withAddr(st), then)
-		} else {
-			fmt.Fprintf(w, "%s: %s%s\n", vm, source.Reason(st.Err), then)
-		}
-	case source.Unreachable:
-		then := ""
-		if st.Retrying {
-			then = "; retrying until it answers"
-		}
-		fmt.Fprintf(w, "qmpwatch: %s%s\n", withAddr(st), then)
-	}
-}
-
-// withAddr is the error text, starting with the address it concerns.
-func withAddr(st source.Status) string {
-	msg := st.Err.Error()
-	if !strings.HasPrefix(msg, st.Addr) {
-		msg = st.Addr + ": " + msg
-	}
-	return msg
+	fmt.Fprintln(w, pipeline.StatusLine(st))
 }

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
+	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
@@ -58,8 +59,33 @@ func palettes(s *Streams, mode string, getenv func(string) string) (out, errOut 
 		render.NewPalette(render.ColorEnabled(mode, s.ErrTTY, getenv))
 }
 
-// renderError marks a failure to render an event (a template that fails
-// on this event's data) with the expression exit code.
-func renderError(err error) error {
-	return withCode(exitExpr, fmt.Errorf("-o template: %w", err))
+// engineOptions turns the event flags into the engine's options, writing
+// to s. showVM puts each event's VM in the output (many sources).
+func engineOptions(s *Streams, o *eventOptions, showVM bool) (pipeline.Options, error) {
+	ro, err := outputOptions(s, o, showVM)
+	if err != nil {
+		return pipeline.Options{}, err
+	}
+	return pipeline.Options{
+		Out:     s.Out,
+		ErrOut:  s.ErrOut,
+		OutTTY:  s.OutTTY,
+		Render:  ro,
+		Filter:  filter.Spec{Events: o.events, Excludes: o.excludes, Wheres: o.wheres, Filter: o.filter, JQ: o.jq},
+		Count:   o.count,
+		Until:   o.until,
+		Timeout: o.timeout,
+		Schema:  o.schema,
+		Strict:  o.strict,
+	}, nil
+}
+
+// newPipeline builds the engine for the event flags.
+func newPipeline(s *Streams, o *eventOptions, showVM bool, record string) (*pipeline.Pipeline, error) {
+	po, err := engineOptions(s, o, showVM)
+	if err != nil {
+		return nil, err
+	}
+	po.Record = record
+	return pipeline.New(po)
 }

@@ -4,14 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/golden/render")
+	"github.com/qmpwatch/qmpwatch/internal/golden"
+)
 
 // recordedLines returns the event lines of a real QEMU recording.
 func recordedLines(t *testing.T, name string) []string {
@@ -74,20 +73,7 @@ func TestOutputGoldenCLI(t *testing.T) {
 
 func checkGoldenCLI(t *testing.T, file, got string) {
 	t.Helper()
-	path := filepath.Join("../../testdata/golden/render", file)
-	if *updateGolden {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update creates it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n got:\n%s\nwant:\n%s", file, got, want)
-	}
+	golden.Check(t, filepath.Join("../../testdata/golden/render", file), []byte(got))
 }
 
 func TestOutputColorEnvironment(t *testing.T) {

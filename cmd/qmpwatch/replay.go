@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/spf13/cobra"
 
-	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 type replayOptions struct {
@@ -54,146 +53,52 @@ number, and is skipped. Events of lines that name no VM are labelled with
 }
 
 func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string) error {
+	if o.schema == "live" {
+		return usageErrorf("--schema live needs a running QEMU's monitor, and replay reads logs: use --schema auto or builtin")
+	}
 	if len(args) == 0 {
 		args = []string{"-"}
 	}
-	// Readers warn from pump's reading goroutine while the pipeline may
-	// write to stderr too: serialise them.
+	if err := oneStdin(args); err != nil {
+		return err
+	}
+	// Readers warn from the pipeline's reading goroutine while the
+	// pipeline may write to stderr too: serialise them.
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true)
+	p, err := newPipeline(ls, &o.eventOptions, true, "")
 	if err != nil {
 		return err
 	}
-	var skip func(string, []byte) bool
-	if p.f.CanReject() {
-		skip = p.unwanted
-	}
-	src, err := openLogs(args, ls.In, o, ls.ErrOut, skip, p.readsData)
+	defer p.Close()
+	src, err := source.OpenLogs(args, source.LogOptions{Stdin: ls.In, Options: logfile.Options{
+		Label:  o.label,
+		Follow: o.follow,
+		Warn:   warnLine(ls.ErrOut),
+		Skip:   p.Skip(),
+		Decode: p.ReadsData(),
+	}})
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	return pump(ctx, p, src, "replay", ls)
+	return p.Run(ctx, src)
 }
 
-// logSource reads the events of several logs: one after the other, or,
-// when following, all at once as they grow.
-type logSource struct {
-	readers []*logfile.Reader
-	cur     int
-	follow  bool
-	merged  chan item // following several logs: their events as they come
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-}
-
-func openLogs(args []string, stdin io.Reader, o *replayOptions, errOut io.Writer, skip func(string, []byte) bool, decodeData bool) (*logSource, error) {
-	src := &logSource{follow: o.follow}
-	stdinUsed := false
-	for _, name := range args {
-		lo := logfile.Options{
-			Label:  o.label,
-			Follow: o.follow,
-			Warn:   func(e *logfile.LineError) { fmt.Fprintf(errOut, "qmpwatch: %s\n", e) },
-			Skip:   skip,
-			Decode: decodeData,
+// oneStdin refuses a command line that names standard input twice.
+func oneStdin(args []string) error {
+	n := 0
+	for _, a := range args {
+		if a == "-" {
+			n++
 		}
-		var r *logfile.Reader
-		var err error
-		if name == "-" {
-			if stdinUsed {
-				src.Close()
-				return nil, usageErrorf("standard input (-) given twice")
-			}
-			stdinUsed = true
-			lo.Name = "stdin"
-			r, err = logfile.NewReader(stdin, lo)
-		} else {
-			r, err = logfile.Open(name, lo)
-		}
-		if err != nil {
-			src.Close()
-			return nil, err
-		}
-		src.readers = append(src.readers, r)
 	}
-	return src, nil
-}
-
-// Next implements eventSource. The end of the last log is io.EOF, which
-// pump treats as a normal end.
-func (l *logSource) Next(ctx context.Context) (*decode.Event, error) {
-	if l.follow && len(l.readers) > 1 {
-		// Followed logs never end, so they are read side by side.
-		return l.nextMerged(ctx)
-	}
-	for l.cur < len(l.readers) {
-		ev, err := l.readers[l.cur].Next(ctx)
-		if err == io.EOF {
-			l.cur++
-			continue
-		}
-		return ev, err
-	}
-	return nil, io.EOF
-}
-
-func (l *logSource) nextMerged(ctx context.Context) (*decode.Event, error) {
-	if l.merged == nil {
-		mctx, cancel := context.WithCancel(ctx)
-		l.cancel = cancel
-		l.merged = make(chan item, 64)
-		for _, r := range l.readers {
-			l.wg.Add(1)
-			go func(r *logfile.Reader) {
-				defer l.wg.Done()
-				for {
-					ev, err := r.Next(mctx)
-					if err == io.EOF {
-						return // a gzip log or stdin ended; the others go on
-					}
-					select {
-					case l.merged <- item{ev, err}:
-					case <-mctx.Done():
-						return
-					}
-					if err != nil {
-						return
-					}
-				}
-			}(r)
-		}
-		go func() { l.wg.Wait(); close(l.merged) }()
-	}
-	select {
-	case it, ok := <-l.merged:
-		if !ok {
-			return nil, io.EOF
-		}
-		return it.ev, it.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// Close stops any following and closes the files.
-func (l *logSource) Close() error {
-	if l.cancel != nil {
-		l.cancel()
-		l.wg.Wait()
-	}
-	for _, r := range l.readers {
-		r.Close()
+	if n > 1 {
+		return usageErrorf("standard input (-) given twice")
 	}
 	return nil
 }
 
-// Version is the QEMU version of the last greeting read from the log being
-// read (zero when none): what a replayed transcript's events are checked
-// against.
-func (l *logSource) Version() decode.Version {
-	if l.cur < len(l.readers) {
-		return l.readers[l.cur].Version()
-	}
-	return decode.Version{}
+// warnLine reports a log line that was skipped.
+func warnLine(w io.Writer) func(*logfile.LineError) {
+	return func(e *logfile.LineError) { fmt.Fprintf(w, "qmpwatch: %s\n", e) }
 }

@@ -4,15 +4,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var updateReplay = flag.Bool("update-replay", false, "rewrite testdata/replay golden files")
+	"github.com/qmpwatch/qmpwatch/internal/golden"
+)
 
 const mixedLog = "../../testdata/replay/mixed.log"
 
@@ -26,19 +26,7 @@ func runReplayCLI(t *testing.T, stdin string, args ...string) (code int, stdout,
 // checkGolden compares got with testdata/replay/NAME.
 func checkReplayGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("../../testdata/replay", name)
-	if *updateReplay {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n got:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("../../testdata/replay", name), []byte(got))
 }
 
 const mixedWarning = "qmpwatch: " + mixedLog + ":6: skipped: not a QMP event, a qmpwatch json line or virsh qemu-monitor-event output\n"
@@ -156,5 +144,47 @@ func waitOutput(t *testing.T, b *syncBuffer, want string) {
 			t.Fatalf("output so far:\n%s\nwant:\n%s", b.String(), want)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A log has no live monitor to ask for its schema: --schema live is a usage
+// error, not a silent fall back to the catalog.
+func TestReplaySchemaLiveIsUsageError(t *testing.T) {
+	streams, out, errOut := TestStreams(`{"timestamp": {"seconds": 1, "microseconds": 0}, "event": "STOP"}` + "\n")
+	code := run(context.Background(), []string{"replay", "--schema", "live"}, streams)
+	if code != exitUsage || out.Len() != 0 || !strings.Contains(errOut.String(), "--schema live needs a running QEMU") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// A transcript's greeting says which QEMU sent the events after it, and the
+// schema check judges them as that version, as watch does live: the "id"
+// of DEVICE_TRAY_MOVED appeared in QEMU 2.8, so a 7.2 event without it is
+// reported, while the same event with no greeting before it (version
+// unknown) is not, and neither is one from a QEMU 2.5.
+func TestReplayAppliesGreetingVersion(t *testing.T) {
+	greeting := func(major, minor int) string {
+		return fmt.Sprintf(`{"QMP": {"version": {"qemu": {"micro": 0, "minor": %d, "major": %d}, "package": ""}, "capabilities": []}}`+"\n", minor, major)
+	}
+	const tray = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "DEVICE_TRAY_MOVED", "data": {"device": "ide1-cd0", "tray-open": true}}` + "\n"
+	tests := []struct {
+		name, log string
+		reported  bool
+	}{
+		{"7.2 greeting", greeting(7, 2) + tray, true},
+		{"no greeting", tray, false},
+		{"2.5 greeting", greeting(2, 5) + tray, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := runReplayCLI(t, tt.log, "--schema", "builtin", "-o", "json", "--label", "vm1")
+			if code != 0 || !strings.Contains(out, "DEVICE_TRAY_MOVED") {
+				t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+			got := strings.Contains(errOut, "vm1: DEVICE_TRAY_MOVED: ") && strings.Contains(errOut, "id")
+			if got != tt.reported {
+				t.Errorf("missing id reported: %v, want %v; stderr:\n%s", got, tt.reported, errOut)
+			}
+		})
 	}
 }

@@ -109,10 +109,10 @@ func TestSessionsReplayTable(t *testing.T) {
 	}
 	want := `spice2: shutdown (host-qmp-quit)
 vnc: shutdown (host-qmp-quit)
-VM      PROTO  CLIENT           ID           START                     DURATION  STATE  TLS  AUTH  USER  CHANNELS
-spice2  spice  127.0.0.1:60232  -36357358    2026-11-21 05:47:14.510Z  530ms     ended  no   none  -     main,display,inputs,cursor
-spice2  spice  127.0.0.1:60248  -1914746245  2026-11-21 05:47:14.535Z  536ms     ended  no   none  -     main,display,inputs,cursor
-vnc     vnc    127.0.0.1:37148  -            2026-11-21 05:47:16.155Z  201ms     ended  no   none  -     -
+VM      PROTO  CLIENT           ID           START                        DURATION  STATE  TLS  AUTH  USER  CHANNELS
+spice2  spice  127.0.0.1:60232  -36357358    2026-11-21T05:47:14.510447Z  530ms     ended  no   none  -     main,display,inputs,cursor
+spice2  spice  127.0.0.1:60248  -1914746245  2026-11-21T05:47:14.535169Z  536ms     ended  no   none  -     main,display,inputs,cursor
+vnc     vnc    127.0.0.1:37148  -            2026-11-21T05:47:16.155434Z  201ms     ended  no   none  -     -
 `
 	if out.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", out, want)
@@ -317,5 +317,37 @@ func TestSessionsRealQEMU(t *testing.T) {
 	}
 	if recs[0]["id"].(json.Number) != spiceEnd["id"].(json.Number) {
 		t.Errorf("start id %v, end id %v", recs[0]["id"], spiceEnd["id"])
+	}
+}
+
+// sessions and jobs read the same merged sources as watch: a quoted glob
+// is expanded by qmpwatch, and --dir picks up the sockets of a folder.
+func TestTrackersGlobAndDir(t *testing.T) {
+	a := trackVM(t, "vm-a", "running", recordingEvents(t, "vnc.qmp")...)
+	glob := filepath.Join(filepath.Dir(a.Addr), "*.qmp")
+	streams, out, errOut := TestStreams("")
+	if code := run(context.Background(), []string{"sessions", glob}, streams); code != 0 {
+		t.Fatalf("glob: exit %d: %s", code, errOut)
+	}
+	if recs := jsonRecords(t, out.String()); len(recs) != 2 || recs[0]["vm"] != "vm-a" {
+		t.Errorf("glob: records %v", recs)
+	}
+
+	b := trackVM(t, "vm-b", "running", recordingEvents(t, "blockjobs.qmp")...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"jobs", "--dir", filepath.Dir(b.Addr), "-o", "json"}, &Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr})
+	}()
+	// --dir runs until interrupted: wait for the job's end record.
+	waitFor1(t, stdout, `"change":"end"`, 1)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("--dir: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr.String(), "connected to vm-b (QEMU 7.2.22, running)") {
+		t.Errorf("--dir: stderr %s", stderr)
 	}
 }

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/sim"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 type simulateOptions struct {
@@ -18,6 +20,7 @@ type simulateOptions struct {
 	maxGap time.Duration
 	name   string
 	once   bool
+	mode   os.FileMode
 }
 
 func newSimulateCmd(a *app) *cobra.Command {
@@ -37,7 +40,8 @@ output, gzip); without it, the demo session built into qmpwatch is served.
 
 Like QEMU, it serves one client at a time: a second client connects but gets no
 greeting until the first one leaves. It runs until interrupted (or, with
---once, until the first client's session ends).`,
+--once, until the first client's session ends). A unix socket is created with
+mode 0600 (only its owner may connect) unless --socket-mode says otherwise.`,
 		Example: `  qmpwatch simulate /tmp/sim.qmp &  qmpwatch watch /tmp/sim.qmp
   qmpwatch simulate tcp:127.0.0.1:4444 recorded.log --speed 10 --loop
   qmpwatch simulate /tmp/sim.qmp big.log --speed 0 --once`,
@@ -53,6 +57,7 @@ greeting until the first one leaves. It runs until interrupted (or, with
 	fs.DurationVar(&o.maxGap, "max-gap", 0, "never pause longer than this between two events (0: no limit)")
 	fs.StringVar(&o.name, "name", "", "answer query-name with NAME when the recording does not say")
 	fs.BoolVar(&o.once, "once", false, "exit after the first client's session")
+	fs.Var(newFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in)")
 	return cmd
 }
 
@@ -73,7 +78,7 @@ func runSimulate(ctx context.Context, s *Streams, o *simulateOptions, args []str
 	if err != nil {
 		return fmt.Errorf("simulate: %s: %w", recordingName(args), err)
 	}
-	ln, err := sim.Listen(addr)
+	ln, err := source.ListenSocket(addr, o.mode)
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -162,5 +163,38 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "qmpwatch: demo: replaying") || !strings.Contains(errOut.String(), "qmpwatch watch /tmp/vm1.qmp") {
 		t.Errorf("stderr %s", errOut)
+	}
+}
+
+// simulate's socket is owner-only unless --socket-mode says otherwise.
+func TestSimulateSocketMode(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want os.FileMode
+	}{
+		{nil, 0o600},
+		{[]string{"--socket-mode", "0660"}, 0o660},
+	} {
+		sock := filepath.Join(t.TempDir(), "sim.qmp")
+		ctx, cancel := context.WithCancel(context.Background())
+		stderr := &syncBuffer{}
+		done := make(chan int, 1)
+		go func() {
+			args := append([]string{"simulate", sock}, tt.args...)
+			done <- run(ctx, args, &Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: stderr})
+		}()
+		waitFor1(t, stderr, "simulating a QEMU monitor", 1)
+		fi, err := os.Stat(sock)
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("exit %d: %s", code, stderr)
+		}
+		if err != nil || fi.Mode().Perm() != tt.want {
+			t.Errorf("%v: mode %v (%v), want %v", tt.args, fi.Mode().Perm(), err, tt.want)
+		}
+	}
+	s, _, errOut := TestStreams("")
+	if code := run(context.Background(), []string{"simulate", "/tmp/x.qmp", "--socket-mode", "rw"}, s); code != exitUsage {
+		t.Errorf("bad mode: exit %d: %s", code, errOut)
 	}
 }

@@ -9,45 +9,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
-
-// queryRunState asks QEMU for the VM's run state.
-func queryRunState(c *conn.Client) (track.RunState, error) {
-	raw, err := c.Query("query-status", nil)
-	if err != nil {
-		return track.RunState{}, err
-	}
-	st, err := track.ParseStatus(raw)
-	if err != nil {
-		return st, fmt.Errorf("%s: %w", c.Addr(), err)
-	}
-	return st, nil
-}
-
-// observeCause sets ev.Cause when the event is a documented follow-up of
-// an earlier event of its VM (a STOP after a BLOCK_IO_ERROR with action
-// stop), for the pretty output and for json --annotate.
-func (p *pipeline) observeCause(ev *decode.Event) {
-	if p.causes == nil {
-		p.causes = track.NewCauses(decode.Builtin())
-	}
-	p.causes.Observe(ev)
-}
-
-// runStateNote is the run state for watch's connect line, ", running", or
-// "" when QEMU would not say: the state is a courtesy there, not a reason to
-// give up watching. A broken or closed monitor is not lost either: the
-// client reports it from Next, after the events that came before it.
-func runStateNote(c *conn.Client) (string, error) {
-	st, err := queryRunState(c)
-	if err != nil {
-		return "", nil
-	}
-	return ", " + render.Safe(st.String()), nil
-}
 
 type statusOptions struct {
 	output          string
@@ -131,55 +97,35 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 		rows = append(rows, []string{r.label, "QEMU " + r.version, r.state.String(), r.addr.String()})
 	}
 	if len(rows) > 0 {
-		out.Write(appendTable(nil, rows))
+		out.Write(render.AppendTable(nil, rows))
 	}
 	if err := writeErr(out.Flush()); err != nil {
 		return err
 	}
 	if failed {
-		return errReported{code: exitError}
+		return errReported{Code: exitError}
 	}
 	return nil
 }
 
 func askStatus(ctx context.Context, addr conn.Addr, o *statusOptions) vmStatus {
 	r := vmStatus{addr: addr, label: addr.DefaultLabel()}
-	c, err := conn.Dial(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
+	c, name, err := source.Open(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}, "")
 	if err != nil {
 		r.err = err
 		return r
 	}
 	defer c.Close()
 	r.version = c.Greeting().Version.String()
-	if r.name, r.err = c.VMName(); r.err != nil {
-		return r
-	}
-	if r.name != "" {
-		r.label = r.name
-	}
-	r.state, r.err = queryRunState(c)
+	r.name, r.label = name, c.Label()
+	r.state, r.err = pipeline.QueryRunState(c)
 	return r
 }
 
 // appendStatusRecord writes {"vm", "name", "address", "qemu", "status",
 // "running"} and a newline.
 func appendStatusRecord(dst []byte, r *vmStatus) []byte {
-	dst = append(dst, '{')
-	dst = appendKey(dst, "vm")
-	dst = decode.AppendQuote(dst, r.label)
-	dst = appendKey(dst, "name")
-	dst = decode.AppendQuote(dst, r.name)
-	dst = appendKey(dst, "address")
-	dst = decode.AppendQuote(dst, r.addr.String())
-	dst = appendKey(dst, "qemu")
-	dst = decode.AppendQuote(dst, r.version)
-	dst = appendKey(dst, "status")
-	dst = decode.AppendQuote(dst, r.state.Status)
-	dst = appendKey(dst, "running")
-	if r.state.Status == "running" {
-		dst = append(dst, "true"...)
-	} else {
-		dst = append(dst, "false"...)
-	}
-	return append(dst, "}\n"...)
+	b := render.NewRecord(dst).Str("vm", r.label).Str("name", r.name).Str("address", r.addr.String()).
+		Str("qemu", r.version).Str("status", r.state.Status).Bool("running", r.state.Status == "running").Bytes()
+	return append(b, '\n')
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/live"
@@ -27,16 +26,20 @@ type topOptions struct {
 	filter   string
 }
 
+// topNoTerminal is top's one line in a pipe.
+const topNoTerminal = "qmpwatch: top needs a terminal on stdout; in a pipe use `qmpwatch watch -o json` and `qmpwatch jobs -o json`"
+
 func newTopCmd(a *app) *cobra.Command {
 	o := &topOptions{}
 	cmd := &cobra.Command{
-		Use:   "top ADDRESS...",
+		Use:   "top ADDRESS... | --dir DIR",
 		Short: "A full-screen view of VMs: states, sessions, jobs with progress, faults and live events",
-		Long: `Show every VM the given monitors reach on one screen, redrawn as things change:
+		Long: `Show every VM the given sources reach on one screen, redrawn as things change:
 one row per VM (name, QEMU version, run state with its reason and for how
 long, open sessions, running jobs with a progress bar, faults in the last hour,
 the last event and its age), and below it the live event stream in pretty
-form, with watch's filters (-e, -x, -w, -f) applied to the stream.
+form, with watch's filters (-e, -x, -w, -f) applied to the stream. Sources are
+those watch takes: addresses, globs ('/run/qemu/*.qmp'), --dir and --reconnect.
 
 Keys: up/down select a VM, enter focuses it (its sessions, jobs and events in
 full), / filters the stream by a glob of event names, p pauses the stream
@@ -46,35 +49,18 @@ top needs a terminal; for scripts use watch -o json and jobs -o json.
 Only qmp_capabilities and query-* are sent: job progress is polled with
 query-block-jobs every --interval while a job runs. See docs/top.md.`,
 		Example: `  qmpwatch top /run/vm1.qmp /run/vm2.qmp
-  qmpwatch top /run/*.qmp -x 'RTC_CHANGE'`,
-		Args: cobra.MinimumNArgs(1),
+  qmpwatch top '/run/qemu/*.qmp' -x 'RTC_CHANGE'
+  qmpwatch top --dir /run/qemu --reconnect`,
+		Args: trackArgs(&o.trackOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s := a.streams
-			if !s.OutTTY {
-				// One line, no usage hint: the flags were right, the place is not.
-				fmt.Fprintln(s.ErrOut, "qmpwatch: top needs a terminal on stdout; in a pipe use `qmpwatch watch -o json` and `qmpwatch jobs -o json`")
-				return errReported{code: exitUsage}
-			}
-			if o.interval <= 0 {
-				return usageErrorf("--interval must be positive, got %s", o.interval)
-			}
-			keep, err := topFilter(o)
-			if err != nil {
-				return err
-			}
-			addrs, err := parseAddrs(args)
-			if err != nil {
-				return err
-			}
-			cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
-			return tuiErr(tui.Run(cmd.Context(), cfg, s.In, s.Out, addrs, o.liveOptions()))
+			return runTop(cmd.Context(), a.streams, o, args)
 		},
 	}
 	addTrackFlags(cmd, &o.trackOptions)
 	fs := cmd.Flags()
 	fs.MarkHidden("replay")
 	fs.MarkHidden("output")
-	fs.DurationVar(&o.interval, "interval", live.DefaultInterval, "how often to poll the progress of running jobs (query-block-jobs; no polling while none runs)")
+	addIntervalFlag(cmd, &o.trackOptions)
 	fs.Var(newEnum(&o.color, "auto", "auto", "always", "never"), "color", "colour: auto, always, never (NO_COLOR turns auto off)")
 	fs.StringSliceVarP(&o.events, "event", "e", nil, "show events whose name matches a glob, case-insensitive (repeat or comma-separate for any of)")
 	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "hide events whose name matches a glob")
@@ -83,12 +69,42 @@ query-block-jobs every --interval while a job runs. See docs/top.md.`,
 	return cmd
 }
 
+// addIntervalFlag adds --interval, the polling of job progress.
+func addIntervalFlag(cmd *cobra.Command, o *trackOptions) {
+	cmd.Flags().DurationVar(&o.interval, "interval", live.DefaultInterval, "how often to poll the progress of running jobs (query-block-jobs; no polling while none runs)")
+}
+
+// checkInterval refuses an --interval that would poll without pause.
+func checkInterval(d time.Duration) error {
+	if d <= 0 {
+		return usageErrorf("--interval must be positive, got %s", d)
+	}
+	return nil
+}
+
+func runTop(ctx context.Context, s *Streams, o *topOptions, args []string) error {
+	if o.replay {
+		return usageErrorf("top watches live monitors; for logs use `qmpwatch replay` or `qmpwatch jobs --replay`")
+	}
+	if err := checkInterval(o.interval); err != nil {
+		return err
+	}
+	keep, err := topFilter(o)
+	if err != nil {
+		return err
+	}
+	if !s.OutTTY {
+		// One line, no usage hint: the flags were right, the place is not.
+		fmt.Fprintln(s.ErrOut, topNoTerminal)
+		return errReported{Code: exitUsage}
+	}
+	cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
+	return runTUI(ctx, s, &o.trackOptions, args, cfg)
+}
+
 // topFilter compiles watch's filters for the event stream; the trackers
 // see every event regardless.
 func topFilter(o *topOptions) (func(*decode.Event) bool, error) {
-	if o.replay {
-		return nil, usageErrorf("top watches live monitors; for logs use `qmpwatch replay` or `qmpwatch jobs --replay`")
-	}
 	f, err := filter.Compile(filter.Spec{Events: o.events, Excludes: o.excludes, Wheres: o.wheres, Filter: o.filter})
 	var ee *filter.ExprError
 	switch {
@@ -104,29 +120,27 @@ func topFilter(o *topOptions) (func(*decode.Event) bool, error) {
 	}, nil
 }
 
-func parseAddrs(args []string) ([]conn.Addr, error) {
-	addrs := make([]conn.Addr, len(args))
-	for i, a := range args {
-		addr, err := conn.ParseAddr(a)
-		if err != nil {
-			return nil, withCode(exitUsage, err)
-		}
-		addrs[i] = addr
-	}
-	return addrs, nil
-}
-
-// runTrackerTUI shows jobs or sessions full-screen on a terminal.
-func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, t tracker) error {
-	addrs, err := parseAddrs(args)
+// runTUI shows a full-screen view fed by the same sources as the other
+// tracking views (trackSources), through a live.Feed: seeded at connect
+// and polled on each session's own client.
+func runTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, cfg tui.Config) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := tui.NewProgram(ctx, cfg, s.In, s.Out)
+	poll := cfg.View != tui.Sessions
+	feed := live.NewFeed(live.Options{Poll: poll, Interval: o.interval}, p.Send)
+	m, stop, err := trackSources(ctx, o, args, feed.SourceOptions(o.connOptions()))
 	if err != nil {
 		return err
 	}
-	cfg := tui.Config{View: tui.Sessions, Color: render.ColorEnabled("auto", s.OutTTY, os.Getenv), Location: o.location()}
-	if _, ok := t.(*jobsView); ok {
-		cfg.View = tui.Jobs
-	}
-	return tuiErr(tui.Run(ctx, cfg, s.In, s.Out, addrs, o.liveOptions()))
+	defer stop()
+	return tuiErr(p.Run(feed, m))
+}
+
+// runTrackerTUI shows jobs or sessions full-screen on a terminal.
+func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, view tui.View) error {
+	cfg := tui.Config{View: view, Color: render.ColorEnabled("auto", s.OutTTY, os.Getenv), Location: o.location()}
+	return runTUI(ctx, s, o, args, cfg)
 }
 
 // tuiErr maps the end of a full-screen view onto an exit code.

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 type watchOptions struct {
@@ -62,16 +59,15 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	p, err := newPipeline(s, &o.eventOptions, false)
+	// The source reports from the reading goroutine while the pipeline
+	// writes warnings: one lock keeps stderr lines whole.
+	ls := s.lockedStderr()
+	p, err := newPipeline(ls, &o.eventOptions, false, o.record)
 	if err != nil {
 		return err
 	}
-	stopRecording, err := p.startRecording(o.record)
-	if err != nil {
-		return err
-	}
-	defer stopRecording()
-	c, err := conn.Dial(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
+	defer p.Close()
+	c, name, err := source.Open(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}, o.label)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -79,128 +75,10 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		return err
 	}
 	defer c.Close()
-	// A failed query-name leaves the socket's name as the label; if the
-	// stream broke, Next reports it after the events before the break.
-	name, _ := c.VMName()
-	label := name
-	if label == "" {
-		label = addr.DefaultLabel()
-	}
-	if o.label != "" {
-		label = o.label
-	}
-	c.SetLabel(label)
-	if err := p.schema.attach(c, label); err != nil {
-		return err
-	}
-	state, err := runStateNote(c)
+	note, err := p.Attach(c)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(s.ErrOut, "qmpwatch: connected to %s (QEMU %s%s) at %s\n", displayName(name, label), c.Greeting().Version, state, addr)
-	return pump(ctx, p, c, label, s)
-}
-
-func displayName(name, label string) string {
-	if name == "" {
-		return label + " (no -name)"
-	}
-	return name
-}
-
-// eventSource is anything events come from: a monitor, a log, a merge.
-type eventSource interface {
-	Next(ctx context.Context) (*decode.Event, error)
-}
-
-type item struct {
-	ev  *decode.Event
-	err error
-}
-
-// pump moves events from src to p. A goroutine reads ahead into a small
-// bounded queue; the writer flushes whenever the queue is empty, so output
-// is flushed per event when events trickle in and batched when they flood.
-// When the consumer is slow, the queue fills, the reader stops reading the
-// socket, and QEMU queues: back-pressure, not lost events.
-func pump(ctx context.Context, p *pipeline, src eventSource, label string, s *Streams) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	p.startClock(ctx)
-	defer p.stopClock()
-	q := make(chan item, 256)
-	go func() {
-		defer close(q)
-		for {
-			ev, err := src.Next(ctx)
-			select {
-			case q <- item{ev, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	for {
-		var it item
-		var ok bool
-		select {
-		case it, ok = <-q:
-		case <-p.expired():
-			p.flush()
-			return p.timeoutErr()
-		default:
-			if err := p.flush(); err != nil {
-				return err
-			}
-			select {
-			case it, ok = <-q:
-			case <-p.expired():
-				return p.timeoutErr()
-			case <-ctx.Done():
-				// A source blocked in a read that ctx cannot end (stdin).
-				return p.flush()
-			}
-		}
-		if !ok {
-			return p.flush()
-		}
-		if it.err != nil {
-			if ferr := p.flush(); ferr != nil {
-				return ferr
-			}
-			if err := endOfStream(ctx, it.err, label, s); err != nil || ctx.Err() != nil {
-				return err
-			}
-			// A normal end, unless --count or --until was still waiting.
-			return p.endErr()
-		}
-		done, err := p.emit(it.ev)
-		if err != nil {
-			p.flush()
-			return err
-		}
-		if done {
-			return p.flush()
-		}
-	}
-}
-
-// endOfStream says why a stream ended; QEMU going away is a normal end.
-func endOfStream(ctx context.Context, err error, label string, s *Streams) error {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
-		return nil
-	}
-	if errors.Is(err, conn.ErrClosed) {
-		var te *conn.TruncatedError
-		if errors.As(err, &te) {
-			fmt.Fprintf(s.ErrOut, "%s: %s\n", label, te)
-		} else {
-			fmt.Fprintf(s.ErrOut, "%s: QEMU closed the connection\n", label)
-		}
-		return nil
-	}
-	return err
+	printStatus(ls.ErrOut, source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
+	return p.Run(ctx, source.NewSingle(c, func(st source.Status) { printStatus(ls.ErrOut, st) }))
 }

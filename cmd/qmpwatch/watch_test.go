@@ -220,7 +220,7 @@ func TestExitCodeMapping(t *testing.T) {
 		{nil, 0}, {errPipe, 0}, {context.Canceled, 0},
 		{errors.New("boom"), 1}, {withCode(exitUsage, errors.New("u")), 2},
 		{withCode(exitExpr, errors.New("e")), 3}, {withCode(exitTimeout, errors.New("t")), 4},
-		{errReported{code: 4}, 4},
+		{errReported{Code: 4}, 4},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err, true, &buf); got != tt.code {
@@ -274,4 +274,72 @@ func TestEveryCommandHasExamples(t *testing.T) {
 		}
 	}
 	walk(root)
+}
+
+// A VM's -name comes from the wire: whatever path connects to it, the
+// status lines on stderr carry it escaped, never as terminal controls.
+func TestWatchEscapesVMNameOnStderr(t *testing.T) {
+	const evil = `evil\u001b]0;PWNED\u0007\u001b[2J` // as QEMU escapes it in JSON
+	for _, extra := range [][]string{nil, {"--markers"}} {
+		t.Run(strings.Join(append([]string{"watch"}, extra...), " "), func(t *testing.T) {
+			s := fakeVM(t, evil, fakeEvents[0])
+			streams, _, errOut := TestStreams("")
+			args := append([]string{"watch", s.Addr, "-o", "json"}, extra...)
+			if code := run(context.Background(), args, streams); code != 0 {
+				t.Fatalf("exit %d: %q", code, errOut)
+			}
+			if strings.ContainsAny(errOut.String(), "\x1b\a") {
+				t.Errorf("stderr carries raw controls: %q", errOut)
+			}
+			if !strings.Contains(errOut.String(), "connected to evil") {
+				t.Errorf("no connect line: %q", errOut)
+			}
+		})
+	}
+}
+
+// A monitor that refuses query-name is watched all the same, every way it
+// can be reached, labelled by its socket: one rule for a failed query-name.
+func TestWatchQueryNameRefused(t *testing.T) {
+	for _, args := range [][]string{{"watch"}, {"watch", "--markers"}, {"sessions"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			s := conntest.NewServer(t, func(p *conntest.Peer) error {
+				if err := p.SendLine(conntest.Greeting); err != nil {
+					return err
+				}
+				c, err := p.Expect("qmp_capabilities")
+				if err != nil {
+					return err
+				}
+				if err := p.Reply(c, "{}"); err != nil {
+					return err
+				}
+				if c, err = p.Expect("query-name"); err != nil {
+					return err
+				}
+				msg := `{"error": {"class": "GenericError", "desc": "no"}, "id": ` + string(c.ID) + `}`
+				if err := p.SendLine(msg); err != nil {
+					return err
+				}
+				for {
+					// Refuse the courtesy queries too (query-status, schema).
+					c, err := p.Read()
+					if err != nil {
+						return nil
+					}
+					if c.Execute == "query-status" {
+						return p.SendLine(fakeEvents[0])
+					}
+					p.SendLine(`{"error": {"class": "GenericError", "desc": "no"}, "id": ` + string(c.ID) + `}`)
+				}
+			})
+			streams, _, errOut := TestStreams("")
+			if code := run(context.Background(), append(append(args, s.Addr), "-o", "json"), streams); code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.Contains(errOut.String(), "connected to vm1 (no -name)") {
+				t.Errorf("stderr: %s", errOut)
+			}
+		})
+	}
 }

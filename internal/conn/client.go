@@ -322,13 +322,7 @@ func (c *Client) answer(m *decode.Message) bool {
 
 // event copies the message out of the framer's buffer, which is reused.
 func (c *Client) event(m *decode.Message) *decode.Event {
-	cp := *m
-	cp.Raw = append([]byte(nil), m.Raw...)
-	if m.Data != nil {
-		// The data is a slice of Raw: point it at the same place in the copy.
-		off := cap(m.Raw) - cap(m.Data)
-		cp.Data = cp.Raw[off : off+len(m.Data)]
-	}
+	cp := m.MovedTo(append([]byte(nil), m.Raw...))
 	return decode.NewEvent(&cp, c.label)
 }
 

@@ -12,6 +12,7 @@ import (
 type Catalog struct {
 	byName map[string]*EventSpec
 	events []*EventSpec // sorted by name
+	newest Version      // see Newest
 }
 
 // EventSpec describes one event.
@@ -21,11 +22,33 @@ type EventSpec struct {
 	Since       Version
 	Fields      []*Field // members of "data", in documented order
 	FollowUps   []FollowUp
-	RateLimited bool   // QEMU sends at most one a second and drops the rest
-	Own         bool   // a marker event qmpwatch itself emits, not QEMU
-	Example     string // one event as QEMU sends it, or ""
+	RateLimited bool      // QEMU sends at most one a second and drops the rest
+	RateLimit   RateLimit // since when, and the events it lets through
+	Removed     Version   // QEMU version that removed the event; zero: still there
+	Own         bool      // a marker event qmpwatch itself emits, not QEMU
+	Example     string    // one event as QEMU sends it, or ""
 
 	data *Type // the "data" object, built from Fields for validation
+}
+
+// RateLimit details the throttling of a RateLimited event.
+type RateLimit struct {
+	Since  Version // QEMU version that began throttling it; zero: always
+	Except []Cond  // events matching one of these are never throttled
+}
+
+// RateLimitedIn reports whether the QEMU of version v throttles the event
+// (with v unknown: whether today's QEMU does).
+func (e *EventSpec) RateLimitedIn(v Version) bool {
+	if !e.RateLimited {
+		return false
+	}
+	return !v.Known() || !e.RateLimit.Since.Known() || !v.Less(e.RateLimit.Since)
+}
+
+// RemovedIn reports whether QEMU of version v no longer has the event.
+func (e *EventSpec) RemovedIn(v Version) bool {
+	return e.Removed.Known() && v.Known() && !v.Less(e.Removed)
 }
 
 // Field is one member of an object.
@@ -34,6 +57,10 @@ type Field struct {
 	Type      *Type
 	Optional  bool
 	Since     Version // QEMU version that added the member; zero: as old as its parent
+
+	// SinceFromHistory: QEMU's doc comments give no version for the member;
+	// Since comes from QEMU's history (the QAPI check accepts it).
+	SinceFromHistory bool
 }
 
 // The kinds of a Type.
@@ -56,6 +83,7 @@ type Type struct {
 	Kind     string // one of the Kind* constants
 	Name     string // the shared type's name, when it has one
 	Values   []string
+	Since    map[string]Version // enum: the QEMU version that added a value, when younger than the type
 	Members  []*Field
 	Elem     *Type               // array element
 	Tag      string              // union: the member whose value picks a variant
@@ -205,4 +233,14 @@ func (t *Type) String() string {
 		}
 	}
 	return t.Kind
+}
+
+// Newest is the newest QEMU release whose schema the builtin catalog was
+// checked against (testdata/qapi); a greeting from a newer QEMU may carry
+// events, members and values the catalog cannot know.
+func (c *Catalog) Newest() Version {
+	if c == nil {
+		return Version{}
+	}
+	return c.newest
 }

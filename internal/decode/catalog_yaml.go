@@ -12,6 +12,7 @@ import (
 // The on-disk shape of catalog/*.yaml. Types stay yaml.Nodes until every
 // file is read, because a field may name a shared type from another file.
 type yamlFile struct {
+	QEMU   string               `yaml:"qemu"` // newest QEMU release the file follows
 	Types  map[string]yaml.Node `yaml:"types"`
 	Events []yaml.Node          `yaml:"events"`
 }
@@ -21,10 +22,17 @@ type yamlEvent struct {
 	Since       string         `yaml:"since"`
 	Doc         string         `yaml:"doc"`
 	RateLimited bool           `yaml:"rate-limited"`
+	RateLimit   yamlRateLimit  `yaml:"rate-limit"`
+	Removed     string         `yaml:"removed"`
 	Own         bool           `yaml:"own"`
 	FollowUps   []yamlFollowUp `yaml:"follow-ups"`
 	Fields      []yaml.Node    `yaml:"fields"`
 	Example     string         `yaml:"example"`
+}
+
+type yamlRateLimit struct {
+	Since  string `yaml:"since"`
+	Except []Cond `yaml:"except"`
 }
 
 type yamlFollowUp struct {
@@ -34,15 +42,16 @@ type yamlFollowUp struct {
 }
 
 type yamlField struct {
-	Name     string    `yaml:"name"`
-	Type     yaml.Node `yaml:"type"`
-	Optional bool      `yaml:"optional"`
-	Since    string    `yaml:"since"`
-	Doc      string    `yaml:"doc"`
+	Name      string    `yaml:"name"`
+	Type      yaml.Node `yaml:"type"`
+	Optional  bool      `yaml:"optional"`
+	Since     string    `yaml:"since"`
+	SinceFrom string    `yaml:"since-from"`
+	Doc       string    `yaml:"doc"`
 }
 
 type yamlType struct {
-	Enum      []string               `yaml:"enum"`
+	Enum      []yaml.Node            `yaml:"enum"`
 	Object    []yaml.Node            `yaml:"object"`
 	Tag       string                 `yaml:"tag"`
 	Variants  map[string][]yaml.Node `yaml:"variants"`
@@ -73,6 +82,7 @@ func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
 	l := &yamlLoader{named: map[string]*yaml.Node{}, built: map[string]*Type{}}
 	var events []yamlEvent
 	var where []string
+	var newest Version
 	names := make([]string, 0, len(files))
 	for n := range files {
 		names = append(names, n)
@@ -83,6 +93,15 @@ func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
 		if err := yaml.Unmarshal(files[n], &f); err != nil {
 			return nil, fmt.Errorf("%s: %w", n, err)
 		}
+		if f.QEMU != "" {
+			v, err := ParseVersion(f.QEMU)
+			if err != nil {
+				return nil, fmt.Errorf("%s: qemu: %w", n, err)
+			}
+			if newest.Less(v) {
+				newest = v
+			}
+		}
 		for tn, node := range f.Types {
 			if _, dup := l.named[tn]; dup {
 				return nil, fmt.Errorf("%s: type %s defined twice", n, tn)
@@ -92,7 +111,7 @@ func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
 		}
 		for i := range f.Events {
 			var e yamlEvent
-			if err := decodeStrict(&f.Events[i], &e, "name", "since", "doc", "rate-limited", "own", "follow-ups", "fields", "example"); err != nil {
+			if err := decodeStrict(&f.Events[i], &e, "name", "since", "doc", "rate-limited", "rate-limit", "removed", "own", "follow-ups", "fields", "example"); err != nil {
 				return nil, fmt.Errorf("%s: %w", n, err)
 			}
 			events = append(events, e)
@@ -112,7 +131,9 @@ func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
 		seen[spec.Name] = true
 		specs = append(specs, spec)
 	}
-	return newCatalog(specs), nil
+	c := newCatalog(specs)
+	c.newest = newest
+	return c, nil
 }
 
 type yamlLoader struct {
@@ -133,8 +154,23 @@ func (l *yamlLoader) event(ye yamlEvent) (*EventSpec, error) {
 	if spec.Since, err = optVersion(ye.Since); err != nil {
 		return nil, err
 	}
+	if spec.Removed, err = optVersion(ye.Removed); err != nil {
+		return nil, fmt.Errorf("removed: %w", err)
+	}
+	if spec.RateLimit.Since, err = optVersion(ye.RateLimit.Since); err != nil {
+		return nil, fmt.Errorf("rate-limit: %w", err)
+	}
+	if (spec.RateLimit.Since.Known() || len(ye.RateLimit.Except) > 0) && !spec.RateLimited {
+		return nil, fmt.Errorf("rate-limit details without rate-limited: true")
+	}
 	if spec.Fields, err = l.fields(ye.Fields); err != nil {
 		return nil, err
+	}
+	for _, c := range ye.RateLimit.Except {
+		if c.Field == "" || spec.field(c.Field) == nil {
+			return nil, fmt.Errorf("rate-limit exception on unknown field %q", c.Field)
+		}
+		spec.RateLimit.Except = append(spec.RateLimit.Except, c)
 	}
 	for _, fu := range ye.FollowUps {
 		if fu.Then == "" {
@@ -169,7 +205,7 @@ func (l *yamlLoader) fields(nodes []yaml.Node) ([]*Field, error) {
 	seen := map[string]bool{}
 	for i := range nodes {
 		var yf yamlField
-		if err := decodeStrict(&nodes[i], &yf, "name", "type", "optional", "since", "doc"); err != nil {
+		if err := decodeStrict(&nodes[i], &yf, "name", "type", "optional", "since", "since-from", "doc"); err != nil {
 			return nil, err
 		}
 		if yf.Name == "" {
@@ -179,7 +215,10 @@ func (l *yamlLoader) fields(nodes []yaml.Node) ([]*Field, error) {
 			return nil, fmt.Errorf("field %s listed twice", yf.Name)
 		}
 		seen[yf.Name] = true
-		f := &Field{Name: yf.Name, Doc: yf.Doc, Optional: yf.Optional}
+		if yf.SinceFrom != "" && yf.SinceFrom != "history" {
+			return nil, fmt.Errorf("field %s: since-from must be history", yf.Name)
+		}
+		f := &Field{Name: yf.Name, Doc: yf.Doc, Optional: yf.Optional, SinceFromHistory: yf.SinceFrom != ""}
 		var err error
 		if f.Since, err = optVersion(yf.Since); err != nil {
 			return nil, fmt.Errorf("field %s: %w", yf.Name, err)
@@ -212,7 +251,7 @@ func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
 		if len(yt.Enum) == 0 {
 			return nil, fmt.Errorf("line %d: empty enum", n.Line)
 		}
-		return &Type{Kind: KindEnum, Values: yt.Enum}, nil
+		return enumType(yt.Enum)
 	case yt.Object != nil:
 		ms, err := l.fields(yt.Object)
 		if err != nil {
@@ -243,6 +282,37 @@ func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
 		return t, nil
 	}
 	return nil, fmt.Errorf("line %d: type needs one of enum, object, array, alternate", n.Line)
+}
+
+// enumType reads enum values: each a plain string, or a one-key mapping
+// {value: "since"} for a value younger than its type.
+func enumType(nodes []yaml.Node) (*Type, error) {
+	t := &Type{Kind: KindEnum}
+	for i := range nodes {
+		n := &nodes[i]
+		name, since := n.Value, ""
+		switch {
+		case n.Kind == yaml.MappingNode && len(n.Content) == 2:
+			name, since = n.Content[0].Value, n.Content[1].Value
+		case n.Kind != yaml.ScalarNode:
+			return nil, fmt.Errorf("line %d: enum value must be a string or {value: since}", n.Line)
+		}
+		if contains(t.Values, name) {
+			return nil, fmt.Errorf("line %d: enum value %q listed twice", n.Line, name)
+		}
+		t.Values = append(t.Values, name)
+		if since != "" {
+			v, err := ParseVersion(since)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: enum value %s: %w", n.Line, name, err)
+			}
+			if t.Since == nil {
+				t.Since = map[string]Version{}
+			}
+			t.Since[name] = v
+		}
+	}
+	return t, nil
 }
 
 func (l *yamlLoader) union(t *Type, yt yamlType) error {

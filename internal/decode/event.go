@@ -13,12 +13,19 @@ type Event struct {
 	Raw     []byte // the event object exactly as received
 	HasVM   bool   // Raw already carries a "vm" member (a qmpwatch json line)
 	DataRaw []byte // raw JSON of the "data" member, nil when absent
+	// QEMU is the version of the QEMU that sent the event, from the greeting
+	// of its connection or of its transcript; zero when unknown. The source
+	// sets it, and the schema check judges the event as that version.
+	QEMU Version
 
 	// Check is the validation result against the schema, set by a Validator.
 	Check Check
 	// Cause names the earlier event this one is a documented follow-up of,
 	// e.g. "write error on ide0-hd1" for a STOP; set by track.Causes.
 	Cause string
+	// Context is what earlier events of the VM tell about this one (a job's
+	// or session's length, say); set by track.Causes, read by summaries.
+	Context Context
 
 	data    Value
 	decoded bool

@@ -26,52 +26,16 @@ func (e *Event) Index(path []string) (v Value, ok bool) {
 	default:
 		return Value{}, true
 	}
+	var o outcome
 	if e.decoded {
-		return indexValue(e.data, path[1:])
-	}
-	p := parser{b: e.DataRaw}
-	for _, k := range path[1:] {
-		p.ws()
-		if p.i >= len(p.b) {
-			return Value{}, false
-		}
-		switch p.b[p.i] {
-		case '{':
-			found, ok := p.seekMember(k)
-			if !ok {
-				return Value{}, false
-			}
-			if !found {
-				return Value{}, true
-			}
-		case 'n':
-			return Value{}, true
-		default:
+		v, o = walk(e.data, path[1:], false)
+	} else {
+		var sure bool
+		if v, o, sure = seek(e.DataRaw, path[1:], false); !sure {
 			return Value{}, false
 		}
 	}
-	start := p.i
-	if !p.jump() {
-		return Value{}, false
-	}
-	v, err := Parse(p.b[start:p.i])
-	return v, err == nil
-}
-
-func indexValue(v Value, path []string) (Value, bool) {
-	for _, k := range path {
-		switch v.Kind {
-		case Null:
-			return Value{}, true
-		case Object:
-			m, ok := v.Get(k)
-			if !ok {
-				return Value{}, true
-			}
-			v = m
-		default:
-			return Value{}, false
-		}
-	}
-	return v, true
+	// jq: a missing member or a null on the way gives null; indexing a
+	// scalar or an array by name is an error, which jq itself reports.
+	return v, o != scalar
 }

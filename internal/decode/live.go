@@ -7,6 +7,7 @@ import "sort"
 type SchemaDiff struct {
 	Missing []string    // catalog events this QEMU does not report (not built in, e.g. SPICE_* without SPICE)
 	Newer   []string    // catalog events introduced after this QEMU's version
+	Removed []string    // catalog events QEMU removed at or before this version, "NAME (removed in 9.1)"
 	Extra   []string    // events this QEMU reports that the catalog lacks
 	Fields  []FieldDiff // member differences of events both know
 }
@@ -26,16 +27,21 @@ func (d SchemaDiff) Empty() bool { return len(d.Extra) == 0 && len(d.Fields) == 
 // DiffSchemas compares a catalog with a live QEMU's schema. v is that QEMU's
 // version: catalog fields and events added later are expected to be absent.
 // Enum values the catalog has beyond the live ones are expected too (values
-// only grow); live values the catalog lacks are reported.
+// only grow), and so are optional members the build lacks (QEMU compiles
+// some out, such as mptcp on hosts without it); events QEMU removed by v are
+// listed as Removed. Live members and values the catalog lacks are reported.
 func DiffSchemas(cat, live *Catalog, v Version) SchemaDiff {
 	var d SchemaDiff
 	for _, e := range cat.Events() {
 		if e.Own || live.Lookup(e.Name) != nil {
 			continue
 		}
-		if v.Known() && v.Less(e.Since) {
+		switch {
+		case e.Removed.Known() && (!v.Known() || !v.Less(e.Removed)):
+			d.Removed = append(d.Removed, e.Name+" (removed in "+shortVersion(e.Removed)+")")
+		case v.Known() && v.Less(e.Since):
 			d.Newer = append(d.Newer, e.Name)
-		} else {
+		default:
 			d.Missing = append(d.Missing, e.Name)
 		}
 	}
@@ -108,6 +114,9 @@ func (c *differ) members(path string, cms, lms []*Field) {
 		}
 		if c.v.Known() && c.v.Less(cf.Since) {
 			continue // added after this QEMU
+		}
+		if cf.Optional {
+			continue // a build may compile it out (mptcp, abstract, tight)
 		}
 		c.add(path+"."+cf.Name, "in the catalog, but this QEMU does not have it")
 	}

@@ -18,45 +18,11 @@ func (e *Event) Lookup(path []string) (Value, bool) {
 // LookupRaw finds the value at path in raw data without decoding anything
 // else and without trusting it: only the first JSON value in data is read,
 // and sure is false wherever it cannot tell (escaped names, malformed
-// input), so that a filter never drops what it did not understand.
+// input), so that a filter never drops what it did not understand. It
+// walks as At does (walk.go).
 func LookupRaw(data []byte, path []string) (v Value, found, sure bool) {
-	p := parser{b: data}
-	for _, k := range path {
-		p.ws()
-		if p.i >= len(p.b) {
-			return Value{}, false, false
-		}
-		var ok bool
-		switch p.b[p.i] {
-		case '{':
-			found, ok = p.seekMember(k)
-		case '[':
-			found, ok = p.seekItem(k)
-		default:
-			// A scalar has no members: nothing at this path, unless the
-			// scalar itself is malformed.
-			if p.skip(0) != nil {
-				return Value{}, false, false
-			}
-			return Value{}, false, true
-		}
-		if !ok {
-			return Value{}, false, false
-		}
-		if !found {
-			return Value{}, false, true
-		}
-	}
-	p.ws()
-	start := p.i
-	if !p.jump() {
-		return Value{}, false, false
-	}
-	v, err := Parse(p.b[start:p.i])
-	if err != nil {
-		return Value{}, false, false
-	}
-	return v, true, true
+	v, o, sure := seek(data, path, true)
+	return v, o == present, sure
 }
 
 // seekMember moves to the value of member key of the object at p.i. ok is
@@ -125,24 +91,9 @@ func (p *parser) seekItem(idx string) (found, ok bool) {
 	}
 }
 
-// At follows path (member names, or array indexes in decimal) down from v.
+// At follows path (member names, or array indexes in decimal) down from v;
+// false when nothing is there (walk.go).
 func (v Value) At(path []string) (Value, bool) {
-	for _, k := range path {
-		switch v.Kind {
-		case Object:
-			var ok bool
-			if v, ok = v.Get(k); !ok {
-				return Value{}, false
-			}
-		case Array:
-			n, err := strconv.Atoi(k)
-			if err != nil || n < 0 || n >= len(v.Items) {
-				return Value{}, false
-			}
-			v = v.Items[n]
-		default:
-			return Value{}, false
-		}
-	}
-	return v, true
+	v, o := walk(v, path, true)
+	return v, o == present
 }

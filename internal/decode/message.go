@@ -237,3 +237,17 @@ func atoi64(b []byte) (int64, bool) {
 	}
 	return n, true
 }
+
+// MovedTo returns the message as if it had been scanned from raw, a copy
+// of m.Raw: Data, a slice of Raw, points at the same place in raw. Readers
+// whose buffer is reused (a socket's framer, a log's read buffer) keep an
+// event this way.
+func (m Message) MovedTo(raw []byte) Message {
+	if m.Data != nil {
+		// Data ends where Raw's capacity says: the same offset in raw.
+		off := cap(m.Raw) - cap(m.Data)
+		m.Data = raw[off : off+len(m.Data)]
+	}
+	m.Raw = raw
+	return m
+}

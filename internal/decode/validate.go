@@ -6,24 +6,38 @@ import "strings"
 // would have sent it (the zero Version when unknown). An event the catalog
 // lacks is marked Unknown and passes; members it lacks are listed in
 // UnknownFields and pass too. Only missing required members, wrong types and
-// unknown enum values are Problems.
+// unknown enum values are Problems; when v is newer than the newest release
+// the catalog knows (Newest), unknown enum values are listed in
+// UnknownValues instead and the Check says Newer.
 //
 // It runs on every event, so it first reads the raw data in place
 // (rawClean): a clean event is never decoded. Only an event with something
 // to report, or a shape the fast path leaves alone, is decoded and walked.
 func (c *Catalog) Validate(ev *Event, v Version) Check {
+	newer := c.Beyond(v)
 	spec := c.Lookup(ev.Name)
 	if spec == nil {
-		return Check{Checked: true, Unknown: true}
+		return Check{Checked: true, Unknown: true, Newer: newer}
 	}
-	w := walker{v: v, event: spec.Since}
+	w := walker{v: v, event: spec.Since, lenient: newer}
 	if ev.DataRaw != nil && rawClean(ev.DataRaw, spec.data, &w) {
-		return Check{Checked: true}
+		return Check{Checked: true, Newer: newer}
 	}
 	data := ev.Data()
 	w.push("data", 0)
 	w.value(&data, spec.data)
-	return Check{Checked: true, Problems: w.problems, UnknownFields: w.unknown}
+	return Check{Checked: true, Problems: w.problems, UnknownFields: w.unknown, UnknownValues: w.values, Newer: newer}
+}
+
+// Beyond reports whether QEMU version v is a release newer than the newest
+// the catalog knows (comparing major and minor: 10.2.5 is 10.2). A catalog
+// without a Newest (a live schema) is never beyond.
+func (c *Catalog) Beyond(v Version) bool {
+	n := c.Newest()
+	if !n.Known() || !v.Known() {
+		return false
+	}
+	return v.Major > n.Major || (v.Major == n.Major && v.Minor > n.Minor)
 }
 
 // pathElem is one step of the path to the value being checked: a member
@@ -47,6 +61,8 @@ type walker struct {
 	depth    int
 	problems []Problem
 	unknown  []string
+	values   []string // unknown enum values accepted because lenient
+	lenient  bool     // the sender is newer than the catalog
 }
 
 func (w *walker) push(key string, index int) {
@@ -135,6 +151,8 @@ func (w *walker) value(val *Value, t *Type) {
 	case KindEnum:
 		if val.Kind != String {
 			w.mismatch(val, t)
+		} else if !contains(t.Values, val.Text) && w.lenient {
+			w.values = append(w.values, w.pathString(""))
 		} else if !contains(t.Values, val.Text) {
 			w.problem("", "unknown value "+quoteShort(val.Text)+" (want one of: "+strings.Join(t.Values, ", ")+")")
 		}

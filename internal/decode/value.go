@@ -54,13 +54,8 @@ func (v Value) Get(key string) (Value, bool) {
 
 // Path follows member names through nested objects.
 func (v Value) Path(keys ...string) (Value, bool) {
-	for _, k := range keys {
-		var ok bool
-		if v, ok = v.Get(k); !ok {
-			return Value{}, false
-		}
-	}
-	return v, true
+	v, o := walk(v, keys, false)
+	return v, o == present
 }
 
 // Str returns the member key as a string, or "" when it is missing or not a

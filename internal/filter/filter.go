@@ -108,39 +108,10 @@ func (f *Set) RejectsRaw(name string, data []byte) bool {
 	return false
 }
 
-// RequiredNames lists the event names the jq expressions require, sorted;
-// nil when they accept any name.
-func (f *Set) RequiredNames() []string { return f.names.sorted() }
-
 // HasTransform reports whether --jq was given: results replace events.
 func (f *Set) HasTransform() bool { return f.jq != nil }
 
-// Wheres returns the compiled --where conditions.
-func (f *Set) Wheres() []*Where { return f.wheres }
-
-// EventGlobs returns the compiled -e patterns.
-func (f *Set) EventGlobs() *Globs { return f.events }
-
-// Keep applies the data filters (--where, then -f) to an event whose name
-// passed NameOK. A *RunError means the jq expression failed on this event.
-func (f *Set) Keep(ctx context.Context, ev *decode.Event) (bool, error) {
-	ok, _, err := f.eval(ctx, ev, false)
-	return ok, err
-}
-
-// Transform runs --jq on an event and returns its results (nil without --jq).
-func (f *Set) Transform(ctx context.Context, ev *decode.Event) ([]any, error) {
-	if f.jq == nil {
-		return nil, nil
-	}
-	out, err := f.jq.all(ctx, ev.Object())
-	if err != nil {
-		return nil, &RunError{Flag: f.jq.flag, Event: ev.Name, Err: err}
-	}
-	return out, nil
-}
-
-// Eval is NameOK, Keep and Transform in one go, building the jq view of the
+// Eval is NameOK, the data filters (--where, then -f) and --jq in one go, building the jq view of the
 // event once. With --jq, an event passes only when it yields a result.
 func (f *Set) Eval(ctx context.Context, ev *decode.Event) (bool, []any, error) {
 	if !f.NameOK(ev.Name) {

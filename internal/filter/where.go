@@ -211,14 +211,9 @@ func parseRat(lit string) *big.Rat {
 	return r
 }
 
-// Match evaluates the condition on an event's data object.
-func (w *Where) Match(data decode.Value) bool {
-	v, ok := data.At(w.Path)
-	return w.matchAt(v, ok)
-}
-
-// MatchEvent is Match on an event's data, reading only the member at the
-// path (decode.Event.Lookup) rather than decoding the whole data.
+// MatchEvent evaluates the condition on an event's data, reading only the
+// member at the path (decode.Event.Lookup) rather than decoding the whole
+// data.
 func (w *Where) MatchEvent(ev *decode.Event) bool {
 	v, ok := ev.Lookup(w.Path)
 	return w.matchAt(v, ok)

@@ -116,7 +116,7 @@ func TestWhereOperators(t *testing.T) {
 			t.Errorf("ParseWhere(%q): %v", tc.expr, err)
 			continue
 		}
-		if got := w.Match(data); got != tc.want {
+		if got := matchData(w, data); got != tc.want {
 			t.Errorf("%q on the test data = %v, want %v", tc.expr, got, tc.want)
 		}
 	}
@@ -190,4 +190,11 @@ func TestParseWhereErrors(t *testing.T) {
 			t.Errorf("error %q does not name the flag and expression", err)
 		}
 	}
+}
+
+// matchData evaluates w on a decoded data object, the reference that
+// MatchEvent and RejectsRaw are held to.
+func matchData(w *Where, data decode.Value) bool {
+	v, ok := data.At(w.Path)
+	return w.matchAt(v, ok)
 }

@@ -11,8 +11,19 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/live"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
+
+// watch feeds one monitor's items to send through a Merge, as the
+// commands do.
+func watch(ctx context.Context, addr conn.Addr, o live.Options, send func(live.Item) bool) {
+	f := live.NewFeed(o, send)
+	m := source.New(ctx, f.SourceOptions(conn.Options{}))
+	m.Dial(source.Target{Addr: addr})
+	m.Seal()
+	f.Run(ctx, m)
+}
 
 // A monitor with one mirror already running at connect: the seed has it,
 // polling moves it on, and after BLOCK_JOB_COMPLETED polling stops. On the
@@ -63,7 +74,7 @@ func TestPollingOnTheWire(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	items := make(chan live.Item, 64)
-	go live.Watch(ctx, addr, live.Options{Interval: 20 * time.Millisecond}, func(it live.Item) bool {
+	go watch(ctx, addr, live.Options{Poll: true, Interval: 20 * time.Millisecond}, func(it live.Item) bool {
 		select {
 		case items <- it:
 			return true
@@ -148,7 +159,7 @@ func TestNoPollingWithoutJobs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	seeded := make(chan *live.Seed, 1)
-	go live.Watch(ctx, addr, live.Options{Interval: 10 * time.Millisecond}, func(it live.Item) bool {
+	go watch(ctx, addr, live.Options{Poll: true, Interval: 10 * time.Millisecond}, func(it live.Item) bool {
 		if it.Seed != nil {
 			seeded <- it.Seed
 		}

@@ -1,7 +1,8 @@
-// Package live connects to QMP monitors for the tracking views (jobs,
-// sessions, top): it reads what already runs at connect, streams the
-// events, and polls job progress while jobs run. It sends only what
-// internal/conn lets through: qmp_capabilities and query-* commands.
+// Package live feeds the tracking views (jobs, sessions, top) from the
+// same source.Merge that watch reads: through the Merge's one connect path
+// it reads what already runs at connect and polls job progress while jobs
+// run, on the session's own client. It sends only what internal/conn lets
+// through: qmp_capabilities and query-* commands.
 package live
 
 import (

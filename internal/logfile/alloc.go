@@ -52,12 +52,7 @@ func (a *alloc) event() *decode.Event {
 
 // copyEvent makes an event of a scanned message, its bytes copied here.
 func (a *alloc) copyEvent(m *decode.Message, label string) *decode.Event {
-	cp := *m
-	cp.Raw = a.bytes(m.Raw)
-	if m.Data != nil {
-		off := cap(m.Raw) - cap(m.Data)
-		cp.Data = cp.Raw[off : off+len(m.Data)]
-	}
+	cp := m.MovedTo(a.bytes(m.Raw))
 	ev := a.event()
 	*ev = *decode.NewEvent(&cp, label)
 	return ev

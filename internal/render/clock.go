@@ -22,9 +22,6 @@ func newClock(o Options) *clock {
 	return &clock{mode: mode, loc: o.Location}
 }
 
-// TimeModes lists the --time values.
-var TimeModes = []string{"local", "utc", "unix", "relative"}
-
 func (c *clock) append(dst []byte, ev *decode.Event) []byte {
 	return c.appendTime(dst, ev.Time())
 }
@@ -54,4 +51,15 @@ func (c *clock) appendTime(dst []byte, t time.Time) []byte {
 		return strconv.AppendFloat(dst, d.Seconds(), 'f', 6, 64)
 	}
 	return t.In(c.loc).AppendFormat(dst, "2006-01-02 15:04:05.000000")
+}
+
+// AppendTime formats t in a --time mode exactly as the event outputs do,
+// for the tables of the trackers: --time means one thing everywhere.
+// relative reads as local there (a table has no first event).
+func AppendTime(dst []byte, t time.Time, mode string) []byte {
+	c := clock{mode: mode, loc: time.Local}
+	if mode == "relative" || mode == "" {
+		c.mode = "local"
+	}
+	return c.appendTime(dst, t)
 }

@@ -11,8 +11,9 @@ import (
 // made safe for a terminal; numbers keep their exact text unless humanised
 // as a size on purpose.
 type line struct {
-	b []byte
-	d decode.Value // the event's data
+	b   []byte
+	d   decode.Value   // the event's data
+	ctx decode.Context // what earlier events told (track.Causes)
 }
 
 // get follows a dotted path ("client.host") into the data.
@@ -53,14 +54,18 @@ func (l *line) s(lit string) *line {
 	return l
 }
 
-// v appends the value at path; a missing value shows as "?".
+// v appends the value at path; a missing value shows as "?", an empty
+// string as "" so that it never leaves a hole in the sentence.
 func (l *line) v(path string) *line {
 	val, ok := l.get(path)
-	if !ok {
+	switch {
+	case !ok:
 		l.b = append(l.b, '?')
-		return l
+	case val.Kind == decode.String && val.Text == "":
+		l.b = append(l.b, `""`...)
+	default:
+		l.b = appendValue(l.b, val)
 	}
-	l.b = appendValue(l.b, val)
 	return l
 }
 

@@ -28,6 +28,9 @@ func (p *pretty) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	}
 	p.tmp = AppendSafe(p.tmp[:0], ev.Name)
 	dst = pal.Append(dst, pal.ForKind(KindOf(ev.Name)), p.tmp)
+	if m := markName(ev); m != "" {
+		dst = pal.Append(dst, pal.Dim, []byte(m))
+	}
 	if ev.Cause != "" {
 		dst = append(dst, " (after "...)
 		dst = append(AppendSafe(dst, ev.Cause), ')')
@@ -40,7 +43,12 @@ func (p *pretty) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	}
 	if p.o.Verbose && HasSummary(ev.Name) && len(ev.Data().Members) > 0 {
 		p.tmp = append(p.tmp[:0], "  "...)
-		p.tmp = (&line{b: p.tmp, d: ev.Data()}).kv("").b
+		p.tmp = appendKVMarked(p.tmp, ev)
+		dst = pal.Append(dst, pal.Dim, p.tmp)
+	} else if p.tmp = appendMarks(p.tmp[:0], ev); len(p.tmp) > 0 {
+		if len(dst) == mark {
+			dst = append(dst, ' ') // after the name: two blanks as before a summary
+		}
 		dst = pal.Append(dst, pal.Dim, p.tmp)
 	}
 	return append(dst, '\n'), nil

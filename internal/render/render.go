@@ -27,9 +27,6 @@ type Options struct {
 	Width    int            // table: terminal width; 0 (unknown, a pipe) = no cutting
 }
 
-// Formats lists the output formats, for flag help and validation.
-var Formats = []string{"pretty", "json", "table", "template"}
-
 // New returns the renderer for o.Format.
 func New(o Options) (Renderer, error) {
 	if o.Location == nil {

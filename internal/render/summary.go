@@ -1,6 +1,8 @@
 package render
 
 import (
+	"strings"
+
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
@@ -16,12 +18,10 @@ type entry struct {
 // checks that each one mentions every required field.
 var catalog = map[string]entry{
 	// Run state.
-	"STOP":   {KindState, func(l *line) { l.s("VM paused") }},
-	"RESUME": {KindState, func(l *line) { l.s("VM running") }},
-	"RESET":  {KindState, func(l *line) { l.either("guest", "guest reset the VM", "host reset the VM").s(" (").v("reason").s(")") }},
-	"SHUTDOWN": {KindState, func(l *line) {
-		l.either("guest", "guest shut down", "host shut the VM down").s(" (").v("reason").s(")")
-	}},
+	"STOP":         {KindState, func(l *line) { l.s("VM paused") }},
+	"RESUME":       {KindState, func(l *line) { l.s("VM running") }},
+	"RESET":        {KindState, func(l *line) { l.either("guest", "guest reset the VM", "host reset the VM").s(" (").v("reason").s(")") }},
+	"SHUTDOWN":     {KindState, func(l *line) { l.shutdown() }},
 	"POWERDOWN":    {KindState, func(l *line) { l.s("power button pressed, guest asked to power off") }},
 	"SUSPEND":      {KindState, func(l *line) { l.s("guest suspended to RAM (S3)") }},
 	"SUSPEND_DISK": {KindState, func(l *line) { l.s("guest suspending to disk (S4), QEMU shuts down") }},
@@ -33,14 +33,26 @@ var catalog = map[string]entry{
 	// Faults.
 	"BLOCK_IO_ERROR": {KindFault, func(l *line) {
 		l.v("operation").s(" error on ")
-		if l.str("device") != "" {
+		named := true
+		switch {
+		case l.str("device") != "":
 			l.v("device")
-		} else {
+		case l.str("node-name") != "":
 			l.s("node ").v("node-name")
+		case l.str("qom-path") != "":
+			l.v("qom-path")
+			named = false
+		default:
+			l.s("a disk")
+			named = false
 		}
-		l.s(": ").v("reason")
-		if l.truth("nospace") && l.str("reason") == "" {
-			l.s("no space left")
+		if named && l.str("qom-path") != "" {
+			l.s(" (").v("qom-path").s(")")
+		}
+		if l.str("reason") != "" {
+			l.s(": ").v("reason")
+		} else if l.truth("nospace") {
+			l.s(": no space left")
 		}
 		switch l.str("action") {
 		case "stop":
@@ -67,17 +79,25 @@ var catalog = map[string]entry{
 		}
 	}},
 	"BLOCK_IMAGE_CORRUPTED": {KindFault, func(l *line) {
-		l.s("image of ").v("device").opt(" (node ", "node-name")
-		if l.has("node-name") {
-			l.s(")")
+		// QEMU sends an empty device for a node without a drive: name the node.
+		switch {
+		case l.str("device") == "" && l.has("node-name"):
+			l.s("image of node ").v("node-name")
+		case l.str("device") == "":
+			l.s("image")
+		default:
+			l.s("image of ").v("device").opt(" (node ", "node-name")
+			if l.has("node-name") {
+				l.s(")")
+			}
 		}
 		l.s(" corrupt: ").v("msg").opt(", at offset ", "offset").opt(", length ", "size")
 		l.either("fatal", ", marked unusable", ", still usable")
 	}},
-	"WATCHDOG":       {KindFault, func(l *line) { l.s("watchdog fired, action ").v("action") }},
-	"GUEST_PANICKED": {KindFault, func(l *line) { l.s("guest panicked, action ").v("action").info() }},
+	"WATCHDOG":       {KindFault, func(l *line) { l.s("watchdog expired; ").words("action", watchdogActions) }},
+	"GUEST_PANICKED": {KindFault, func(l *line) { l.s("guest panicked; ").words("action", panicActions).info() }},
 	"GUEST_CRASHLOADED": {KindFault, func(l *line) {
-		l.s("guest crashed and loaded a crash kernel, action ").v("action").info()
+		l.s("guest crashed and loaded a crash kernel; ").words("action", panicActions).info()
 	}},
 	"QUORUM_FAILURE": {KindFault, func(l *line) {
 		l.s("quorum ").v("reference").s(" failed: ").v("sectors-count").s(" sectors at sector ").v("sector-num")
@@ -106,6 +126,10 @@ var catalog = map[string]entry{
 		l.s("memory unplug of ").v("device").s(" failed: ").v("msg")
 	}},
 	"QMPWATCH_DISCONNECTED": {KindFault, func(l *line) {
+		if l.ctx.Exited { // after a SHUTDOWN: QEMU quit, nothing is lost
+			l.s("VM exited; monitor closed: ").v("reason")
+			return
+		}
 		l.s("lost the monitor connection: ").v("reason").s("; events are lost until qmpwatch reconnects")
 	}},
 
@@ -117,13 +141,17 @@ var catalog = map[string]entry{
 		l.s("VNC client ").addr("client", "service").s(" logged in to ").addr("server", "service").vncAuth().vncUser()
 	}},
 	"VNC_DISCONNECTED": {KindConn, func(l *line) {
-		l.s("VNC client ").addr("client", "service").s(" disconnected from ").addr("server", "service").vncAuth().vncUser()
+		l.s("VNC client ").addr("client", "service").s(" disconnected from ").addr("server", "service").vncUser().lasted(", session lasted ")
 	}},
 	"SPICE_CONNECTED": {KindConn, func(l *line) {
 		l.s("SPICE client ").addr("client", "port").s(" connected to ").addr("server", "port")
 	}},
 	"SPICE_DISCONNECTED": {KindConn, func(l *line) {
-		l.s("SPICE client ").addr("client", "port").s(" disconnected from ").addr("server", "port")
+		l.s("SPICE ")
+		if n := l.ctx.Channel; n > 0 && n < int64(len(spiceChannels)) && spiceChannels[n] != "" {
+			l.s(spiceChannels[n]).s(" ")
+		}
+		l.s("channel closed, client ").addr("client", "port").s(" on ").addr("server", "port").lasted(", after ")
 	}},
 	"SPICE_INITIALIZED": {KindConn, func(l *line) {
 		l.s("SPICE ").channel().s(" channel")
@@ -157,7 +185,7 @@ var catalog = map[string]entry{
 
 	// Jobs.
 	"BLOCK_JOB_READY": {KindJob, func(l *line) {
-		l.v("type").s(" job ").v("device").s(" ready").progress().speed()
+		l.v("type").s(" job ").v("device").s(" in sync").progress().speed().s(": complete to pivot, cancel to keep the source")
 	}},
 	"BLOCK_JOB_COMPLETED": {KindJob, func(l *line) {
 		l.v("type").s(" job ").v("device")
@@ -166,16 +194,21 @@ var catalog = map[string]entry{
 		} else {
 			l.s(" completed")
 		}
-		l.progress().speed()
+		l.progress()
+		if l.ctx.Lasted > 0 { // how long it took says more than its speed limit
+			l.lasted(", took ")
+		} else {
+			l.speed()
+		}
 	}},
 	"BLOCK_JOB_CANCELLED": {KindJob, func(l *line) {
-		l.v("type").s(" job ").v("device").s(" cancelled").progress().speed()
+		l.v("type").s(" job ").v("device").s(" cancelled after ").size("offset").s(" of ").size("len").lasted(", ran ").speed()
 	}},
 	"BLOCK_JOB_PENDING": {KindJob, func(l *line) {
 		l.v("type").s(" job ").v("id").s(" pending, ready to commit or abort")
 	}},
-	"JOB_STATUS_CHANGE": {KindJob, func(l *line) { l.s("job ").v("id").s(" is now ").v("status") }},
-	"MIGRATION":         {KindJob, func(l *line) { l.s("migration ").v("status") }},
+	"JOB_STATUS_CHANGE": {KindJob, func(l *line) { l.s("job ").v("id").s(" ").words("status", jobStatuses) }},
+	"MIGRATION":         {KindJob, func(l *line) { l.s("migration ").words("status", migrationStatuses) }},
 	"MIGRATION_PASS":    {KindJob, func(l *line) { l.s("migration pass ").v("pass").s(" over dirty RAM") }},
 	"DUMP_COMPLETED": {KindJob, func(l *line) {
 		l.s("memory dump ").v("result.status").s(", ").size("result.completed").s(" of ").size("result.total").opt(": ", "error")
@@ -236,8 +269,23 @@ var catalog = map[string]entry{
 		l.s("RDMA GID ").either("gid-status", "added", "removed").s(" on ").v("netdev").
 			s(", subnet prefix ").v("subnet-prefix").s(", interface id ").v("interface-id")
 	}},
+	"SCLP_CPI_INFO_AVAILABLE": {KindPlain, func(l *line) {
+		l.s("guest stored its control-program identification (read it with query-s390x-cpi-info)")
+	}},
 	"RTC_CHANGE": {KindPlain, func(l *line) {
-		l.s("guest moved its RTC by ").v("offset").s(" s").opt(" (", "qom-path")
+		// offset is the distance from the -rtc base clock, not the size of
+		// the change.
+		l.s("guest set its RTC")
+		off, _ := l.get("offset")
+		switch {
+		case off.Text == "0":
+			l.s(" to the -rtc base time")
+		case strings.HasPrefix(off.Text, "-"):
+			l.s(" to ").b = append(AppendSafe(l.b, off.Text[1:]), " s behind the -rtc base"...)
+		default:
+			l.s(" to ").v("offset").s(" s ahead of the -rtc base")
+		}
+		l.opt(" (", "qom-path")
 		if l.has("qom-path") {
 			l.s(")")
 		}
@@ -254,7 +302,7 @@ var catalog = map[string]entry{
 // terminal: the event's sentence, or key=value pairs for an event qmpwatch
 // does not know.
 func AppendSummary(dst []byte, ev *decode.Event) []byte {
-	l := line{b: dst, d: ev.Data()}
+	l := line{b: dst, d: ev.Data(), ctx: ev.Context}
 	if e, ok := catalog[ev.Name]; ok {
 		e.sum(&l)
 		return l.b

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
@@ -177,22 +178,41 @@ func TestSummaryExamples(t *testing.T) {
 			"SPICE display channel 1 up, session -1296444001, client [::1]:41134 on [::1]:5900, TLS"},
 		{`{"event": "BLOCK_IO_ERROR", "data": {"device": "ide0-hd1", "node-name": "#block212", "operation": "write", "action": "stop", "reason": "No space left on device"}}`,
 			"write error on ide0-hd1: No space left on device, VM stopped"},
-		{`{"event": "WATCHDOG", "data": {"action": "pause"}}`, "watchdog fired, action pause"},
+		{`{"event": "WATCHDOG", "data": {"action": "pause"}}`, "watchdog expired; VM paused"},
 		{`{"event": "RTC_CHANGE", "data": {"offset": -7200, "qom-path": "/machine/unattached/device[7]"}}`,
-			"guest moved its RTC by -7200 s (/machine/unattached/device[7])"},
+			"guest set its RTC to 7200 s behind the -rtc base (/machine/unattached/device[7])"},
 		{`{"event": "BLOCK_JOB_READY", "data": {"device": "drive0", "len": 67108864, "offset": 67108864, "speed": 0, "type": "mirror"}}`,
-			"mirror job drive0 ready, 64 MiB"},
+			"mirror job drive0 in sync, 64 MiB: complete to pivot, cancel to keep the source"},
 		{`{"event": "BLOCK_JOB_CANCELLED", "data": {"device": "j", "len": 18446744073709551615, "offset": 1572864, "speed": 1048576, "type": "backup"}}`,
-			"backup job j cancelled at 1.5 MiB of 16.0 EiB, limited to 1 MiB/s"},
-		{`{"event": "GUEST_PANICKED", "data": {"action": "poweroff"}}`, "guest panicked, action poweroff"},
+			"backup job j cancelled after 1.5 MiB of 16.0 EiB, limited to 1 MiB/s"},
+		{`{"event": "GUEST_PANICKED", "data": {"action": "poweroff"}}`, "guest panicked; VM powered off"},
 		{`{"event": "GUEST_PANICKED", "data": {"action": "pause", "info": {"type": "hyper-v", "arg1": 1, "arg2": 2, "arg3": 3, "arg4": 4, "arg5": 18446744073709551615}}}`,
-			"guest panicked, action pause, type=hyper-v arg1=1 arg2=2 arg3=3 arg4=4 arg5=18446744073709551615"},
-		{`{"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-qmp-quit"}}`, "host shut the VM down (host-qmp-quit)"},
+			"guest panicked; VM paused, type=hyper-v arg1=1 arg2=2 arg3=3 arg4=4 arg5=18446744073709551615"},
+		{`{"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-qmp-quit"}}`, "QEMU quit on a QMP quit command"},
 		{`{"event": "STOP"}`, "VM paused"},
 		{`{"event": "DEVICE_TRAY_MOVED", "data": {"device": "", "id": "cd0", "tray-open": true}}`, "tray of cd0 opened"},
 		{`{"event": "VNC_INITIALIZED", "data": {"server": {"auth": "vnc", "family": "ipv4", "service": "5900", "host": "127.0.0.1", "websocket": false}, "client": {"family": "ipv4", "service": "1", "host": "10.0.0.9", "websocket": true, "sasl_username": "\u001b[2Jroot\r"}}}`,
 			`VNC client 10.0.0.9:1 via websocket logged in to 127.0.0.1:5900 (auth vnc), user \x1b[2Jroot\x0d`},
 		{`{"event": "FUTURE_EVENT", "data": {"a": {"b": 1}, "c": "x\u202ey"}}`, `a.b=1 c=x\u202ey`},
+		// The sentences of issue 13.
+		{`{"event": "BLOCK_IMAGE_CORRUPTED", "data": {"device": "", "node-name": "drive", "msg": "L1 table is misaligned", "offset": 1024, "size": 512, "fatal": true}}`,
+			"image of node drive corrupt: L1 table is misaligned, at offset 1024, length 512, marked unusable"},
+		{`{"event": "SCLP_CPI_INFO_AVAILABLE"}`, "guest stored its control-program identification (read it with query-s390x-cpi-info)"},
+		{`{"event": "RTC_CHANGE", "data": {"offset": 78, "qom-path": "/r"}}`, "guest set its RTC to 78 s ahead of the -rtc base (/r)"},
+		{`{"event": "RTC_CHANGE", "data": {"offset": 0, "qom-path": "/r"}}`, "guest set its RTC to the -rtc base time (/r)"},
+		{`{"event": "JOB_STATUS_CHANGE", "data": {"id": "j", "status": "null"}}`, "job j dismissed"},
+		{`{"event": "JOB_STATUS_CHANGE", "data": {"id": "j", "status": "concluded"}}`, "job j finished; kept until dismissed"},
+		{`{"event": "JOB_STATUS_CHANGE", "data": {"id": "j", "status": "waiting"}}`, "job j waiting for the other jobs of its transaction"},
+		{`{"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-panic"}}`, "shut down because the guest panicked"},
+		{`{"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-signal"}}`, "QEMU got a signal (SIGTERM/SIGINT) and is exiting"},
+		{`{"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}}`, "guest shut down"},
+		{`{"event": "GUEST_PANICKED", "data": {"action": "run"}}`, "guest panicked; VM left running"},
+		{`{"event": "MIGRATION", "data": {"status": "postcopy-active"}}`, "migration in postcopy: the VM runs on the destination, RAM still arriving"},
+		{`{"event": "MIGRATION", "data": {"status": "failed"}}`, "migration failed"},
+		{`{"event": "BLOCK_JOB_CANCELLED", "data": {"device": "j", "len": 1024, "offset": 1024, "speed": 0, "type": "mirror"}}`,
+			"mirror job j cancelled after 1 KiB of 1 KiB"},
+		{`{"event": "QMPWATCH_DISCONNECTED", "data": {"reason": "connection reset by peer"}}`,
+			"lost the monitor connection: connection reset by peer; events are lost until qmpwatch reconnects"},
 	}
 	for _, tt := range tests {
 		m, err := decode.ScanMessage([]byte(tt.ev))
@@ -200,6 +220,41 @@ func TestSummaryExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := Summary(decode.NewEvent(&m, "")); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", m.Event, got, tt.want)
+		}
+	}
+}
+
+// Sentences that need what came before (decode.Context, from track.Causes).
+func TestSummaryWithContext(t *testing.T) {
+	tests := []struct {
+		ev   string
+		ctx  decode.Context
+		want string
+	}{
+		{`{"event": "BLOCK_JOB_COMPLETED", "data": {"type": "mirror", "device": "j", "len": 1024, "offset": 1024, "speed": 1048576}}`,
+			decode.Context{Lasted: 90 * time.Second}, "mirror job j completed, 1 KiB, took 1m30s"},
+		{`{"event": "BLOCK_JOB_COMPLETED", "data": {"type": "mirror", "device": "j", "len": 1024, "offset": 1024, "speed": 1048576}}`,
+			decode.Context{}, "mirror job j completed, 1 KiB, limited to 1 MiB/s"},
+		{`{"event": "BLOCK_JOB_CANCELLED", "data": {"type": "backup", "device": "j", "len": 2048, "offset": 1024, "speed": 0}}`,
+			decode.Context{Lasted: 3 * time.Second}, "backup job j cancelled after 1 KiB of 2 KiB, ran 3s"},
+		{`{"event": "VNC_DISCONNECTED", "data": {"server": {"auth": "vnc", "family": "ipv4", "service": "5900", "host": "127.0.0.1", "websocket": false}, "client": {"family": "ipv4", "service": "1", "host": "10.0.0.9", "websocket": false}}}`,
+			decode.Context{Lasted: 125 * time.Second}, "VNC client 10.0.0.9:1 disconnected from 127.0.0.1:5900, session lasted 2m5s"},
+		{`{"event": "SPICE_DISCONNECTED", "data": {"server": {"port": "5900", "family": "ipv4", "host": "127.0.0.1"}, "client": {"port": "41134", "family": "ipv4", "host": "127.0.0.1"}}}`,
+			decode.Context{Lasted: time.Hour, Channel: 2}, "SPICE display channel closed, client 127.0.0.1:41134 on 127.0.0.1:5900, after 1h0m0s"},
+		{`{"event": "SPICE_DISCONNECTED", "data": {"server": {"port": "5900", "family": "ipv4", "host": "127.0.0.1"}, "client": {"port": "41134", "family": "ipv4", "host": "127.0.0.1"}}}`,
+			decode.Context{}, "SPICE channel closed, client 127.0.0.1:41134 on 127.0.0.1:5900"},
+		{`{"event": "QMPWATCH_DISCONNECTED", "data": {"reason": "QEMU closed the connection"}}`,
+			decode.Context{Exited: true}, "VM exited; monitor closed: QEMU closed the connection"},
+	}
+	for _, tt := range tests {
+		m, err := decode.ScanMessage([]byte(tt.ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := decode.NewEvent(&m, "")
+		ev.Context = tt.ctx
+		if got := Summary(ev); got != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", m.Event, got, tt.want)
 		}
 	}

@@ -55,15 +55,32 @@ func (t *table) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 		dst = append(dst, tableGap...)
 	}
 	t.cell = AppendSafe(t.cell[:0], ev.Name)
-	t.wEvent = min(max(t.wEvent, len(t.cell)), tableMaxEvent)
+	nameMark := markName(ev)
+	t.wEvent = min(max(t.wEvent, len(t.cell)+len(nameMark)), tableMaxEvent)
 	mark := len(dst)
-	dst = t.pad(dst, pal.ForKind(KindOf(ev.Name)), cut(t.cell, t.wEvent), t.wEvent)
+	name := cut(t.cell, t.wEvent-len(nameMark))
+	dst = pal.Append(dst, pal.ForKind(KindOf(ev.Name)), name)
+	if nameMark != "" {
+		dst = pal.Append(dst, pal.Dim, []byte(nameMark))
+	}
+	for n := utf8.RuneCount(name) + len(nameMark); n < t.wEvent; n++ {
+		dst = append(dst, ' ')
+	}
 	dst = append(dst, tableGap...)
 	t.cell = AppendSummary(t.cell[:0], ev)
+	if marks := appendMarks(nil, ev); len(marks) > 0 {
+		if len(t.cell) == 0 {
+			marks = marks[1:]
+		}
+		t.cell = append(t.cell, marks...)
+	}
 	if len(t.cell) == 0 {
 		// Nothing to say: end the line after the event name.
 		dst = dst[:mark]
-		dst = pal.Append(dst, pal.ForKind(KindOf(ev.Name)), cut(AppendSafe(nil, ev.Name), t.wEvent))
+		dst = pal.Append(dst, pal.ForKind(KindOf(ev.Name)), name)
+		if nameMark != "" {
+			dst = pal.Append(dst, pal.Dim, []byte(nameMark))
+		}
 		return append(dst, '\n'), nil
 	}
 	if w := t.summaryWidth(); w > 0 {

@@ -3,12 +3,8 @@ package sim
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
-	"os"
 	"time"
-
-	"github.com/qmpwatch/qmpwatch/internal/conn"
 )
 
 // Options tune a Server.
@@ -48,28 +44,6 @@ func NewServer(rec *Recording, o Options) *Server {
 		o.Logf = func(string, ...any) {}
 	}
 	return &Server{rec: rec, o: o}
-}
-
-// Listen opens the address a simulated monitor serves on. Like QEMU, it
-// replaces a stale unix socket file left at the path.
-func Listen(addr conn.Addr) (net.Listener, error) {
-	if addr.Network == "unix" {
-		if fi, err := os.Lstat(addr.Address); err == nil && fi.Mode()&os.ModeSocket != 0 {
-			if c, err := net.Dial("unix", addr.Address); err == nil {
-				c.Close()
-				return nil, fmt.Errorf("%s: another program is serving on this socket", addr)
-			}
-			os.Remove(addr.Address)
-		}
-	}
-	ln, err := net.Listen(addr.Network, addr.Address)
-	if err != nil {
-		return nil, err
-	}
-	if ul, ok := ln.(*net.UnixListener); ok {
-		ul.SetUnlinkOnClose(true)
-	}
-	return ln, nil
 }
 
 // Serve accepts clients on ln, one at a time, until ctx is done (it then

@@ -12,13 +12,14 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // serve starts a server for rec on a unix socket in a temp dir.
 func serve(t *testing.T, rec *Recording, o Options) (addr string, done <-chan error) {
 	t.Helper()
 	addr = filepath.Join(t.TempDir(), "sim.qmp")
-	ln, err := Listen(conn.Addr{Network: "unix", Address: addr})
+	ln, err := source.ListenSocket(conn.Addr{Network: "unix", Address: addr}, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}

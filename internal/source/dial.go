@@ -69,18 +69,18 @@ func (m *Merge) dial(t Target) {
 	}
 }
 
-// Open connects, asks the VM's name and labels the client: label when set,
-// else the VM's -name, else the address's default label.
+// Open is the one way qmpwatch connects to a monitor, whatever the command:
+// dial, greeting, capabilities, then query-name, and the client labelled
+// with label when set, else the VM's -name, else the address's default
+// label. A failed query-name is no reason to give up on a monitor: the VM
+// keeps its address's label, and a connection that broke is reported by
+// the client's Next, after the events that came before the break.
 func Open(ctx context.Context, addr conn.Addr, o conn.Options, label string) (*conn.Client, string, error) {
 	c, err := conn.Dial(ctx, addr, o)
 	if err != nil {
 		return nil, "", err
 	}
-	name, err := c.VMName()
-	if err != nil {
-		c.Close()
-		return nil, "", err
-	}
+	name, _ := c.VMName()
 	switch {
 	case label != "":
 		c.SetLabel(label)

@@ -64,18 +64,15 @@ func (m *Merge) accepted(nc net.Conn, local net.Addr, id int64) {
 		}
 		return
 	}
-	name, err := c.VMName()
-	if err == nil {
-		label := name
-		if label == "" {
-			label = fallback
-		}
-		c.SetLabel(label)
+	// A failed query-name is treated as Open treats it: the VM keeps its
+	// fallback label, and Next reports a broken connection.
+	name, _ := c.VMName()
+	label := name
+	if label == "" {
+		label = fallback
 	}
-	note := ""
-	if err == nil {
-		note, err = m.attach(c)
-	}
+	c.SetLabel(label)
+	note, err := m.attach(c)
 	if err != nil {
 		c.Close()
 		if m.ctx.Err() == nil {

@@ -183,11 +183,13 @@ func (m *Merge) session(c *conn.Client, name, note, via string) error {
 	if back && m.o.Markers && !m.send(ReconnectedEvent(label, now, via, st.Gap)) {
 		return m.ctx.Err()
 	}
+	version := c.Greeting().Version
 	for {
 		ev, err := c.Next(m.ctx)
 		if err != nil {
 			return err
 		}
+		ev.QEMU = version
 		if !m.send(ev) {
 			return m.ctx.Err()
 		}

@@ -32,6 +32,7 @@ type Causes struct {
 type causeVM struct {
 	seq     int
 	pending []expect
+	ctx     *contextVM // what earlier events tell about later ones (context.go)
 }
 
 // expect is a follow-up we are waiting for.
@@ -49,15 +50,21 @@ func NewCauses(cat *decode.Catalog) *Causes {
 }
 
 // Observe looks at one event: when it is an awaited follow-up, it sets
-// ev.Cause and returns the name of the causing event ("" otherwise); when it announces follow-ups of its own, they
-// are awaited from now on. Call it for every event, before any filter, so a
+// ev.Cause and returns the name of the causing event ("" otherwise); when it
+// announces follow-ups of its own, they are awaited from now on. It also
+// fills ev.Context from the VM's earlier events (context.go), and names a
+// migration as the cause of a STOP that comes while one is in progress. Call it for every event, before any filter, so a
 // cause that is filtered out of the output still explains its follow-up.
 func (c *Causes) Observe(ev *decode.Event) (causedBy string) {
 	vm := c.vms[ev.VM]
 	if vm == nil {
-		vm = &causeVM{}
+		vm = &causeVM{ctx: newContextVM()}
 		c.vms[ev.VM] = vm
 	}
+	// A STOP during a migration is its switchover (QEMU stops the source
+	// before moving the device state), unless a documented cause claims it.
+	migrating := vm.ctx.migrating
+	vm.ctx.observe(ev)
 	vm.seq++
 	now := ev.Time()
 	keep := vm.pending[:0]
@@ -72,6 +79,9 @@ func (c *Causes) Observe(ev *decode.Event) (causedBy string) {
 		keep = append(keep, x)
 	}
 	vm.pending = keep
+	if causedBy == "" && ev.Name == "STOP" && migrating {
+		ev.Cause, causedBy = "migration switchover", "MIGRATION"
+	}
 	spec := c.cat.Lookup(ev.Name)
 	if spec == nil || len(spec.FollowUps) == 0 {
 		return causedBy

@@ -51,6 +51,19 @@ func TestCauses(t *testing.T) {
 			{"a", 1, 0, "BLOCK_IO_ERROR", ioStop, ""},
 			{"a", 1 + int64(CauseWindow.Seconds()) + 1, 0, "STOP", "", ""},
 		}},
+		{"a migration's switchover stops the VM", []in{
+			{"a", 1, 0, "MIGRATION", `{"status": "setup"}`, ""},
+			{"a", 1, 1, "MIGRATION", `{"status": "active"}`, ""},
+			{"a", 90, 0, "STOP", "", "migration switchover"},
+			{"a", 90, 1, "MIGRATION", `{"status": "device"}`, ""},
+			{"a", 91, 0, "MIGRATION", `{"status": "completed"}`, ""},
+			{"a", 95, 0, "STOP", "", ""}, // after the migration: not its doing
+		}},
+		{"a documented cause wins over a migration", []in{
+			{"a", 1, 1, "MIGRATION", `{"status": "active"}`, ""},
+			{"a", 2, 0, "BLOCK_IO_ERROR", ioStop, ""},
+			{"a", 2, 1, "STOP", "", "write error on ide0-hd1"},
+		}},
 		{"no timestamps: the event count still bounds it", []in{
 			{"a", -1, -1, "WATCHDOG", `{"action": "pause"}`, ""},
 			{"a", -1, -1, "STOP", "", "watchdog expiry"},

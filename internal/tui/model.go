@@ -18,7 +18,9 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/live"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -168,8 +170,11 @@ func (m *Model) vm(name string) *vmInfo {
 
 // take feeds one live item to the trackers.
 func (m *Model) take(it live.Item) {
-	if it.Note != "" {
-		m.notice = it.Note
+	if it.Status != nil {
+		m.notice = strings.TrimPrefix(pipeline.StatusLine(*it.Status), "qmpwatch: ")
+		if it.Status.Kind == source.Unreachable && it.Status.Failure {
+			m.failed++
+		}
 	}
 	switch {
 	case it.Seed != nil:
@@ -177,7 +182,6 @@ func (m *Model) take(it live.Item) {
 		v.version, v.since, v.poller, v.ended = it.Seed.Version, it.Seed.At, it.Seed.Poller, false
 		m.states.Seed(it.VM, it.Seed.RunState)
 		it.Seed.Apply(it.VM, m.jobs, m.sessions)
-		m.notice = it.Seed.Connection
 	case it.Progress != nil:
 		if it.Progress.Err == nil {
 			m.jobs.Poll(it.VM, it.Progress.At, it.Progress.Jobs)
@@ -193,8 +197,7 @@ func (m *Model) take(it live.Item) {
 		m.causes.Forget(it.VM)
 		if it.Err != nil {
 			m.failed++
-			v.endReason = it.Err.Error()
-			m.notice = render.Safe(it.Err.Error())
+			v.endReason = it.Err.Error() // its status line is the notice
 		} else {
 			v.endReason = "connection closed"
 		}

@@ -1,4 +1,4 @@
-package main
+package pipeline
 
 import (
 	"bufio"
@@ -50,18 +50,4 @@ func (r *recorder) close() error {
 		err = fmt.Errorf("record %s: %w", r.path, cerr)
 	}
 	return err
-}
-
-// startRecording makes p record to path ("" records nothing). The returned
-// stop flushes and closes the file.
-func (p *pipeline) startRecording(path string) (stop func() error, err error) {
-	if path == "" {
-		return func() error { return nil }, nil
-	}
-	r, err := openRecorder(path)
-	if err != nil {
-		return nil, err
-	}
-	p.rec = r
-	return r.close, nil
 }

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/source"
+)
+
+// fetchLiveSchema dials a monitor and returns its QEMU's event schema.
+func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration) (*decode.Catalog, conn.Greeting, error) {
+	addr, err := conn.ParseAddr(address)
+	if err != nil {
+		return nil, conn.Greeting{}, withCode(exitUsage, err)
+	}
+	c, _, err := source.Open(ctx, addr, conn.Options{GreetingTimeout: greeting}, "")
+	if err != nil {
+		return nil, conn.Greeting{}, err
+	}
+	defer c.Close()
+	raw, err := c.Query("query-qmp-schema", nil)
+	if err != nil {
+		return nil, c.Greeting(), err
+	}
+	live, err := decode.FromQMPSchema(raw)
+	if err != nil {
+		return nil, c.Greeting(), fmt.Errorf("%s: %w", addr, err)
+	}
+	return live, c.Greeting(), nil
+}
+
+func runEventsLive(ctx context.Context, s *Streams, o *eventsOptions) error {
+	live, g, err := fetchLiveSchema(ctx, o.live, o.timeout)
+	if err != nil {
+		return err
+	}
+	cat := decode.Builtin()
+	d := decode.DiffSchemas(cat, live, g.Version)
+	if o.output == "json" {
+		return writeLiveJSON(s.Out, live, g, d)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "QEMU %s at %s reports %d events.\n\n", g.Version, render.Safe(o.live), len(live.Events()))
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tFIELDS\tIN CATALOG")
+	for _, e := range live.Events() {
+		in := "yes"
+		if cat.Lookup(e.Name) == nil {
+			in = "no"
+		}
+		names := make([]string, len(e.Fields))
+		for i, f := range e.Fields {
+			names[i] = f.Name
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, strings.Join(names, ","), in)
+	}
+	tw.Flush()
+	list := func(title string, names []string) {
+		if len(names) > 0 {
+			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(names, "\n  "))
+		}
+	}
+	list("Catalog events this QEMU build lacks", d.Missing)
+	list("Catalog events QEMU removed by "+g.Version.String(), d.Removed)
+	list("Catalog events newer than QEMU "+g.Version.String(), d.Newer)
+	list("Events the catalog lacks", d.Extra)
+	var fields []string
+	for _, f := range d.Fields {
+		fields = append(fields, f.String())
+	}
+	list("Field differences", fields)
+	if d.Empty() {
+		b.WriteString("\nThe catalog knows every event and field of this QEMU.\n")
+	}
+	_, err = io.WriteString(s.Out, b.String())
+	return writeErr(err)
+}
+
+func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.SchemaDiff) error {
+	var names []string
+	for _, e := range live.Events() {
+		names = append(names, e.Name)
+	}
+	fields := []string{}
+	for _, f := range d.Fields {
+		fields = append(fields, f.String())
+	}
+	nz := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	v := map[string]any{
+		"qemu":    g.Version.String(),
+		"events":  nz(names),
+		"missing": nz(d.Missing),
+		"newer":   nz(d.Newer),
+		"removed": nz(d.Removed),
+		"extra":   nz(d.Extra),
+		"fields":  fields,
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return writeErr(enc.Encode(v))
+}

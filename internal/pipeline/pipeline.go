@@ -1,0 +1,166 @@
+package pipeline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/track"
+)
+
+// Pipeline is the path every event takes, whatever its source:
+// cause → record → filter → validate → render → write. Output is buffered
+// and flushed whenever the source has nothing more ready, so a live tail
+// never stalls and a big replay is not one syscall per event.
+type Pipeline struct {
+	o      Options
+	out    *bufio.Writer
+	r      render.Renderer
+	buf    []byte
+	passed int
+
+	// schema checks each event against the schema (schema.go).
+	schema *schemaChecker
+	// rec, when set, records every event before any check (record.go).
+	rec *recorder
+	// causes links follow-ups to their cause; nil when the output cannot
+	// show a cause (plain json without --annotate, or --jq).
+	causes *track.Causes
+	// readsData: the output decodes every event's data (pretty, table,
+	// template), so readers may decode it ahead, in parallel.
+	readsData bool
+
+	filters // filters.go: -e/-x/-w/-f/--jq, --count, --until, --timeout
+}
+
+// New compiles everything the options describe, before any connection is
+// made, so bad expressions fail fast with their exit code, and opens the
+// recording. Close the Pipeline when done.
+func New(o Options) (*Pipeline, error) {
+	r, err := render.New(o.Render)
+	if err != nil {
+		return nil, WithCode(ExitExpr, err)
+	}
+	fs, err := newFilters(&o)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{
+		o:       o,
+		out:     bufio.NewWriterSize(o.Out, 64<<10),
+		r:       r,
+		schema:  newSchemaChecker(o.Schema, o.Strict, o.ErrOut),
+		filters: fs,
+	}
+	if (o.Render.Format != "json" || o.Render.Annotate) && !p.f.HasTransform() {
+		p.causes = track.NewCauses(decode.Builtin())
+	}
+	p.readsData = o.Render.Format != "json" || p.f.HasTransform()
+	if o.Record != "" {
+		if p.rec, err = openRecorder(o.Record); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Close flushes and closes the recording, if any.
+func (p *Pipeline) Close() error {
+	if p.rec == nil {
+		return nil
+	}
+	return p.rec.close()
+}
+
+// Emit sends one event through. done is true when --count or --until is
+// reached. ctx bounds the --jq and -f expressions.
+func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err error) {
+	if p.causes != nil {
+		// Before any filter: a dropped cause still explains (a STOP after
+		// a BLOCK_IO_ERROR with action stop).
+		p.causes.Observe(ev)
+	}
+	if p.rec != nil {
+		if err := p.rec.record(ev); err != nil {
+			return true, err
+		}
+	}
+	// The name check comes before anything that decodes the data: an event
+	// refused by name is never decoded.
+	if !p.f.NameOK(ev.Name) {
+		return false, nil
+	}
+	ok, err := p.keep(ctx, ev)
+	if err != nil || !ok {
+		return false, err
+	}
+	// The schema is checked for the events shown, in watch as in replay,
+	// whose readers drop filtered events before anything else.
+	if err := p.schema.check(ev); err != nil {
+		return true, err
+	}
+	if p.f.HasTransform() {
+		p.buf = p.appendResults(p.buf[:0], p.o.OutTTY)
+	} else if p.buf, err = p.r.Render(p.buf[:0], ev); err != nil {
+		return true, WithCode(ExitExpr, fmt.Errorf("-o template: %w", err))
+	}
+	if _, err := p.out.Write(p.buf); err != nil {
+		return true, WriteErr(err)
+	}
+	p.passed++
+	return p.finished(ev), nil
+}
+
+// Flush writes out what is buffered.
+func (p *Pipeline) Flush() error {
+	if p.rec != nil {
+		if err := p.rec.flush(); err != nil {
+			return err
+		}
+	}
+	return WriteErr(p.out.Flush())
+}
+
+// causeNames are the events that take part in a documented follow-up, as
+// cause or as consequence: the cause tracker must see them even when the
+// filters drop them.
+var causeNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, spec := range decode.Builtin().Events() {
+		for _, f := range spec.FollowUps {
+			m[spec.Name], m[f.Then] = true, true
+		}
+	}
+	return m
+}()
+
+// Skip returns what a log reader may use to drop events before they are
+// even validated (logfile.Options.Skip), or nil when the filters can
+// refuse nothing that way. Readers call it from their own goroutine; it
+// only reads.
+func (p *Pipeline) Skip() func(name string, data []byte) bool {
+	if !p.f.CanReject() {
+		return nil
+	}
+	return func(name string, data []byte) bool {
+		return p.rec == nil && !(p.causes != nil && causeNames[name]) && p.f.RejectsRaw(name, data)
+	}
+}
+
+// ReadsData says the output decodes every event's data (pretty, table,
+// template, --jq): readers may decode it ahead, in parallel.
+func (p *Pipeline) ReadsData() bool { return p.readsData }
+
+// asExpr gives a filter compile error its exit code: a bad jq expression
+// is 3, anything else (a malformed --where or glob) is a usage error.
+func asExpr(err error) error {
+	var ee *filter.ExprError
+	if errors.As(err, &ee) {
+		return WithCode(ExitExpr, err)
+	}
+	return WithCode(ExitUsage, err)
+}

@@ -1,0 +1,43 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
+
+// Single is the Source of one connected client, for a plain `watch
+// ADDRESS`: no redial, no markers, and its failures are returned rather
+// than counted. QEMU closing the connection is reported as a Disconnected
+// status and ends the stream with io.EOF.
+type Single struct {
+	c      *conn.Client
+	status func(Status)
+}
+
+// NewSingle streams c's events; status (which may be nil) hears how the
+// session ended when QEMU closed it.
+func NewSingle(c *conn.Client, status func(Status)) *Single {
+	if status == nil {
+		status = func(Status) {}
+	}
+	return &Single{c: c, status: status}
+}
+
+// Next implements Source.
+func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
+	ev, err := s.c.Next(ctx)
+	if err == nil {
+		ev.QEMU = s.c.Greeting().Version
+		return ev, nil
+	}
+	if errors.Is(err, conn.ErrClosed) && ctx.Err() == nil {
+		s.status(Status{Kind: Disconnected, Addr: s.c.Addr().String(), VM: s.c.Label(), Err: err, At: time.Now()})
+		return nil, io.EOF
+	}
+	return nil, err
+}
