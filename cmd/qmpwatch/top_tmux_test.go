@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -181,4 +182,31 @@ func TestTopRefusesAPipe(t *testing.T) {
 		!strings.Contains(lines[0], "watch -o json") || !strings.Contains(lines[0], "jobs -o json") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: want exit 2 and one line pointing to watch -o json and jobs -o json", code, out, errOut)
 	}
+}
+
+// top takes the sources watch takes, through the same Merge: a glob, then
+// --dir with --reconnect (two real QEMUs whose sockets are linked into one
+// folder), with the job's progress polled on the connections the folder
+// watch opened.
+func TestTopGlobAndDirInRealTerminal(t *testing.T) {
+	bin := builtBinary(t)
+	copying, held := twoVMs(t)
+	dir := t.TempDir()
+	for name, vm := range map[string]*qemutest.VM{"copy.qmp": copying, "held.qmp": held} {
+		if err := os.Symlink(vm.Monitor, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	glob := startPane(t, 160, 45, bin+" top '"+dir+"/*.qmp'")
+	glob.waitFor("both VMs from the glob", hasAll("vm-copy", "vm-held", "2 VMs"))
+	glob.keys("q")
+	glob.waitFor("a clean exit", hasAll("qmpwatch-exit=0"))
+
+	p := startPane(t, 160, 45, bin+" top --dir "+dir+" --reconnect --interval 500ms")
+	p.waitFor("both VMs from the folder", hasAll("vm-copy", "vm-held", "2 VMs"))
+	held.MustDo(t, "stop", nil)
+	p.waitFor("vm-held paused", func(s string) bool {
+		return regexp.MustCompile(`vm-held .*paused`).MatchString(s)
+	})
+	followMirror(t, p, copying, regexp.MustCompile(`mirror m1 [█░]+ (\d+)%`), "BLOCK_JOB_READY", "BLOCK_JOB_COMPLETED")
 }
