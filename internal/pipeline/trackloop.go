@@ -72,10 +72,6 @@ func (t *Tracker) Run(ctx context.Context, src source.Source) error {
 	defer cancel()
 	defer close(t.done)
 	go t.feed.Run(ctx, src)
-	if t.w.o.Live {
-		t.w.dirty = true
-		t.w.Flush(t.v)
-	}
 	err := t.loop(ctx)
 	if cerr := t.w.Close(t.v); err == nil {
 		err = cerr
