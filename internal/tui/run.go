@@ -18,27 +18,35 @@ var ErrSourceFailed = errors.New("a monitor could not be watched")
 // Program is a view shown full-screen on a terminal (the alternate screen,
 // restored on exit), fed by a live.Feed.
 type Program struct {
-	m   *Model
-	p   *tea.Program
-	ctx context.Context
+	m    *Model
+	p    *tea.Program
+	ctx  context.Context
+	done chan struct{} // closed when the view has ended
 }
 
 // NewProgram prepares cfg's view on the terminal in/out; it ends with ctx.
 // Give its Send to live.NewFeed, then call Run.
 func NewProgram(ctx context.Context, cfg Config, in io.Reader, out io.Writer) *Program {
 	m := New(cfg)
-	return &Program{m: m, ctx: ctx,
+	return &Program{m: m, ctx: ctx, done: make(chan struct{}),
 		p: tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out))}
 }
 
 // Send hands one item of the feed to the view. It waits until the view
 // takes it, and returns false once the view has ended.
 func (p *Program) Send(it live.Item) bool {
-	if p.ctx.Err() != nil {
+	select {
+	case <-p.done:
 		return false
+	default:
 	}
 	p.p.Send(ItemMsg(it)) // returns at once when the program has ended
-	return p.ctx.Err() == nil
+	select {
+	case <-p.done:
+		return false
+	default:
+		return p.ctx.Err() == nil
+	}
 }
 
 // Run reads src (the Merge built with feed's SourceOptions) into the view
@@ -50,6 +58,7 @@ func (p *Program) Run(feed *live.Feed, src source.Source) error {
 	defer cancel()
 	go feed.Run(ctx, src)
 	_, err := p.p.Run()
+	close(p.done)
 	cancel()
 	if errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		err = nil // ctx ended: an interrupt, a normal end
