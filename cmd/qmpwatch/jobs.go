@@ -15,16 +15,25 @@ func newJobsCmd(a *app) *cobra.Command {
 QMP monitors or, with --replay, from logs (- reads stdin): type, device, status,
 progress, speed, when a mirror became ready, errors, and how each job ended.
 
-On a terminal the table is redrawn as jobs change. In a pipe, or with -o json,
-one JSON record is written per change (start, update, end); after a replay, the
-final table (or, in json, the records). See docs/sessions.md.`,
+Jobs already running when qmpwatch connects are found with query-jobs and
+query-block-jobs. While a job runs, its progress is polled with
+query-block-jobs every --interval (none while no job runs): rate over the
+last interval, ETA, start and elapsed time.
+
+On a terminal the view is full-screen (q quits). In a pipe, or with -o json,
+one JSON record is written per change (start, update, progress, end); after a
+replay, the final table (or, in json, the records). See docs/sessions.md.`,
 		Example: `  qmpwatch jobs /run/vm1.qmp
   qmpwatch jobs --replay vm1.log -o json | jq 'select(.change == "end") | {id, result}'`,
 		Args: trackArgs(o),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkInterval(o.interval); err != nil {
+				return err
+			}
 			return runTracker(cmd.Context(), a.streams, o, args, pipeline.NewJobsView())
 		},
 	}
 	addTrackFlags(cmd, o)
+	addIntervalFlag(cmd, o)
 	return cmd
 }

@@ -54,7 +54,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newVersionCmd(a),
 		newEventsCmd(a),
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
-		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a),
+		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a), newTopCmd(a),
 		newListenCmd(a), newServeCmd(a),
 	)
 	// cobra's own completion command, given examples like every other.

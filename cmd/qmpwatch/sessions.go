@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
@@ -24,8 +23,9 @@ type trackOptions struct {
 	dialTimeout      time.Duration
 	reconnect        bool
 	dir              string
-	libvirtOptions   // libvirt.go: --domain
-	fleetReadOptions // fleet.go: nats:// sources
+	interval         time.Duration // jobs, top: how often job progress is polled
+	libvirtOptions                 // libvirt.go: --domain
+	fleetReadOptions               // fleet.go: nats:// sources
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -66,46 +66,24 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 			return err
 		}
 	}
-	urls, args := splitFleet(args)
-	if o.replay && len(urls) > 0 {
+	if urls, _ := splitFleet(args); o.replay && len(urls) > 0 {
 		return usageErrorf("--replay reads logs, not a nats:// source (--since reads the stream's past)")
 	}
-	f, err := planFleet(urls, &o.fleetReadOptions, "", nil)
-	if err != nil {
-		return err
-	}
 	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
+	if !asJSON && s.OutTTY && !o.replay {
+		return runTrackerTUI(ctx, s, o, args, tuiView(v))
+	}
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
-	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Live: !asJSON && s.OutTTY && !o.replay, Time: o.timeMode}, v)
+	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval}, v)
 	if o.replay {
 		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.ErrOut)}})
 	}
-	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
-		if err != nil {
-			return err
-		}
-		return trackLibvirt(ctx, ls, o, u, t)
-	}
-	targets, missing, err := expandTargets(args)
+	m, stop, err := trackSources(ctx, o, args, t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, o.connOptions()), ls.ErrOut, t.SeedAtConnect)
 	if err != nil {
 		return err
 	}
-	if err := checkDir(o.dir); err != nil {
-		return err
-	}
-	mctx, cancel := context.WithCancel(ctx)
-	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}
-	m := source.New(mctx, t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, co))
-	defer func() {
-		cancel()
-		m.Wait()
-		f.Close()
-	}()
-	if err := f.open(ctx, m, ls.ErrOut); err != nil {
-		return err
-	}
-	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+	defer stop()
 	return t.Run(ctx, m)
 }
 
@@ -122,7 +100,10 @@ A VNC session is one client host and port: connected, initialized (auth,
 SASL user name, x509 name), disconnected. A SPICE session is the set of channels
 that share a connection-id; its main channel starts and ends it.
 
-On a terminal the table is redrawn as sessions change. In a pipe, or with
+Sessions already open when qmpwatch connects are found with query-vnc,
+query-vnc-servers and query-spice.
+
+On a terminal the view is full-screen (q quits). In a pipe, or with
 -o json, one JSON record is written when a session starts and one when it ends;
 after a replay, the final table (or, in json, the records). See docs/sessions.md.`,
 		Example: `  qmpwatch sessions /run/vm1.qmp /run/vm2.qmp

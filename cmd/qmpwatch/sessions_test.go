@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -74,7 +75,7 @@ func TestSessionsReplayRecordings(t *testing.T) {
 					t.Errorf("end record %v", last)
 				}
 			}
-			if errOut.Len() != 0 {
+			if errOut.String() != "" {
 				t.Errorf("stderr: %s", errOut)
 			}
 		})
@@ -240,21 +241,32 @@ func TestSessionsLiveTwoVMs(t *testing.T) {
 	}
 }
 
-func TestSessionsLiveTableRedraws(t *testing.T) {
+// On a terminal the view is full-screen: the alternate screen, the final
+// table after the monitor closed, q to leave, the screen restored.
+func TestSessionsLiveFullScreen(t *testing.T) {
 	a := trackVM(t, "vm-a", "running", recordingEvents(t, "vnc.qmp")...)
-	streams, out, errOut := TestStreams("")
-	streams.OutTTY = true
-	if code := run(context.Background(), []string{"sessions", a.Addr}, streams); code != 0 {
+	keys, typed := io.Pipe()
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	streams := &Streams{In: keys, Out: out, ErrOut: errOut, OutTTY: true}
+	done := make(chan int, 1)
+	go func() { done <- run(context.Background(), []string{"sessions", a.Addr}, streams) }()
+	waitFor(t, out, "QEMU closed the connection")
+	typed.Write([]byte("q"))
+	if code := <-done; code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	s := out.String()
-	if !strings.Contains(s, "\x1b[") || !strings.Contains(s, "A\x1b[J") {
-		t.Errorf("no redraw on a terminal:\n%q", s)
+	enter, leave := strings.Index(s, "\x1b[?1049h"), strings.LastIndex(s, "\x1b[?1049l")
+	if enter < 0 || leave < enter {
+		t.Errorf("the alternate screen was not entered and left:\n%q", s)
 	}
-	// The last drawing is the final table.
-	last := s[strings.LastIndex(s, "\x1b[J")+len("\x1b[J"):]
-	if !strings.HasPrefix(last, "vm-a: shutdown (host-qmp-quit)\nVM ") || !strings.Contains(last, "vnc    127.0.0.1:37148") || !strings.Contains(last, "ended") {
-		t.Errorf("final table:\n%s", last)
+	for _, w := range []string{"shutdown (host-qmp-quit) · connection closed", "127.0.0.1:37148", "ended"} {
+		if !strings.Contains(s, w) {
+			t.Errorf("the screen never showed %q:\n%q", w, s)
+		}
+	}
+	if errOut.String() != "" {
+		t.Errorf("stderr under a full-screen view: %q", errOut)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -52,13 +53,15 @@ func (o Options) withDefaults() Options {
 // Client is one QMP session. It is pull-based: the caller reads events with
 // Next, so a slow consumer simply stops reading the socket and QEMU queues
 // (back-pressure instead of an unbounded buffer). A Client is not safe for
-// concurrent use.
+// concurrent use, except QueryAsync, which may run beside Next (a poller
+// asks for job progress while the reader waits for events).
 type Client struct {
 	addr     Addr
 	opts     Options
 	conn     net.Conn
 	fr       *decode.Framer
 	greeting Greeting
+	mu       sync.Mutex // guards nextID, waiting and writes to conn
 	nextID   int
 	pending  []*decode.Event    // events that arrived while waiting for a reply
 	pendingB int                // their size in bytes
@@ -250,6 +253,12 @@ func (c *Client) send(cmd string, args any) (int, error) {
 	if !allowed(cmd) {
 		return 0, &ReadOnlyError{Command: cmd}
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sendLocked(cmd, args)
+}
+
+func (c *Client) sendLocked(cmd string, args any) (int, error) {
 	c.nextID++
 	msg := struct {
 		Execute string `json:"execute"`
@@ -321,30 +330,42 @@ type asyncQuery struct {
 // QueryAsync sends a read-only query without waiting for its reply: done
 // is called from within a later Next or Query when the reply arrives, and
 // never if the session ends first. Watch uses it for the 200 KB schema, so
-// that a monitor that is slow to answer never delays the first event.
+// that a monitor that is slow to answer never delays the first event. It is
+// safe to call from another goroutine while Next runs: done then runs on
+// Next's goroutine.
 func (c *Client) QueryAsync(cmd string, args any, done func(ret []byte, err error)) error {
-	id, err := c.send(cmd, args)
-	if err != nil {
-		return &Error{Addr: c.addr, Err: err}
+	if !allowed(cmd) {
+		return &Error{Addr: c.addr, Err: &ReadOnlyError{Command: cmd}}
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// Registered before the write: the reply may come before it returns.
 	if c.waiting == nil {
 		c.waiting = map[int]asyncQuery{}
 	}
-	c.waiting[id] = asyncQuery{cmd: cmd, done: done}
+	c.waiting[c.nextID+1] = asyncQuery{cmd: cmd, done: done}
+	if _, err := c.sendLocked(cmd, args); err != nil {
+		delete(c.waiting, c.nextID)
+		return &Error{Addr: c.addr, Err: err}
+	}
 	return nil
 }
 
 // answer hands a reply to the QueryAsync that waits for it.
 func (c *Client) answer(m *decode.Message) bool {
-	if len(c.waiting) == 0 || (m.Kind != decode.MsgReturn && m.Kind != decode.MsgError) {
+	if m.Kind != decode.MsgReturn && m.Kind != decode.MsgError {
 		return false
 	}
 	id, err := strconv.Atoi(string(m.ID))
+	c.mu.Lock()
 	q, ok := c.waiting[id]
+	if ok {
+		delete(c.waiting, id)
+	}
+	c.mu.Unlock()
 	if err != nil || !ok {
 		return false
 	}
-	delete(c.waiting, id)
 	if m.Kind == decode.MsgError {
 		q.done(nil, &Error{Addr: c.addr, Err: &CommandError{Command: q.cmd, Class: m.ErrClass, Desc: m.ErrDesc}})
 	} else {

@@ -295,8 +295,34 @@ func TestReadOnlyOnTheWire(t *testing.T) {
 	if _, err := c.Query("query-status", nil); err != nil {
 		t.Fatal(err)
 	}
+	// The poller's path: QueryAsync from another goroutine while Next
+	// waits for events. The gate is the same.
+	replies := make(chan error, 8)
+	nextDone := make(chan struct{})
+	go func() {
+		defer close(nextDone)
+		c.Next(context.Background()) // ends when the client closes
+	}()
+	for _, cmd := range []string{"stop", "block-job-cancel", "query-block-jobs", "query-block-jobs"} {
+		err := c.QueryAsync(cmd, nil, func(_ []byte, err error) { replies <- err })
+		var ro *conn.ReadOnlyError
+		if allowed := strings.HasPrefix(cmd, "query-"); allowed != !errors.As(err, &ro) {
+			t.Errorf("QueryAsync(%q) = %v", cmd, err)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		select {
+		case err := <-replies:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("no reply to query-block-jobs sent beside Next")
+		}
+	}
 	c.Close()
-	for _, cmd := range waitCommands(s, 3) {
+	<-nextDone
+	for _, cmd := range waitCommands(s, 5) {
 		if cmd != "qmp_capabilities" && !strings.HasPrefix(cmd, "query-") {
 			t.Errorf("%q reached the wire", cmd)
 		}

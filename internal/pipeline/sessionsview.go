@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -24,6 +25,26 @@ func (v *SessionsView) Observe(ev *decode.Event, w *TrackWriter) {
 	w.Changed()
 	if w.JSON() && (ch == track.Started || ch == track.Ended) {
 		w.Record(SessionRecord(w.Buf(), sess, ch))
+	}
+}
+
+// Seed implements Seeder: the sessions open at connect start, each with a
+// null start (it began before qmpwatch looked).
+func (v *SessionsView) Seed(vm string, s *live.Seed, w *TrackWriter) {
+	var found []*track.Session
+	for _, raw := range s.VNC {
+		ss, _ := v.tr.SeedVNC(vm, s.At, raw)
+		found = append(found, ss...)
+	}
+	if s.SPICE != nil {
+		ss, _ := v.tr.SeedSPICE(vm, s.At, s.SPICE)
+		found = append(found, ss...)
+	}
+	w.Changed()
+	for _, sess := range found {
+		if w.JSON() {
+			w.Record(SessionRecord(w.Buf(), sess, track.Started))
+		}
 	}
 }
 

@@ -3,8 +3,6 @@ package pipeline
 import (
 	"bufio"
 	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -31,11 +29,11 @@ type TrackOptions struct {
 	Out io.Writer
 	// JSON writes one record per change instead of a table.
 	JSON bool
-	// Live redraws the table on every change (a terminal watching
-	// monitors); otherwise the table is written once, at the end.
-	Live bool
 	// Time is the --time mode of the table's cells.
 	Time string
+	// Interval is how often job progress is polled while a job runs;
+	// 0: live.DefaultInterval.
+	Interval time.Duration
 }
 
 // TrackWriter holds a tracker's output side: the format, the stream and
@@ -46,7 +44,6 @@ type TrackWriter struct {
 	states *track.States
 	causes *track.Causes
 	vms    []string // in the order they appeared
-	drawn  int      // lines of the table on screen, for the redraw
 	buf    []byte
 	dirty  bool
 }
@@ -124,36 +121,17 @@ func (w *TrackWriter) End(v View, vm string, at time.Time) {
 	w.dirty = true
 }
 
-// Flush shows what changed: a redraw on a live terminal, the buffered
-// records otherwise.
+// Flush writes the buffered records. On a terminal the live table is
+// internal/tui's full-screen view, not this writer's.
 func (w *TrackWriter) Flush(v View) error {
-	if w.o.Live && w.dirty {
-		w.redraw(v)
-	}
 	w.dirty = false
 	return WriteErr(w.out.Flush())
 }
 
-// Close writes the final table (when it was not drawn live) and flushes.
+// Close writes the final table (unless records were written) and flushes.
 func (w *TrackWriter) Close(v View) error {
-	if !w.o.JSON && !w.o.Live {
+	if !w.o.JSON {
 		w.out.Write(v.Table(w.buf[:0], w))
 	}
 	return WriteErr(w.out.Flush())
-}
-
-// redraw replaces the table on the terminal: cursor up over the old one,
-// clear to the end of the screen, draw the new one.
-func (w *TrackWriter) redraw(v View) {
-	b := w.buf[:0]
-	if w.drawn > 0 {
-		b = append(b, "\x1b["...)
-		b = strconv.AppendInt(b, int64(w.drawn), 10)
-		b = append(b, "A\x1b[J"...)
-	}
-	start := len(b)
-	b = v.Table(b, w)
-	w.drawn = strings.Count(string(b[start:]), "\n")
-	w.out.Write(b)
-	w.buf = b[:0]
 }

@@ -4,87 +4,71 @@ import (
 	"context"
 	"errors"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
-	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // Tracker runs a View over events: live, from the same merged sources that
-// watch reads (addresses, globs, --dir, --reconnect), or from logs.
+// watch reads (addresses, globs, --dir, --reconnect) through a live.Feed,
+// or from logs.
 type Tracker struct {
-	w    *TrackWriter
-	v    View
-	q    chan trackItem
-	done chan struct{} // closed when Run returns: statuses stop queueing
-
-	mu    sync.Mutex
-	seeds map[string]track.RunState // VM label → run state at connect
+	w     *TrackWriter
+	v     View
+	q     chan live.Item
+	done  chan struct{} // closed when Run returns: the feed stops queueing
+	feed  *live.Feed
+	print func(string) // status lines; set before the sources start
 }
 
-// trackItem is one thing the loop hears: an event, a VM's run state at
-// connect, or the end of the merged stream.
-type trackItem struct {
-	ev   *decode.Event
-	vm   string
-	seed *track.RunState
-	err  error
+// Seeder is a View that takes what already ran at connect (jobs, sessions).
+type Seeder interface {
+	Seed(vm string, s *live.Seed, w *TrackWriter)
+}
+
+// Progressor is a View that takes polled job progress.
+type Progressor interface {
+	Progress(vm string, p *live.Progress, w *TrackWriter)
 }
 
 // NewTracker returns a tracker that shows v as o says.
 func NewTracker(o TrackOptions, v View) *Tracker {
-	return &Tracker{w: NewTrackWriter(o), v: v, q: make(chan trackItem, source.QueueSize),
-		done: make(chan struct{}), seeds: map[string]track.RunState{}}
+	t := &Tracker{w: NewTrackWriter(o), v: v, q: make(chan live.Item, source.QueueSize), done: make(chan struct{})}
+	_, poll := v.(Progressor)
+	t.feed = live.NewFeed(live.Options{Poll: poll, Interval: o.Interval}, func(it live.Item) bool {
+		if it.Status != nil && t.print != nil {
+			t.print(StatusLine(*it.Status))
+		}
+		select {
+		case t.q <- it:
+			return true
+		case <-t.done:
+			return false
+		}
+	})
+	return t
 }
 
 // SourceOptions are the options of the source.Merge that feeds this
-// tracker: status lines go to print (from the sources' goroutines), each
-// VM's run state is asked for at connect, and the Merge puts its markers in
-// the stream, for the loop to know when a VM's stream ended (the markers
-// are never shown).
+// tracker (its live.Feed's): status lines go to print (from the sources'
+// goroutines), each session is seeded at connect (run state, and for a
+// Seeder what already runs), and for a Progressor job progress is polled
+// every TrackOptions.Interval while a job runs.
 func (t *Tracker) SourceOptions(print func(string), co conn.Options) source.Options {
-	return source.Options{
-		Conn:    co,
-		Markers: true,
-		Attach: func(c *conn.Client) (string, error) {
-			// The run state is shown, not needed: a monitor that will not
-			// say is still tracked, its state unknown until an event tells.
-			st, _ := QueryRunState(c)
-			t.mu.Lock()
-			t.seeds[c.Label()] = st
-			t.mu.Unlock()
-			return ", " + render.Safe(st.String()), nil
-		},
-		Status: func(st source.Status) {
-			print(StatusLine(st))
-			if st.Kind != source.Connected && st.Kind != source.Reconnected {
-				return
-			}
-			t.mu.Lock()
-			seed := t.seeds[st.VM]
-			t.mu.Unlock()
-			// Queued before the session's first event is: the state
-			// comes first.
-			select {
-			case t.q <- trackItem{vm: st.VM, seed: &seed}:
-			case <-t.done:
-			}
-		},
-	}
+	t.print = print
+	return t.feed.SourceOptions(co)
 }
 
 // SeedAtConnect sets the run state a VM is shown with when its Connected
 // status comes, for sources that learn it without a QMP client (libvirt
 // reports each domain's state itself); call it before the source reports.
 func (t *Tracker) SeedAtConnect(vm string, st track.RunState) {
-	t.mu.Lock()
-	t.seeds[vm] = st
-	t.mu.Unlock()
+	t.feed.SeedState(vm, st)
 }
 
 // Run feeds the view from src (a Merge built with SourceOptions) until
@@ -94,23 +78,7 @@ func (t *Tracker) Run(ctx context.Context, src source.Source) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer close(t.done)
-	go func() {
-		for {
-			ev, err := src.Next(ctx)
-			select {
-			case t.q <- trackItem{ev: ev, err: err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
-	if t.w.o.Live {
-		t.w.dirty = true
-		t.w.Flush(t.v)
-	}
+	go t.feed.Run(ctx, src)
 	err := t.loop(ctx)
 	if cerr := t.w.Close(t.v); err == nil {
 		err = cerr
@@ -120,7 +88,7 @@ func (t *Tracker) Run(ctx context.Context, src source.Source) error {
 
 func (t *Tracker) loop(ctx context.Context) error {
 	for {
-		var it trackItem
+		var it live.Item
 		select {
 		case it = <-t.q:
 		default:
@@ -134,18 +102,24 @@ func (t *Tracker) loop(ctx context.Context) error {
 			}
 		}
 		switch {
-		case it.seed != nil:
-			t.w.Seed(it.vm, *it.seed)
-		case it.err != nil:
+		case it.Seed != nil:
+			t.w.Seed(it.VM, it.Seed.RunState)
+			if s, ok := t.v.(Seeder); ok {
+				s.Seed(it.VM, it.Seed, t.w)
+			}
+		case it.Progress != nil:
+			if p, ok := t.v.(Progressor); ok {
+				p.Progress(it.VM, it.Progress, t.w)
+			}
+		case it.Final:
 			if err := t.w.Flush(t.v); err != nil {
 				return err
 			}
-			return endOfStream(ctx, it.err)
-		case it.ev.Name == source.EventDisconnected:
-			t.w.End(t.v, it.ev.VM, time.Now())
-		case it.ev.Name == source.EventReconnected:
-		default:
-			t.w.Feed(t.v, it.ev)
+			return endOfStream(ctx, it.Err)
+		case it.Ended:
+			t.w.End(t.v, it.VM, time.Now())
+		case it.Ev != nil:
+			t.w.Feed(t.v, it.Ev)
 		}
 	}
 }

@@ -11,18 +11,21 @@ import (
 // Job is one block job (mirror, stream, commit, backup) of a VM, by id.
 type Job struct {
 	VM     string
-	ID     string // the job id: JOB_STATUS_CHANGE's id, BLOCK_JOB_*'s device
-	Type   string // mirror, stream, commit, backup; "" until a BLOCK_JOB_* event says
-	Status string // QEMU's JobStatus (created, running, ready, paused, concluded, ...)
-	Offset string // bytes done, the exact literal; "" when unknown
-	Len    string // bytes to do, the exact literal
-	Speed  string // the speed limit in bytes/s, 0 for none
-	Start  time.Time
+	ID     string    // the job id: JOB_STATUS_CHANGE's id, BLOCK_JOB_*'s device
+	Type   string    // mirror, stream, commit, backup; "" until a BLOCK_JOB_* event says
+	Status string    // QEMU's JobStatus (created, running, ready, paused, concluded, ...)
+	Offset string    // bytes done, the exact literal; "" when unknown
+	Len    string    // bytes to do, the exact literal
+	Speed  string    // the speed limit in bytes/s, 0 for none
+	Start  time.Time // the first event of the job; zero when it ran before the watch
+	Seen   time.Time // when a query at connect found it already running
 	Ready  time.Time // BLOCK_JOB_READY: a mirror may be completed from now on
 	Error  string    // the last error: "write error (stop)" or COMPLETED's error text
 	Result string    // how it ended: completed, failed, cancelled, dismissed; "" while running
 	End    time.Time
 	Ended  bool
+
+	prev, last sample // the last two readings of Offset, for Rate
 }
 
 // Percent is Offset/Len in percent, exact enough for display; ok is false
@@ -113,6 +116,7 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 			*f.dst = v.Text
 		}
 	}
+	j.note(ev.Time())
 	end := ""
 	switch ev.Name {
 	case "JOB_STATUS_CHANGE":
@@ -151,7 +155,7 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 		}
 		return j, Ended
 	}
-	if change == Updated && *j == before {
+	if change == Updated && sameShown(j, &before) {
 		return j, NoChange // a repeat (QEMU sends BLOCK_JOB_ERROR per failed request)
 	}
 	return j, change
@@ -197,4 +201,12 @@ func (t *Jobs) trim() {
 		keep = append(keep, j)
 	}
 	t.order = keep
+}
+
+// sameShown compares what a table shows of two readings of a job; the rate
+// samples are not shown on their own.
+func sameShown(a, b *Job) bool {
+	x, y := *a, *b
+	x.prev, x.last, y.prev, y.last = sample{}, sample{}, sample{}, sample{}
+	return x == y
 }

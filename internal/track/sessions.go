@@ -43,6 +43,7 @@ type Session struct {
 	ID       string    // SPICE connection-id as its exact literal ("-1296444001"); "" for VNC
 	Client   string    // host:port of the client (SPICE: of the main channel)
 	Start    time.Time // connected; zero when unknown (the watch began mid-session)
+	Seen     time.Time // open at connect (query-vnc, query-spice): when it was found
 	Init     time.Time // initialized (VNC_INITIALIZED, the main SPICE_INITIALIZED)
 	End      time.Time // disconnected; zero while open
 	Ended    bool
@@ -106,7 +107,7 @@ const (
 )
 
 func (c Change) String() string {
-	return [...]string{"none", "start", "update", "end"}[c]
+	return [...]string{"none", "start", "update", "end", "progress"}[c]
 }
 
 // Sessions tracks the VNC and SPICE sessions of any number of VMs.
