@@ -53,6 +53,18 @@ func addFleetFlags(fs *pflag.FlagSet, o *fleetOptions) {
 	fs.IntVar(&o.buffer, "publish-buffer", fleet.DefaultBuffer, "with --publish: events kept in memory while the server is unreachable; more are dropped and counted")
 }
 
+// addFleetPublishFlags adds only the publishing side (serve): --publish,
+// its host label, stream, limits and access.
+func addFleetPublishFlags(fs *pflag.FlagSet, o *fleetOptions) {
+	fs.StringVar(&o.stream, "stream", fleet.DefaultStream, "the JetStream stream to publish to")
+	fs.StringVar(&o.creds, "nats-creds", "", "NATS credentials FILE (user JWT and nkey seed)")
+	fs.StringVar(&o.tlsCA, "nats-tls-ca", "", "PEM FILE of the CAs that sign the NATS server's certificate")
+	fs.StringVar(&o.publish, "publish", "", "also publish every event received, before any filter, to this NATS server (nats://[user:pass@]host:port)")
+	fs.StringVar(&o.hostLabel, "host-label", "", "with --publish: this host's name on the stream (default: the hostname)")
+	fs.DurationVar(&o.maxAge, "max-age", fleet.DefaultMaxAge, "with --publish: how long a stream the publisher creates keeps events")
+	fs.IntVar(&o.buffer, "publish-buffer", fleet.DefaultBuffer, "with --publish: events kept in memory while the server is unreachable; more are dropped and counted")
+}
+
 func (o *fleetReadOptions) access(url string) fleet.Access {
 	return fleet.Access{URL: url, Creds: o.creds, TLSCA: o.tlsCA}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,8 +12,10 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // serveOptions are serve's flags: watch's sources, plus the HTTP side.
@@ -27,6 +30,9 @@ type serveOptions struct {
 	tlsCert         string
 	tlsKey          string
 	forgetAfter     time.Duration
+	socketMode      os.FileMode // --listen's socket
+	fleetOptions                // fleet.go: --publish and its access flags
+	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -70,6 +76,9 @@ every monitor has gone.`,
 	fs.StringVar(&o.tlsCert, "metrics-tls-cert", "", "serve HTTPS with this certificate (PEM); needs --metrics-tls-key")
 	fs.StringVar(&o.tlsKey, "metrics-tls-key", "", "the private key of --metrics-tls-cert (PEM)")
 	fs.DurationVar(&o.forgetAfter, "forget-after", metrics.DefaultForgetAfter, "drop the series of a VM that has been gone this long")
+	fs.Var(newFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
+	addFleetPublishFlags(fs, &o.fleetOptions)
+	addLibvirtFlags(fs, &o.libvirtOptions)
 	return cmd
 }
 
@@ -81,7 +90,18 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
 	ls := a.streams.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true, o.record)
+	defer ls.closeStderr() // last: after the publisher has said what it could not send
+	pub, err := startPublishing(ls, &o.fleetOptions)
+	if err != nil {
+		return err
+	}
+	var hooks []func(*pipeline.Options)
+	if pub != nil {
+		defer closePublisher(ctx, pub)
+		// The stream gets every event, in order, before the -o json filters.
+		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
+	}
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record, hooks...)
 	if err != nil {
 		return err
 	}
@@ -133,7 +153,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		cancel()
 		m.Wait()
 	}()
-	if err := plan.start(m, ls); err != nil {
+	if err := plan.start(m, ls, o, func(vm string, st track.RunState) { col.SetState(vm, st) }); err != nil {
 		return err
 	}
 	m.Seal()

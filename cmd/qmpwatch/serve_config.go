@@ -8,8 +8,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // serveSource is one entry of the config file's sources list: an address
@@ -60,12 +62,14 @@ func configSources(file string) ([]serveSource, error) {
 // servePlan is what serve will watch, and which of it /healthz answers for.
 type servePlan struct {
 	targets    []source.Target
-	missing    []string   // globs that matched nothing
-	listen     *conn.Addr // --listen, nil when none
-	dir        string     // --dir, "" when none
-	reconnect  bool       // redial the --dir sockets
-	configured []string   // dialled addresses as source.Status.Addr gives them
-	watchers   []string   // the --dir folder and the --listen address
+	missing    []string     // globs that matched nothing
+	listen     *conn.Addr   // --listen, nil when none
+	dir        string       // --dir, "" when none
+	reconnect  bool         // redial the --dir sockets
+	configured []string     // dialled addresses as source.Status.Addr gives them
+	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
+	libvirt    *libvirt.URI // a libvirt URI's domains, nil when none
+	socketMode os.FileMode  // --listen's socket
 }
 
 // planServe checks serve's options and sources before anything starts.
@@ -94,7 +98,26 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 	if len(srcs) == 0 && o.dir == "" && o.listen == "" {
 		return nil, usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
-	plan := &servePlan{}
+	plan := &servePlan{socketMode: o.socketMode}
+	var addrs []string
+	for _, s := range srcs {
+		if s.Label == "" {
+			addrs = append(addrs, s.Address)
+		}
+	}
+	if u, ok, err := libvirtArgs(addrs, &o.libvirtOptions); ok || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		if len(addrs) != len(srcs) {
+			return nil, usageErrorf("a label names one VM: with a libvirt URI each domain's name is its label")
+		}
+		// Domains come and go: libvirt is watched like a folder, so one
+		// that stops does not make /healthz fail.
+		plan.libvirt = &u
+		plan.watchers = append(plan.watchers, u.String())
+		srcs = nil
+	}
 	for _, s := range srcs {
 		targets, missing, err := expandTargets([]string{s.Address})
 		if err != nil {
@@ -130,7 +153,10 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 }
 
 // start adds the planned sources to m (the caller seals it).
-func (plan *servePlan) start(m *source.Merge, s *Streams) error {
+func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions, seed func(string, track.RunState)) error {
+	if plan.libvirt != nil {
+		addLibvirt(m, s.ErrOut, *plan.libvirt, o.domains, o.reconnect, o.dialTimeout, seed)
+	}
 	for _, pat := range plan.missing {
 		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
 	}
@@ -141,9 +167,8 @@ func (plan *servePlan) start(m *source.Merge, s *Streams) error {
 		m.WatchDir(plan.dir, dirPoll, plan.reconnect)
 	}
 	if plan.listen != nil {
-		// QEMU connects to this socket, often as another user (libvirt's
-		// qemu): the umask decides who may, as for listen.
-		ln, err := source.ListenSocket(*plan.listen, 0)
+		// Owner only unless --socket-mode lets QEMU's group in, as for listen.
+		ln, err := source.ListenSocket(*plan.listen, plan.socketMode)
 		if err != nil {
 			return err
 		}
