@@ -107,7 +107,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}
 	defer p.Close()
 
-	col := metrics.New(metrics.Options{ForgetAfter: o.forgetAfter})
+	mopts := metrics.Options{ForgetAfter: o.forgetAfter}
+	if pub != nil {
+		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
+	}
+	col := metrics.New(mopts)
 	health := metrics.NewHealth(plan.configured...)
 	for _, w := range plan.watchers {
 		health.Watch(w)

@@ -36,6 +36,10 @@ type Options struct {
 	// the follow-ups that tell an io-error pause from a plain one;
 	// decode.Builtin() when nil.
 	Catalog *decode.Catalog
+	// Lost, when set, says per VM how many events a sink lost after they
+	// were counted (the fleet publisher's overflow while its server was
+	// away): they are added to qmpwatch_events_dropped_total at each scrape.
+	Lost func() map[string]uint64
 }
 
 // Collector is a prometheus.Collector of qmpwatch's metrics. Its methods
@@ -50,6 +54,7 @@ type Collector struct {
 	fams        [nFamilies]family
 	d           descs
 	sorted      []string // VM names in order, for the text exposition; nil when stale
+	lost        func() map[string]uint64
 }
 
 // New returns an empty Collector.
@@ -63,7 +68,7 @@ func New(o Options) *Collector {
 	if o.Catalog == nil {
 		o.Catalog = decode.Builtin()
 	}
-	c := &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, fams: newFamilies(o.Catalog)}
+	c := &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, fams: newFamilies(o.Catalog), lost: o.Lost}
 	c.d = newDescs(&c.fams)
 	return c
 }
@@ -106,9 +111,20 @@ func (c *Collector) newVM(name string) *vmState {
 // snapshot forgets the VMs gone for longer than ForgetAfter and returns
 // the others, by name.
 func (c *Collector) snapshot() []*vmState {
+	var lost map[string]uint64
+	if c.lost != nil {
+		lost = c.lost()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sweepLocked()
+	if lost != nil {
+		for _, v := range c.vms {
+			v.mu.Lock()
+			v.lost = lost[v.name]
+			v.mu.Unlock()
+		}
+	}
 	if c.sorted == nil {
 		c.sorted = make([]string, 0, len(c.vms))
 		for name := range c.vms {

@@ -379,3 +379,25 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("the passing VM was not forgotten")
 	}
 }
+
+// Events a sink lost after they were counted (the fleet publisher's
+// overflow) still show in qmpwatch_events_dropped_total, in both
+// expositions: client_golang's and the text one serve writes.
+func TestLostBySink(t *testing.T) {
+	lost := map[string]uint64{"vm1": 2}
+	c := New(Options{Lost: func() map[string]uint64 { return lost }})
+	for i := 0; i < 3; i++ {
+		c.Observe(event(t, "vm1", "STOP", ""))
+	}
+	c.Observe(event(t, "vm2", "STOP", ""))
+	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1"}); v != 2 {
+		t.Errorf("vm1 dropped = %v, want 2", v)
+	}
+	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm2"}); v != 0 {
+		t.Errorf("vm2 dropped = %v, want 0", v)
+	}
+	text := string(c.AppendText(nil))
+	if !strings.Contains(text, `qmpwatch_events_dropped_total{vm="vm1"} 2`) {
+		t.Errorf("text exposition lacks vm1's 2 lost events:\n%s", text)
+	}
+}

@@ -150,7 +150,7 @@ func (c *Collector) collectVM(ch chan<- prometheus.Metric, vm string, v *vmState
 	for k, x := range v.ioErrors {
 		counter(d.ioErrors, x, k.device, k.operation, k.action, k.nospace)
 	}
-	counter(d.dropped, v.received-min(v.counted, v.received))
+	counter(d.dropped, v.received-min(v.counted, v.received)+v.lost)
 	for k, h := range v.jobHist {
 		buckets := make(map[float64]uint64, len(jobBuckets))
 		var cum uint64

@@ -80,7 +80,7 @@ func (c *Collector) appendFamily(b []byte, i int, f *family, v *vmState) []byte 
 			b = one(b, float64(x), "device", k.device, "operation", k.operation, "action", k.action, "nospace", k.nospace)
 		}
 	case fDropped:
-		b = one(b, float64(v.received-min(v.counted, v.received)))
+		b = one(b, float64(v.received-min(v.counted, v.received)+v.lost))
 	case fJobDuration:
 		for k, h := range v.jobHist {
 			var cum uint64

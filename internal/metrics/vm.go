@@ -23,6 +23,7 @@ type vmState struct {
 	mu         sync.Mutex
 	forgotten  bool   // swept out of the collector; a new state replaces it
 	name       string // the VM's label, as the trackers know it
+	lost       uint64 // counted, then lost by a sink (Options.Lost)
 	label      []byte // `vm="NAME"`, escaped for the text format
 	up         bool
 	seen       bool      // a Connected status arrived once
