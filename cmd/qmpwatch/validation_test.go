@@ -32,8 +32,11 @@ func TestSchemaStrict(t *testing.T) {
 	if code != exitError {
 		t.Errorf("exit %d, want %d", code, exitError)
 	}
-	if n := strings.Count(out.String(), "\n"); n != 1 {
-		t.Errorf("%d events printed before the violation, want 1", n)
+	if n := strings.Count(out.String(), "\n"); n != 2 {
+		t.Errorf("%d events printed, want 2: the one before the violation and the violating one", n)
+	}
+	if !strings.Contains(out.String(), `"guest":"yes"`) {
+		t.Errorf("the violating event was not printed:\n%s", out)
 	}
 	if !strings.Contains(errOut.String(), `vm1: RESET: data.guest: want bool, got string "yes"`) {
 		t.Errorf("stderr:\n%s", errOut)

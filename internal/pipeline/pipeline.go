@@ -112,10 +112,10 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 		return false, err
 	}
 	// The schema is checked for the events shown, in watch as in replay,
-	// whose readers drop filtered events before anything else.
-	if err := p.schema.check(ev); err != nil {
-		return true, err
-	}
+	// whose readers drop filtered events before anything else. A --strict
+	// violation ends the run, but only after the event is shown: nothing
+	// received is lost.
+	strictErr := p.schema.check(ev)
 	if p.f.HasTransform() {
 		p.buf = p.appendResults(p.buf[:0], p.o.OutTTY)
 	} else if p.buf, err = p.r.Render(p.buf[:0], ev); err != nil {
@@ -125,6 +125,9 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 		return true, WriteErr(err)
 	}
 	p.passed++
+	if strictErr != nil {
+		return true, strictErr
+	}
 	return p.finished(ev), nil
 }
 
