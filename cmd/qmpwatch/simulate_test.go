@@ -121,6 +121,16 @@ func TestRecordThenReplay(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("record file: %v %v", fi.Mode(), err)
 	}
+	// The record starts with the greeting of the QEMU that sent the events
+	// (the simulated 7.2.22), so replay and simulate know its version.
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	if first != `{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": ""}, "capabilities": []}}` {
+		t.Errorf("first line of the record: %s", first)
+	}
 	for _, f := range []string{file, file + ".2"} {
 		s, out, errOut := TestStreams("")
 		if code := run(context.Background(), []string{"replay", "-o", "json", f}, s); code != 0 || errOut.Len() != 0 {

@@ -19,7 +19,8 @@ type recorder struct {
 	f    *os.File
 	w    *bufio.Writer
 	buf  []byte
-	err  *RecordError // the first failure; nothing is written after it
+	err  *RecordError   // the first failure; nothing is written after it
+	qemu decode.Version // the version of the last greeting line written
 }
 
 // RecordError is a failure to write the --record file. It is always an
@@ -61,7 +62,15 @@ func (r *recorder) record(ev *decode.Event) error {
 	if r.err != nil {
 		return nil
 	}
-	r.buf, _ = render.JSON{}.Render(r.buf[:0], ev)
+	r.buf = r.buf[:0]
+	if ev.QEMU.Known() && ev.QEMU != r.qemu {
+		// A transcript line with the QEMU that sent the events after it, so
+		// that replay judges them as that version and simulate serves it.
+		// Written again whenever the version changes (many VMs, an upgrade).
+		r.qemu = ev.QEMU
+		r.buf = appendGreeting(r.buf, ev.QEMU)
+	}
+	r.buf, _ = render.JSON{}.Render(r.buf, ev)
 	if _, err := r.w.Write(r.buf); err != nil {
 		return r.fail(err)
 	}
@@ -89,4 +98,11 @@ func (r *recorder) close() error {
 		err = r.fail(cerr)
 	}
 	return err
+}
+
+// appendGreeting appends a QMP greeting line for QEMU version v: the
+// version is what the engine knows of a greeting (Event.QEMU), which is all
+// a reader of the record needs; the package string is not kept.
+func appendGreeting(b []byte, v decode.Version) []byte {
+	return fmt.Appendf(b, `{"QMP": {"version": {"qemu": {"micro": %d, "minor": %d, "major": %d}, "package": ""}, "capabilities": []}}`+"\n", v.Micro, v.Minor, v.Major)
 }
