@@ -118,7 +118,7 @@ func addSources(m *source.Merge, targets []conn.Addr, missing []string, label st
 // mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
 func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
 	return source.Options{
-		Status:  func(st source.Status) { printStatus(s.ErrOut, st) },
+		Status:  func(st source.Status) { printStatus(s.notices(), st) },
 		Markers: o.markers,
 		Conn:    co,
 		Attach:  p.Attach,

@@ -19,8 +19,9 @@ type replayOptions struct {
 func newReplayCmd(a *app) *cobra.Command {
 	o := &replayOptions{}
 	cmd := &cobra.Command{
-		Use:   "replay [FILE...]",
-		Short: "Print the events of recorded logs, with the same filters and outputs as watch",
+		Use:         "replay [FILE...]",
+		Annotations: map[string]string{argsAnnotation: argsLog},
+		Short:       "Print the events of recorded logs, with the same filters and outputs as watch",
 		Long: `Read recorded events and print them like watch does, with the same schema
 checks, filters, --count/--until and output formats. With no FILE, or with -,
 read standard input.
@@ -73,7 +74,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	src, err := source.OpenLogs(args, source.LogOptions{Stdin: ls.In, Options: logfile.Options{
 		Label:  o.label,
 		Follow: o.follow,
-		Warn:   warnLine(ls.ErrOut),
+		Warn:   warnLine(ls.notices()),
 		Skip:   p.Skip(),
 		Decode: p.ReadsData(),
 	}})

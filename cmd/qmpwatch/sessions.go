@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 // events (sessions, jobs): live monitors or --replay logs.
 type trackOptions struct {
 	output          string
+	color           string
 	timeMode        string
 	label           string
 	replay          bool
@@ -28,10 +30,9 @@ type trackOptions struct {
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs := cmd.Flags()
-	// pretty and relative are accepted so that a config file written for
-	// watch (output: pretty, time: relative) does not break these commands.
-	fs.VarP(newEnum(&o.output, "", "table", "json", "pretty"), "output", "o", "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)")
-	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix (relative reads as local)")
+	addOutputFlag(fs, &o.output, "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)", "table", "json")
+	addColorFlag(fs, &o.color)
+	addTimeFlag(fs, &o.timeMode)
 	fs.StringVar(&o.label, "label", "", "name the VM NAME instead of its -name (or the log file's name)")
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
@@ -64,9 +65,10 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	}
 	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
 	ls := s.lockedStderr()
-	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Live: !asJSON && s.OutTTY && !o.replay, Time: o.timeMode}, v)
+	out, _ := palettes(s, o.color, os.Getenv)
+	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Live: !asJSON && s.OutTTY && !o.replay, Time: o.timeMode, Palette: out}, v)
 	if o.replay {
-		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.ErrOut)}})
+		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.notices())}})
 	}
 	targets, missing, err := expandTargets(args)
 	if err != nil {
@@ -77,7 +79,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	}
 	mctx, cancel := context.WithCancel(ctx)
 	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}
-	m := source.New(mctx, t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, co))
+	m := source.New(mctx, t.SourceOptions(func(line string) { fmt.Fprintln(ls.notices(), line) }, co))
 	defer func() {
 		cancel()
 		m.Wait()
@@ -89,8 +91,9 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 func newSessionsCmd(a *app) *cobra.Command {
 	o := &trackOptions{}
 	cmd := &cobra.Command{
-		Use:   "sessions ADDRESS... | --replay FILE...",
-		Short: "Track the SPICE and VNC sessions of VMs",
+		Use:         "sessions ADDRESS... | --replay FILE...",
+		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Short:       "Track the SPICE and VNC sessions of VMs",
 		Long: `Track the remote-display sessions of one or more VMs, live from their QMP
 monitors or, with --replay, from logs (qmpwatch json lines, raw QMP transcripts,
 virsh qemu-monitor-event output; - reads stdin).

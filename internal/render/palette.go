@@ -74,6 +74,18 @@ func (p *Palette) ForKind(k Kind) *color.Color {
 	return nil
 }
 
+// ForState returns the colour of a QEMU run state (query-status): faults
+// red, anything but running yellow, running plain.
+func (p *Palette) ForState(status string) *color.Color {
+	switch status {
+	case "running", "":
+		return nil
+	case "io-error", "internal-error", "guest-panicked", "watchdog", "shutdown":
+		return p.Fault
+	}
+	return p.State
+}
+
 // ColorEnabled decides colour for one writer: --color always/never wins,
 // then NO_COLOR (non-empty) or TERM=dumb turn it off, then it is on only
 // for a terminal.
