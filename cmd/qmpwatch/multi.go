@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,9 +21,11 @@ import (
 
 // multiOptions are watch's flags for staying up and for many VMs.
 type multiOptions struct {
-	reconnect bool
-	markers   bool
-	dir       string
+	reconnect  bool
+	markers    bool
+	dir        string
+	failOnGone bool
+	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
 }
 
 // dirPoll is how often --dir looks for sockets that came or went.
@@ -32,6 +35,25 @@ func addMultiFlags(fs *pflag.FlagSet, o *multiOptions) {
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
 	fs.StringVar(&o.dir, "dir", "", "watch every QMP socket in DIR, including sockets that appear later")
+	fs.BoolVar(&o.failOnGone, "fail-without-shutdown", false, "exit 5 when a QEMU went away without a SHUTDOWN event (killed or crashed), once the watch ends")
+}
+
+// status prints a connection change (a notice) and remembers a VM that
+// went away without a SHUTDOWN, for --fail-without-shutdown.
+func (o *multiOptions) status(s *Streams, st source.Status) {
+	if st.Kind == source.Disconnected && source.IsGone(st.Err) {
+		o.gone.Store(true)
+	}
+	printStatus(s.notices(), st)
+}
+
+// endErr is the watch's result: err, or exit 5 under --fail-without-shutdown
+// when a VM went away without a SHUTDOWN and nothing else went wrong.
+func (o *multiOptions) endErr(err error) error {
+	if err == nil && o.failOnGone && o.gone.Load() {
+		return errReported{Code: exitGone}
+	}
+	return err
 }
 
 // watchArgs accepts no ADDRESS only with --dir.
@@ -86,7 +108,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		m.Wait()
 	}()
 	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
-	return p.Run(ctx, m)
+	return o.endErr(p.Run(ctx, m))
 }
 
 // checkDir refuses a --dir that is not a folder.
@@ -118,7 +140,7 @@ func addSources(m *source.Merge, targets []conn.Addr, missing []string, label st
 // mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
 func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
 	return source.Options{
-		Status:  func(st source.Status) { printStatus(s.notices(), st) },
+		Status:  func(st source.Status) { o.status(s, st) },
 		Markers: o.markers,
 		Conn:    co,
 		Attach:  p.Attach,

@@ -26,6 +26,7 @@ Exit codes:
   2  usage error
   3  bad filter or template expression
   4  an awaited event (--count, --until) did not arrive before --timeout or the end
+  5  watch --fail-without-shutdown: QEMU went away without a SHUTDOWN (killed, crashed)
 
 Configuration: flags not given on the command line are taken from QMPWATCH_<FLAG>
 environment variables (QMPWATCH_GREETING_TIMEOUT=10s), then from

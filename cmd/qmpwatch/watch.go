@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,5 +82,12 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		return err
 	}
 	printStatus(ls.notices(), source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
-	return p.Run(ctx, source.NewSingle(c, func(st source.Status) { printStatus(ls.notices(), st) }))
+	// The end of the session is said after the events before it are
+	// printed: the source hears of it first, in its reading goroutine.
+	var end atomic.Pointer[source.Status]
+	err = p.Run(ctx, source.NewSingle(c, func(st source.Status) { end.Store(&st) }))
+	if st := end.Load(); st != nil {
+		o.status(ls, *st)
+	}
+	return o.endErr(err)
 }

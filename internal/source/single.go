@@ -15,8 +15,9 @@ import (
 // than counted. QEMU closing the connection is reported as a Disconnected
 // status and ends the stream with io.EOF.
 type Single struct {
-	c      *conn.Client
-	status func(Status)
+	c        *conn.Client
+	status   func(Status)
+	shutdown shutdownSeen
 }
 
 // NewSingle streams c's events; status (which may be nil) hears how the
@@ -33,9 +34,11 @@ func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
 	ev, err := s.c.Next(ctx)
 	if err == nil {
 		ev.QEMU = s.c.Greeting().Version
+		s.shutdown.observe(ev.Name)
 		return ev, nil
 	}
 	if errors.Is(err, conn.ErrClosed) && ctx.Err() == nil {
+		err = s.shutdown.closed(err)
 		s.status(Status{Kind: Disconnected, Addr: s.c.Addr().String(), VM: s.c.Label(), Err: err, At: time.Now()})
 		return nil, io.EOF
 	}
