@@ -38,20 +38,21 @@ type completeFunc = func(cmd *cobra.Command, args []string, toComplete string) (
 
 // flagCompletions completes flags by name, on every command that has them.
 var flagCompletions = map[string]completeFunc{
-	"event":         completeEventList,
-	"exclude":       completeEventList,
-	"until":         completeEventName,
-	"where":         completeWhere,
-	"dir":           completeDirs,
-	"live":          completeAddresses,
-	"config":        completeExt("yaml", "yml"),
-	"template-file": completeFiles,
-	"record":        completeFiles,
-	"label":         completeNothing,
-	"filter":        completeNothing,
-	"jq":            completeNothing,
-	"template":      completeNothing,
-	"dir-glob":      completeNothing,
+	"event":          completeEventList,
+	"exclude":        completeEventList,
+	"until":          completeEventName,
+	"where":          completeWhere,
+	"dir":            completeDirs,
+	"live":           completeAddresses,
+	"config":         completeExt("yaml", "yml"),
+	"template-file":  completeFiles,
+	"record":         completeFiles,
+	"label":          completeNothing,
+	"filter":         completeNothing,
+	"jq":             completeNothing,
+	"template":       completeNothing,
+	"dir-glob":       completeNothing,
+	"exclude-socket": completeNothing,
 }
 
 // argCompletions completes positional arguments by the command's kind.

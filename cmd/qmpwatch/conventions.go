@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -92,4 +93,37 @@ func (s *Streams) notices() io.Writer {
 		return io.Discard
 	}
 	return s.ErrOut
+}
+
+// dirOptions are --dir and the patterns that choose its sockets, for
+// every command that reads monitors from a folder.
+type dirOptions struct {
+	dir     string
+	glob    string
+	exclude []string
+}
+
+// defaultDirGlob keeps --dir to sockets named like QMP monitors, so that a
+// VM's control monitor (vm1-ctl.sock) or another program's socket in the
+// same folder is left to its owner. --dir-glob '*' takes every socket.
+const defaultDirGlob = "*.qmp"
+
+// addDirFlags adds --dir, --dir-glob and --exclude-socket.
+func addDirFlags(fs *pflag.FlagSet, o *dirOptions) {
+	fs.StringVar(&o.dir, "dir", "", "read every QMP socket in DIR whose name matches --dir-glob, including sockets that appear later")
+	fs.StringVar(&o.glob, "dir-glob", defaultDirGlob, "with --dir: only sockets whose name matches GLOB ('*' for every socket)")
+	fs.StringArrayVar(&o.exclude, "exclude-socket", nil, "with --dir: leave out sockets whose name matches GLOB (repeatable), e.g. a control monitor")
+}
+
+// match says whether --dir takes the socket called name.
+func (o *dirOptions) match(name string) bool {
+	if ok, _ := filepath.Match(o.glob, name); !ok {
+		return false
+	}
+	for _, x := range o.exclude {
+		if ok, _ := filepath.Match(x, name); ok {
+			return false
+		}
+	}
+	return true
 }

@@ -21,9 +21,9 @@ import (
 
 // multiOptions are watch's flags for staying up and for many VMs.
 type multiOptions struct {
-	reconnect  bool
-	markers    bool
-	dir        string
+	reconnect bool
+	markers   bool
+	dirOptions
 	failOnGone bool
 	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
 }
@@ -34,7 +34,7 @@ const dirPoll = 250 * time.Millisecond
 func addMultiFlags(fs *pflag.FlagSet, o *multiOptions) {
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
-	fs.StringVar(&o.dir, "dir", "", "watch every QMP socket in DIR, including sockets that appear later")
+	addDirFlags(fs, &o.dirOptions)
 	fs.BoolVar(&o.failOnGone, "fail-without-shutdown", false, "exit 5 when a QEMU went away without a SHUTDOWN event (killed or crashed), once the watch ends")
 }
 
@@ -89,7 +89,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if o.label != "" && (len(targets)+len(missing) != 1 || o.dir != "") {
 		return usageErrorf("--label names one VM: give exactly one ADDRESS and no --dir")
 	}
-	if err := checkDir(o.dir); err != nil {
+	if err := checkDir(&o.dirOptions); err != nil {
 		return err
 	}
 	// Sources report from their own goroutines while the pipeline writes
@@ -107,32 +107,37 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 		cancel()
 		m.Wait()
 	}()
-	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+	addSources(m, targets, missing, o.label, o.reconnect, &o.dirOptions)
 	return o.endErr(p.Run(ctx, m))
 }
 
-// checkDir refuses a --dir that is not a folder.
-func checkDir(dir string) error {
-	if dir == "" {
+// checkDir refuses a --dir that is not a folder, and bad patterns.
+func checkDir(o *dirOptions) error {
+	if o.dir == "" {
 		return nil
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return usageErrorf("--dir %s: not a folder", dir)
+	if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+		return usageErrorf("--dir %s: not a folder", o.dir)
+	}
+	for _, p := range append([]string{o.glob}, o.exclude...) {
+		if _, err := filepath.Match(p, ""); err != nil {
+			return usageErrorf("bad socket pattern %q: %v", p, err)
+		}
 	}
 	return nil
 }
 
 // addSources adds the expanded addresses and the folder to m, and seals it.
 // Patterns that matched no socket count as failed sources.
-func addSources(m *source.Merge, targets []conn.Addr, missing []string, label string, reconnect bool, dir string) {
+func addSources(m *source.Merge, targets []conn.Addr, missing []string, label string, reconnect bool, d *dirOptions) {
 	for _, pat := range missing {
 		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
 	}
 	for _, a := range targets {
 		m.Dial(source.Target{Addr: a, Label: label, Reconnect: reconnect})
 	}
-	if dir != "" {
-		m.WatchDir(dir, dirPoll, reconnect)
+	if d.dir != "" {
+		m.WatchDirMatching(d.dir, dirPoll, reconnect, d.match)
 	}
 	m.Seal()
 }

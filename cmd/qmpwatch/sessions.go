@@ -25,7 +25,7 @@ type trackOptions struct {
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
 	reconnect       bool
-	dir             string
+	dirOptions
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -38,7 +38,7 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
-	fs.StringVar(&o.dir, "dir", "", "track every QMP socket in DIR, including sockets that appear later")
+	addDirFlags(fs, &o.dirOptions)
 }
 
 // trackArgs accepts no ADDRESS only with --dir.
@@ -74,7 +74,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	if err != nil {
 		return err
 	}
-	if err := checkDir(o.dir); err != nil {
+	if err := checkDir(&o.dirOptions); err != nil {
 		return err
 	}
 	mctx, cancel := context.WithCancel(ctx)
@@ -84,7 +84,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 		cancel()
 		m.Wait()
 	}()
-	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+	addSources(m, targets, missing, o.label, o.reconnect, &o.dirOptions)
 	return t.Run(ctx, m)
 }
 
