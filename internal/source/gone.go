@@ -41,7 +41,9 @@ func (s *shutdownSeen) observe(name string) {
 
 // closed turns a clean close after no SHUTDOWN into goneError.
 func (s shutdownSeen) closed(err error) error {
-	if !bool(s) && errors.Is(err, conn.ErrClosed) && !IsGone(err) {
+	// A message cut in the middle says more than "gone": keep its text.
+	var te *conn.TruncatedError
+	if !bool(s) && errors.Is(err, conn.ErrClosed) && !errors.As(err, &te) && !IsGone(err) {
 		return goneError{err}
 	}
 	return err
