@@ -103,4 +103,3 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 	}
 	return out
 }
-
