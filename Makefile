@@ -5,18 +5,32 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN      := bin/qmpwatch
 PREFIX   ?= /usr/local
+MANDIR   ?= bin/man
 
-.PHONY: build install test lint demo bench fuzz clean
+.PHONY: build install man docs test lint demo bench fuzz clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/qmpwatch
 
-# The binary into $(PREFIX)/bin and its bash, zsh and fish completions where
-# those shells look under $(PREFIX). DESTDIR is for packagers.
-install: build
+# The man pages, from the command tree: qmpwatch.1 and qmpwatch-COMMAND.1.
+man: build
+	rm -rf $(MANDIR)
+	./$(BIN) gendocs --man $(MANDIR)
+
+# The markdown reference in docs/cli, from the command tree; TestCLIReference
+# fails when the committed one is stale.
+docs: build
+	rm -rf docs/cli
+	./$(BIN) gendocs --markdown docs/cli
+
+# The binary into $(PREFIX)/bin, its man pages, and its bash, zsh and fish
+# completions where those shells look under $(PREFIX). DESTDIR is for packagers.
+install: build man
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
-		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
+		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/qmpwatch
+	install -m 0644 $(MANDIR)/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	./$(BIN) completion bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/qmpwatch
 	./$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_qmpwatch
 	./$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/qmpwatch.fish

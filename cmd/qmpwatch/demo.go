@@ -22,8 +22,9 @@ type demoOptions struct {
 func newDemoCmd(a *app) *cobra.Command {
 	o := &demoOptions{}
 	cmd := &cobra.Command{
-		Use:   "demo",
-		Short: "Watch a recorded VM session live, with nothing to install or start",
+		Use:         "demo",
+		Annotations: map[string]string{argsAnnotation: argsNone},
+		Short:       "Watch a recorded VM session live, with nothing to install or start",
 		Long: `Play a session recorded from a real QEMU 7.2 (VNC and SPICE clients connecting,
 a guest disk I/O error that pauses the VM, a mirror block job, the clients
 leaving, guest resets and a guest shutdown) on a private QMP socket, and watch

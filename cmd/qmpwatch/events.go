@@ -14,7 +14,7 @@ import (
 )
 
 type eventsOptions struct {
-	output  string
+	output  string // "" is table: the catalog reads the same in a pipe
 	live    string
 	timeout time.Duration
 }
@@ -22,8 +22,9 @@ type eventsOptions struct {
 func newEventsCmd(a *app) *cobra.Command {
 	o := &eventsOptions{}
 	cmd := &cobra.Command{
-		Use:   "events [NAME]",
-		Short: "List the QMP events qmpwatch knows, or compare with a running QEMU",
+		Use:         "events [NAME]",
+		Annotations: map[string]string{argsAnnotation: argsEvent},
+		Short:       "List the QMP events qmpwatch knows, or compare with a running QEMU",
 		Long: `Without arguments, list every QMP event of the builtin catalog: its name, the
 QEMU version that introduced it, and what it means. With NAME (any case), show
 one event in full: its fields with types and docs, the events QEMU documents as
@@ -52,7 +53,7 @@ fields or enum values that the catalog does not know.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.VarP(newEnum(&o.output, "table", "table", "json"), "output", "o", "output format: table, json (one object a line)")
+	addOutputFlag(fs, &o.output, "output format: table (pretty is the same), json (one object a line)", "table", "json")
 	fs.StringVar(&o.live, "live", "", "compare the catalog with the schema of the QEMU at ADDRESS")
 	fs.DurationVar(&o.timeout, "greeting-timeout", 5*time.Second, "with --live: how long to wait for QEMU's greeting")
 	return cmd

@@ -18,6 +18,9 @@ const (
 	exitUsage   = pipeline.ExitUsage
 	exitExpr    = pipeline.ExitExpr
 	exitTimeout = pipeline.ExitTimeout
+	// exitGone: with --fail-without-shutdown, QEMU went away without a
+	// SHUTDOWN event (killed or crashed).
+	exitGone = 5
 )
 
 var (

@@ -89,7 +89,7 @@ func TestKilledQEMU(t *testing.T) {
 		t.Errorf("printed:\n%s\nQEMU sent:\n%s", got, strings.Join(want, "\n"))
 	}
 	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
-	if len(lines) != 2 || lines[1] != "vm1: QEMU closed the connection" {
+	if len(lines) != 2 || lines[1] != "vm1: QEMU went away without a SHUTDOWN event (killed or crashed?)" {
 		t.Errorf("stderr, want the connect line and one line for the end:\n%s", stderr)
 	}
 }
@@ -103,7 +103,7 @@ func TestReconnectToRestartedQEMU(t *testing.T) {
 	vm.WaitEvent(t, "STOP", 10*time.Second)
 	waitFor1(t, stdout, `"STOP"`, 1)
 	vm.Kill()
-	waitFor1(t, stderr, "vm1: QEMU closed the connection; reconnecting", 1)
+	waitFor1(t, stderr, "vm1: QEMU went away without a SHUTDOWN event (killed or crashed?); reconnecting", 1)
 	vm2 := vm.Restart(t, qemutest.Options{Name: "vm1", Paused: true})
 	waitFor1(t, stderr, "qmpwatch: reconnected to vm1 (QEMU 7.2", 1)
 	vm2.MustDo(t, "cont", nil)
@@ -238,7 +238,7 @@ func TestThreeQEMUsOneKilled(t *testing.T) {
 	}
 	waitFor1(t, stdout, `"RESUME"`, 3)
 	vms["b"].Kill()
-	waitFor1(t, stderr, "vm-b: QEMU closed the connection", 1)
+	waitFor1(t, stderr, "vm-b: QEMU went away without a SHUTDOWN event (killed or crashed?)", 1)
 	pulse(vms["a"])
 	pulse(vms["c"])
 	waitFor1(t, stdout, `"RESUME"`, 5)
@@ -277,7 +277,7 @@ func TestListenRealQEMU(t *testing.T) {
 	}
 	waitFor1(t, stdout, `"RESUME"`, 2)
 	a.Kill()
-	waitFor1(t, stderr, "lx-a: QEMU closed the connection", 1)
+	waitFor1(t, stderr, "lx-a: QEMU went away without a SHUTDOWN event (killed or crashed?)", 1)
 	a2 := a.Restart(t, qemutest.Options{Name: "lx-a", Extra: chardev, Paused: true})
 	waitFor1(t, stderr, "qmpwatch: reconnected to lx-a", 1)
 	a2.MustDo(t, "cont", nil)
@@ -404,7 +404,7 @@ func TestBrokenMonitors(t *testing.T) {
 			p.SendLine(stop)
 			return p.SendLine(`{"event": "RESUME", "data": {"x": tru}}`)
 		}, 1, []string{stop}, "protocol error: invalid JSON"},
-		{"10 MB message", func(p *conntest.Peer) error { return p.SendLine(big) }, 0, []string{big}, "vm1: QEMU closed the connection"},
+		{"10 MB message", func(p *conntest.Peer) error { return p.SendLine(big) }, 0, []string{big}, "vm1: QEMU went away without a SHUTDOWN event (killed or crashed?)"},
 		{"single bytes", func(p *conntest.Peer) error {
 			msg := fakeEvents[2] + "\r\n"
 			for i := range len(msg) {
@@ -413,7 +413,7 @@ func TestBrokenMonitors(t *testing.T) {
 				}
 			}
 			return nil
-		}, 0, []string{fakeEvents[2]}, "vm1: QEMU closed the connection"},
+		}, 0, []string{fakeEvents[2]}, "vm1: QEMU went away without a SHUTDOWN event (killed or crashed?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

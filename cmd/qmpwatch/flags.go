@@ -39,9 +39,9 @@ type eventOptions struct {
 }
 
 func addOutputFlags(fs *pflag.FlagSet, o *eventOptions) {
-	fs.VarP(newEnum(&o.output, "", "pretty", "json", "table", "template"), "output", "o", "output format: pretty, json, table, template (default: pretty on a terminal, json otherwise)")
-	fs.Var(newEnum(&o.color, "auto", "auto", "always", "never"), "color", "colour: auto, always, never")
-	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix, relative")
+	addOutputFlag(fs, &o.output, "output format: pretty, json, table, template (default: pretty on a terminal, json otherwise)", "pretty", "json", "table", "template")
+	addColorFlag(fs, &o.color)
+	addTimeFlag(fs, &o.timeMode)
 	fs.StringVar(&o.label, "label", "", "name the VM NAME in the output instead of its -name")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "pretty: add every field")
 	fs.BoolVar(&o.annotate, "annotate", false, `json: add a "cause" member to events that follow from an earlier one (a STOP after a disk error)`)
@@ -76,6 +76,9 @@ func newEnum(p *string, def string, choices ...string) *enumValue {
 	*p = def
 	return &enumValue{p: p, choices: choices}
 }
+
+// values are the values the flag takes, for completion.
+func (e *enumValue) values() []string { return e.choices }
 
 func (e *enumValue) String() string { return *e.p }
 func (e *enumValue) Type() string   { return "string" }

@@ -9,8 +9,9 @@ import (
 func newJobsCmd(a *app) *cobra.Command {
 	o := &trackOptions{}
 	cmd := &cobra.Command{
-		Use:   "jobs ADDRESS... | --replay FILE...",
-		Short: "Track the block jobs (mirror, stream, commit, backup) of VMs",
+		Use:         "jobs ADDRESS... | --replay FILE...",
+		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Short:       "Track the block jobs (mirror, stream, commit, backup) of VMs",
 		Long: `Track block jobs by id from BLOCK_JOB_* and JOB_STATUS_CHANGE events, live from
 QMP monitors or, with --replay, from logs (- reads stdin): type, device, status,
 progress, speed, when a mirror became ready, errors, and how each job ended.

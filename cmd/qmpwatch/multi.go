@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,9 @@ import (
 type multiOptions struct {
 	reconnect bool
 	markers   bool
-	dir       string
+	dirOptions
+	failOnGone bool
+	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
 }
 
 // dirPoll is how often --dir looks for sockets that came or went.
@@ -30,7 +33,26 @@ const dirPoll = 250 * time.Millisecond
 func addMultiFlags(fs *pflag.FlagSet, o *multiOptions) {
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
-	fs.StringVar(&o.dir, "dir", "", "watch every QMP socket in DIR, including sockets that appear later")
+	addDirFlags(fs, &o.dirOptions)
+	fs.BoolVar(&o.failOnGone, "fail-without-shutdown", false, "exit 5 when a QEMU went away without a SHUTDOWN event (killed or crashed), once the watch ends")
+}
+
+// status prints a connection change (a notice) and remembers a VM that
+// went away without a SHUTDOWN, for --fail-without-shutdown.
+func (o *multiOptions) status(s *Streams, st source.Status) {
+	if st.Kind == source.Disconnected && source.IsGone(st.Err) {
+		o.gone.Store(true)
+	}
+	printStatus(s.notices(), st)
+}
+
+// endErr is the watch's result: err, or exit 5 under --fail-without-shutdown
+// when a VM went away without a SHUTDOWN and nothing else went wrong.
+func (o *multiOptions) endErr(err error) error {
+	if err == nil && o.failOnGone && o.gone.Load() {
+		return errReported{Code: exitGone}
+	}
+	return err
 }
 
 // watchArgs accepts no ADDRESS only with --dir.
@@ -66,7 +88,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f
 	if o.label != "" && (len(targets)+len(missing) != 1 || o.dir != "") {
 		return usageErrorf("--label names one VM: give exactly one ADDRESS and no --dir")
 	}
-	if err := checkDir(o.dir); err != nil {
+	if err := checkDir(&o.dirOptions); err != nil {
 		return err
 	}
 	// Sources report from their own goroutines while the pipeline writes
@@ -88,32 +110,37 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f
 	if err := f.open(ctx, m, ls.ErrOut); err != nil { // fleet.go: nats:// sources
 		return err
 	}
-	addSources(m, targets, missing, o.label, o.reconnect, o.dir)
-	return p.Run(ctx, m)
+	addSources(m, targets, missing, o.label, o.reconnect, &o.dirOptions)
+	return o.endErr(p.Run(ctx, m))
 }
 
-// checkDir refuses a --dir that is not a folder.
-func checkDir(dir string) error {
-	if dir == "" {
+// checkDir refuses a --dir that is not a folder, and bad patterns.
+func checkDir(o *dirOptions) error {
+	if o.dir == "" {
 		return nil
 	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return usageErrorf("--dir %s: not a folder", dir)
+	if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+		return usageErrorf("--dir %s: not a folder", o.dir)
+	}
+	for _, p := range append([]string{o.glob}, o.exclude...) {
+		if _, err := filepath.Match(p, ""); err != nil {
+			return usageErrorf("bad socket pattern %q: %v", p, err)
+		}
 	}
 	return nil
 }
 
 // addSources adds the expanded addresses and the folder to m, and seals it.
 // Patterns that matched no socket count as failed sources.
-func addSources(m *source.Merge, targets []conn.Addr, missing []string, label string, reconnect bool, dir string) {
+func addSources(m *source.Merge, targets []conn.Addr, missing []string, label string, reconnect bool, d *dirOptions) {
 	for _, pat := range missing {
 		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
 	}
 	for _, a := range targets {
 		m.Dial(source.Target{Addr: a, Label: label, Reconnect: reconnect})
 	}
-	if dir != "" {
-		m.WatchDir(dir, dirPoll, reconnect)
+	if d.dir != "" {
+		m.WatchDirMatching(d.dir, dirPoll, reconnect, d.match)
 	}
 	m.Seal()
 }
@@ -121,7 +148,7 @@ func addSources(m *source.Merge, targets []conn.Addr, missing []string, label st
 // mergeOptions wires a Merge to the pipeline (schema per VM) and stderr.
 func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
 	return source.Options{
-		Status:  func(st source.Status) { printStatus(s.ErrOut, st) },
+		Status:  func(st source.Status) { o.status(s, st) },
 		Markers: o.markers,
 		Conn:    co,
 		Attach:  p.Attach,

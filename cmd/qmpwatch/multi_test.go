@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // answeringVM is a fake monitor that, after its events, stays connected and
@@ -100,7 +101,7 @@ func TestWatchManyVMs(t *testing.T) {
 	for _, line := range []string{
 		"qmpwatch: connected to vm-a (QEMU 7.2.22) at " + a.Addr,
 		"qmpwatch: connected to vm1 (no -name) (QEMU 7.2.22) at " + c.Addr,
-		"vm-b: QEMU closed the connection",
+		"vm-b: QEMU went away without a SHUTDOWN event (killed or crashed?)",
 	} {
 		if !strings.Contains(errOut.String(), line+"\n") {
 			t.Errorf("stderr lacks %q:\n%s", line, errOut)
@@ -235,7 +236,7 @@ func TestWatchReconnectMarkers(t *testing.T) {
 	if g := strings.Join(names, " "); g != "STOP QMPWATCH_DISCONNECTED QMPWATCH_RECONNECTED BLOCK_JOB_READY" {
 		t.Fatalf("stream: %s\nstderr:\n%s", g, stderr)
 	}
-	if lines[1].Data["reason"] != "QEMU closed the connection" {
+	if lines[1].Data["reason"] != source.GoneReason {
 		t.Errorf("disconnect data %v", lines[1].Data)
 	}
 	if gap, ok := lines[2].Data["gap"].(float64); !ok || gap <= 0 {
@@ -243,7 +244,7 @@ func TestWatchReconnectMarkers(t *testing.T) {
 	}
 	errs := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 	if len(errs) != 3 || !strings.HasPrefix(errs[0], "qmpwatch: connected to vm1") ||
-		errs[1] != "vm1: QEMU closed the connection; reconnecting" ||
+		errs[1] != "vm1: QEMU went away without a SHUTDOWN event (killed or crashed?); reconnecting" ||
 		!strings.HasPrefix(errs[2], "qmpwatch: reconnected to vm1 (QEMU 7.2.22) at "+s.Addr+" after ") ||
 		!strings.HasSuffix(errs[2], "without a connection: events of that gap are lost") {
 		t.Errorf("stderr:\n%s", stderr)

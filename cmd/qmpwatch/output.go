@@ -69,6 +69,7 @@ func engineOptions(s *Streams, o *eventOptions, showVM bool) (pipeline.Options, 
 	return pipeline.Options{
 		Out:     s.Out,
 		ErrOut:  s.ErrOut,
+		Notices: s.notices(),
 		OutTTY:  s.OutTTY,
 		Render:  ro,
 		Filter:  filter.Spec{Events: o.events, Excludes: o.excludes, Wheres: o.wheres, Filter: o.filter, JQ: o.jq},

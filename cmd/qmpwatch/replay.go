@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,14 +15,16 @@ import (
 
 type replayOptions struct {
 	eventOptions
+	windowOptions
 	follow bool
 }
 
 func newReplayCmd(a *app) *cobra.Command {
 	o := &replayOptions{}
 	cmd := &cobra.Command{
-		Use:   "replay [FILE...]",
-		Short: "Print the events of recorded logs, with the same filters and outputs as watch",
+		Use:         "replay [FILE...]",
+		Annotations: map[string]string{argsAnnotation: argsLog},
+		Short:       "Print the events of recorded logs, with the same filters and outputs as watch",
 		Long: `Read recorded events and print them like watch does, with the same schema
 checks, filters, --count/--until and output formats. With no FILE, or with -,
 read standard input.
@@ -35,12 +38,15 @@ Each line may be, mixed freely in one file:
 Files may be gzip-compressed (recognised by content, whatever their name).
 
 A line that is none of these gets one warning on stderr, with its file and line
-number, and is skipped. Events of lines that name no VM are labelled with
+number, and is skipped. --since and --before keep the events of a time window
+(events without a time are then left out). Events of lines that name no VM are labelled with
 --label, else the file's base name without extensions ("stdin" for stdin).`,
 		Example: `  qmpwatch replay vm1.log
   qmpwatch replay -e 'BLOCK_JOB_*' -o json events.log.gz
   virsh qemu-monitor-event --loop | qmpwatch replay
-  qmpwatch replay -F /var/log/qmpwatch/vm1.log    # keep reading, like tail -f`,
+  qmpwatch replay -F /var/log/qmpwatch/vm1.log    # keep reading, like tail -f
+  qmpwatch replay --since 1h vm1.log              # the last hour
+  qmpwatch replay --since '2026-11-21 05:00' --before '2026-11-21 06:00' vm1.log`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReplay(cmd.Context(), a.streams, o, args)
 		},
@@ -50,6 +56,7 @@ number, and is skipped. Events of lines that name no VM are labelled with
 	addFilterFlags(fs, &o.eventOptions)
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.BoolVarP(&o.follow, "follow", "F", false, "at the end of a file, wait for more lines, like tail -f (until interrupted)")
+	addWindowFlags(fs, &o.windowOptions)
 	return cmd
 }
 
@@ -61,6 +68,10 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		args = []string{"-"}
 	}
 	if err := oneStdin(args); err != nil {
+		return err
+	}
+	win, err := o.windowOptions.parse(time.Now())
+	if err != nil {
 		return err
 	}
 	// Readers warn from the pipeline's reading goroutine while the
@@ -75,7 +86,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	src, err := source.OpenLogs(args, source.LogOptions{Stdin: ls.In, Options: logfile.Options{
 		Label:  o.label,
 		Follow: o.follow,
-		Warn:   warnLine(ls.ErrOut),
+		Warn:   warnLine(ls.notices()),
 		Skip:   p.Skip(),
 		Decode: p.ReadsData(),
 		// -F follows as tail -F does, and says so when it starts over.
@@ -85,7 +96,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		return err
 	}
 	defer src.Close()
-	return p.Run(ctx, src)
+	return p.Run(ctx, win.filter(src))
 }
 
 // oneStdin refuses a command line that names standard input twice.

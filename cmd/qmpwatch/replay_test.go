@@ -44,7 +44,7 @@ func TestReplayMixed(t *testing.T) {
 	// Pretty output shows each event's VM: logs often mix several.
 	code, out, _ = runReplayCLI(t, "", mixedLog, "-o", "pretty", "--time", "utc", "--color", "never")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if code != 0 || len(lines) != 10 || !strings.Contains(lines[1], "  db 1  SPICE_INITIALIZED") || !strings.Contains(lines[9], "  mixed  SHUTDOWN") {
+	if code != 0 || len(lines) != 10 || !strings.Contains(lines[1], "  db 1  SPICE_INITIALIZED") || !strings.Contains(lines[9], "  mixed   SHUTDOWN") {
 		t.Errorf("pretty: exit %d\n%s", code, out)
 	}
 }

@@ -10,7 +10,8 @@ import (
 type app struct {
 	streams    *Streams
 	configFile string
-	started    bool // a command's own code began to run (flags and args were fine)
+	started    bool                    // a command's own code began to run (flags and args were fine)
+	sources    map[string]configSource // where each flag of the command run got its value
 }
 
 const rootLong = `qmpwatch watches the event stream of QEMU virtual machines over QMP, checks every
@@ -25,6 +26,7 @@ Exit codes:
   2  usage error
   3  bad filter or template expression
   4  an awaited event (--count, --until) did not arrive before --timeout or the end
+  5  watch --fail-without-shutdown: QEMU went away without a SHUTDOWN (killed, crashed)
 
 Configuration: flags not given on the command line are taken from QMPWATCH_<FLAG>
 environment variables (QMPWATCH_GREETING_TIMEOUT=10s), then from
@@ -40,15 +42,21 @@ func newRootCmd(a *app) *cobra.Command {
   qmpwatch watch vm1.qmp -o json | jq .data   # JSON lines for scripts`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       versionText(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			a.started = true
-			return withCode(exitUsage, bindConfig(cmd, a.configFile))
+			return withCode(exitUsage, a.loadConfig(cmd))
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	// Our own --version, without the -v shorthand cobra would add: -v is
+	// --verbose on the commands that print events.
+	root.Flags().Bool("version", false, "print the version (the same as qmpwatch version)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return withCode(exitUsage, err)
 	})
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
+	root.PersistentFlags().BoolVarP(&a.streams.Quiet, "quiet", "q", false, "no notices on stderr (connections, skipped lines, warnings); errors are still printed")
 	root.AddCommand(
 		newWatchCmd(a),
 		newVersionCmd(a),
@@ -56,17 +64,21 @@ func newRootCmd(a *app) *cobra.Command {
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a), newTopCmd(a),
 		newListenCmd(a), newServeCmd(a),
+		newConfigCmd(a),
+		newGenDocsCmd(),
 	)
 	// cobra's own completion command, given examples like every other.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
+			standaloneBash(c)
 			c.Example = `  qmpwatch completion bash > /etc/bash_completion.d/qmpwatch
   source <(qmpwatch completion bash)        # this shell only
   qmpwatch completion zsh > "${fpath[1]}/_qmpwatch"
   qmpwatch completion fish > ~/.config/fish/completions/qmpwatch.fish`
 		}
 	}
+	registerCompletions(root)
 	return root
 }
 

@@ -38,8 +38,9 @@ type serveOptions struct {
 func newServeCmd(a *app) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
-		Use:   "serve [ADDRESS...]",
-		Short: "Watch VMs without a terminal and serve Prometheus metrics of their events",
+		Use:         "serve [ADDRESS...]",
+		Annotations: map[string]string{configKeysAnnotation: "sources", argsAnnotation: argsAddress},
+		Short:       "Watch VMs without a terminal and serve Prometheus metrics of their events",
 		Long: `Watch every VM that watch would (addresses, globs, --dir, and VMs that dial
 in to --listen), count their events, and serve the counts as Prometheus metrics
 at http://127.0.0.1:9477/metrics, with /healthz for the service manager.

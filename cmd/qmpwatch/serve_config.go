@@ -64,7 +64,7 @@ type servePlan struct {
 	targets    []source.Target
 	missing    []string     // globs that matched nothing
 	listen     *conn.Addr   // --listen, nil when none
-	dir        string       // --dir, "" when none
+	dir        *dirOptions  // --dir and its patterns, nil when none
 	reconnect  bool         // redial the --dir sockets
 	configured []string     // dialled addresses as source.Status.Addr gives them
 	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
@@ -133,12 +133,12 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 		plan.missing = append(plan.missing, missing...)
 		plan.configured = append(plan.configured, missing...)
 	}
-	if err := checkDir(o.dir); err != nil {
+	if err := checkDir(&o.dirOptions); err != nil {
 		return nil, err
 	}
 	if o.dir != "" {
 		plan.watchers = append(plan.watchers, o.dir)
-		plan.dir, plan.reconnect = o.dir, o.reconnect
+		plan.dir, plan.reconnect = &o.dirOptions, o.reconnect
 	}
 	if o.listen != "" {
 		addr, err := conn.ParseAddr(o.listen)
@@ -163,8 +163,8 @@ func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions, seed 
 	for _, t := range plan.targets {
 		m.Dial(t)
 	}
-	if plan.dir != "" {
-		m.WatchDir(plan.dir, dirPoll, plan.reconnect)
+	if plan.dir != nil {
+		m.WatchDirMatching(plan.dir.dir, dirPoll, plan.reconnect, plan.dir.match)
 	}
 	if plan.listen != nil {
 		// Owner only unless --socket-mode lets QEMU's group in, as for listen.

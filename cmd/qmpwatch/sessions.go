@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,30 +17,30 @@ import (
 // events (sessions, jobs): live monitors or --replay logs.
 type trackOptions struct {
 	output           string
+	color            string
 	timeMode         string
 	label            string
 	replay           bool
 	greetingTimeout  time.Duration
 	dialTimeout      time.Duration
 	reconnect        bool
-	dir              string
 	interval         time.Duration // jobs, top: how often job progress is polled
+	dirOptions                     // --dir, --dir-glob, --exclude-socket
 	libvirtOptions                 // libvirt.go: --domain
 	fleetReadOptions               // fleet.go: nats:// sources
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs := cmd.Flags()
-	// pretty and relative are accepted so that a config file written for
-	// watch (output: pretty, time: relative) does not break these commands.
-	fs.VarP(newEnum(&o.output, "", "table", "json", "pretty"), "output", "o", "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)")
-	fs.Var(newEnum(&o.timeMode, "local", "local", "utc", "unix", "relative"), "time", "time format: local, utc, unix (relative reads as local)")
+	addOutputFlag(fs, &o.output, "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)", "table", "json")
+	addColorFlag(fs, &o.color)
+	addTimeFlag(fs, &o.timeMode)
 	fs.StringVar(&o.label, "label", "", "name the VM NAME instead of its -name (or the log file's name)")
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
-	fs.StringVar(&o.dir, "dir", "", "track every QMP socket in DIR, including sockets that appear later")
+	addDirFlags(fs, &o.dirOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	addFleetReadFlags(fs, &o.fleetReadOptions)
 }
@@ -75,11 +76,12 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	}
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
-	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval}, v)
+	out, _ := palettes(s, o.color, os.Getenv)
+	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out}, v)
 	if o.replay {
-		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.ErrOut)}})
+		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.notices())}})
 	}
-	m, stop, err := trackSources(ctx, o, args, t.SourceOptions(func(line string) { fmt.Fprintln(ls.ErrOut, line) }, o.connOptions()), ls.ErrOut, t.SeedAtConnect)
+	m, stop, err := trackSources(ctx, o, args, t.SourceOptions(func(line string) { fmt.Fprintln(ls.notices(), line) }, o.connOptions()), ls.notices(), t.SeedAtConnect)
 	if err != nil {
 		return err
 	}
@@ -90,8 +92,9 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 func newSessionsCmd(a *app) *cobra.Command {
 	o := &trackOptions{}
 	cmd := &cobra.Command{
-		Use:   "sessions ADDRESS... | --replay FILE...",
-		Short: "Track the SPICE and VNC sessions of VMs",
+		Use:         "sessions ADDRESS... | --replay FILE...",
+		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Short:       "Track the SPICE and VNC sessions of VMs",
 		Long: `Track the remote-display sessions of one or more VMs, live from their QMP
 monitors or, with --replay, from logs (qmpwatch json lines, raw QMP transcripts,
 virsh qemu-monitor-event output; - reads stdin).

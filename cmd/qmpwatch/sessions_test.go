@@ -103,7 +103,7 @@ func strs(v any) []string {
 func TestSessionsReplayTable(t *testing.T) {
 	streams, out, errOut := TestStreams("")
 	streams.OutTTY = true // a terminal, but a replay: only the final table
-	args := []string{"sessions", "--replay", "--time", "utc", recordingPath("spice2.qmp"), recordingPath("vnc.qmp")}
+	args := []string{"sessions", "--replay", "--time", "utc", "--color", "never", recordingPath("spice2.qmp"), recordingPath("vnc.qmp")}
 	if code := run(context.Background(), args, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -39,7 +39,7 @@ func trackSources(ctx context.Context, o *trackOptions, args []string, so source
 		if targets, missing, err = expandTargets(args); err != nil {
 			return nil, nil, err
 		}
-		if err := checkDir(o.dir); err != nil {
+		if err := checkDir(&o.dirOptions); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -60,7 +60,7 @@ func trackSources(ctx context.Context, o *trackOptions, args []string, so source
 		addLibvirt(m, notes, u, o.domains, o.reconnect, o.dialTimeout, seed)
 		m.Seal()
 	} else {
-		addSources(m, targets, missing, o.label, o.reconnect, o.dir)
+		addSources(m, targets, missing, o.label, o.reconnect, &o.dirOptions)
 	}
 	return m, stop, nil
 }

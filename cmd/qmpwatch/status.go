@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"os"
 	"time"
 
+	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -17,6 +19,7 @@ import (
 
 type statusOptions struct {
 	output          string
+	color           string
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
 	libvirtOptions  // libvirt.go: --domain
@@ -25,8 +28,9 @@ type statusOptions struct {
 func newStatusCmd(a *app) *cobra.Command {
 	o := &statusOptions{}
 	cmd := &cobra.Command{
-		Use:   "status ADDRESS...",
-		Short: "Print each VM's name, QEMU version and run state, then exit",
+		Use:         "status ADDRESS...",
+		Annotations: map[string]string{argsAnnotation: argsAddress},
+		Short:       "Print each VM's name, QEMU version and run state, then exit",
 		Long: `Connect to each monitor, ask QEMU for the VM's name and run state, print one
 line per VM and exit. The state is QEMU's own: running, paused, prelaunch (started
 with -S), suspended, shutdown (with -no-shutdown), io-error, watchdog,
@@ -42,7 +46,8 @@ Exit status 1 when any monitor could not be asked; the others are still printed.
 		},
 	}
 	fs := cmd.Flags()
-	fs.VarP(newEnum(&o.output, "", "pretty", "json", "table"), "output", "o", "output: pretty (aligned columns; table is the same) or json (one object per VM)")
+	addOutputFlag(fs, &o.output, "output: pretty (aligned columns; table is the same) or json (one object per VM); default pretty on a terminal, json otherwise", "pretty", "json")
+	addColorFlag(fs, &o.color)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	addLibvirtFlags(fs, &o.libvirtOptions)
@@ -92,6 +97,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
 	out := bufio.NewWriter(s.Out)
 	var rows [][]string
+	var states []string
 	failed := false
 	for _, r := range res {
 		if r.err != nil {
@@ -104,9 +110,21 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 			continue
 		}
 		rows = append(rows, []string{r.label, "QEMU " + r.version, r.state.String(), r.addr.String()})
+		states = append(states, r.state.Status)
 	}
 	if len(rows) > 0 {
-		out.Write(render.AppendTable(nil, rows))
+		// The VM in bold as pretty output has it, the state in the
+		// colour of its kind (faults red, paused and the like yellow).
+		pal, _ := palettes(s, o.color, os.Getenv)
+		out.Write(render.AppendStyledTable(nil, rows, &pal, func(row, col int, _ string) *color.Color {
+			switch col {
+			case 0:
+				return pal.Bold
+			case 2:
+				return pal.ForState(states[row])
+			}
+			return nil
+		}))
 	}
 	if err := writeErr(out.Flush()); err != nil {
 		return err

@@ -16,7 +16,7 @@ func TestStatusFake(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "gone.qmp")
 	streams, out, errOut := TestStreams("")
 	streams.OutTTY = true
-	if code := run(context.Background(), []string{"status", a.Addr, missing, b.Addr}, streams); code != exitError {
+	if code := run(context.Background(), []string{"status", a.Addr, missing, b.Addr, "--color", "never"}, streams); code != exitError {
 		t.Errorf("exit %d, want %d", code, exitError)
 	}
 	lb := filepath.Base(b.Addr)
@@ -75,7 +75,7 @@ func TestStatusRealQEMU(t *testing.T) {
 	// The pretty form.
 	streams, out, errOut = TestStreams("")
 	streams.OutTTY = true
-	if code := run(context.Background(), []string{"status", paused.Monitor}, streams); code != 0 {
+	if code := run(context.Background(), []string{"status", paused.Monitor, "--color", "never"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if f := strings.Fields(out.String()); len(f) != 5 || f[0] != "vm-held" || f[1] != "QEMU" || f[3] != "prelaunch" || f[4] != paused.Monitor {

@@ -19,6 +19,7 @@ type Streams struct {
 	OutTTY bool // stdout is a terminal: pretty output and colour by default
 	ErrTTY bool // stderr is a terminal: colour for diagnostics
 	Width  int  // the terminal's width, 0 when unknown
+	Quiet  bool // -q: no notices on stderr (errors still); see notices
 }
 
 // SystemStreams returns the real standard streams.

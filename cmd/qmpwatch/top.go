@@ -19,12 +19,11 @@ import (
 
 // topOptions are top's flags: the tracking ones, watch's filters and colour.
 type topOptions struct {
-	trackOptions
-	color    string
-	events   []string
-	excludes []string
-	wheres   []string
-	filter   string
+	trackOptions // and its --color
+	events       []string
+	excludes     []string
+	wheres       []string
+	filter       string
 }
 
 // topNoTerminal is top's one line in a pipe.
@@ -33,8 +32,9 @@ const topNoTerminal = "qmpwatch: top needs a terminal on stdout; in a pipe use `
 func newTopCmd(a *app) *cobra.Command {
 	o := &topOptions{}
 	cmd := &cobra.Command{
-		Use:   "top ADDRESS... | --dir DIR",
-		Short: "A full-screen view of VMs: states, sessions, jobs with progress, faults and live events",
+		Use:         "top ADDRESS... | --dir DIR",
+		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Short:       "A full-screen view of VMs: states, sessions, jobs with progress, faults and live events",
 		Long: `Show every VM the given sources reach on one screen, redrawn as things change:
 one row per VM (name, QEMU version, run state with its reason and for how
 long, open sessions, running jobs with a progress bar, faults in the last hour,
@@ -62,7 +62,6 @@ query-block-jobs every --interval while a job runs. See docs/top.md.`,
 	fs.MarkHidden("replay")
 	fs.MarkHidden("output")
 	addIntervalFlag(cmd, &o.trackOptions)
-	fs.Var(newEnum(&o.color, "auto", "auto", "always", "never"), "color", "colour: auto, always, never (NO_COLOR turns auto off)")
 	fs.StringSliceVarP(&o.events, "event", "e", nil, "show events whose name matches a glob, case-insensitive (repeat or comma-separate for any of)")
 	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "hide events whose name matches a glob")
 	fs.StringArrayVarP(&o.wheres, "where", "w", nil, "show events whose data matches PATH OP VALUE (repeat: all must hold)")
@@ -141,7 +140,7 @@ func runTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, cfg
 
 // runTrackerTUI shows jobs or sessions full-screen on a terminal.
 func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, view tui.View) error {
-	cfg := tui.Config{View: view, Color: render.ColorEnabled("auto", s.OutTTY, os.Getenv), Location: o.location()}
+	cfg := tui.Config{View: view, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
 	return runTUI(ctx, s, o, args, cfg)
 }
 

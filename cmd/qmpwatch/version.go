@@ -9,36 +9,69 @@ import (
 )
 
 // Set at build time by the Makefile: -ldflags "-X main.version=... -X main.commit=...".
+// A plain `go build` or `go install` leaves them empty, and versionText reads
+// what the Go toolchain stamped into the binary instead.
 var (
-	version = "dev"
+	version = ""
 	commit  = ""
 )
 
 func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print qmpwatch's version, commit and Go version",
-		Example: "  qmpwatch version",
-		Args:    cobra.NoArgs,
+		Use:         "version",
+		Annotations: map[string]string{argsAnnotation: argsNone},
+		Short:       "Print qmpwatch's version, commit and Go version (also qmpwatch --version)",
+		Example:     "  qmpwatch version\n  qmpwatch --version",
+		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := commit
-			if c == "" {
-				c = vcsRevision()
-			}
-			_, err := fmt.Fprintf(a.streams.Out, "qmpwatch %s (commit %s, %s)\n", version, c, runtime.Version())
-			return err
+			_, err := fmt.Fprintln(a.streams.Out, versionText())
+			return writeErr(err)
 		},
 	}
 }
 
-// vcsRevision is the commit the Go toolchain stamped, for plain go builds.
-func vcsRevision() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
+// versionText is the one line both `qmpwatch version` and `--version` print.
+func versionText() string {
+	bi, _ := debug.ReadBuildInfo()
+	v, c := buildVersion(bi, version, commit)
+	return fmt.Sprintf("qmpwatch %s (commit %s, %s)", v, c, runtime.Version())
+}
+
+// buildVersion prefers the -ldflags values, then the module version that
+// `go install module@version` records, then "dev"; and the commit from
+// -ldflags, then the vcs.revision a build inside a clone records (with
+// "-dirty" for uncommitted changes), then "unknown".
+func buildVersion(bi *debug.BuildInfo, ldVersion, ldCommit string) (v, c string) {
+	v, c = ldVersion, ldCommit
+	var rev string
+	dirty := false
+	if bi != nil {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
 		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return s.Value
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
 			}
 		}
 	}
-	return "unknown"
+	if v == "" {
+		v = "dev"
+	}
+	if c == "" {
+		c = rev
+		if len(c) > 12 {
+			c = c[:12]
+		}
+		if c != "" && dirty {
+			c += "-dirty"
+		}
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return v, c
 }

@@ -24,8 +24,9 @@ type watchOptions struct {
 func newWatchCmd(a *app) *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch ADDRESS...",
-		Short: "Print the live events of a QEMU monitor",
+		Use:         "watch ADDRESS...",
+		Annotations: map[string]string{argsAnnotation: argsAddress},
+		Short:       "Print the live events of a QEMU monitor",
 		Long: `Connect to a QEMU QMP monitor and print every event it sends until QEMU closes
 the connection or you interrupt. ADDRESS is a unix socket path (/run/vm1.qmp or
 unix:/run/vm1.qmp) or a TCP address (tcp:127.0.0.1:4444, 127.0.0.1:4444, [::1]:4444).
@@ -110,8 +111,8 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return p.DeadlineErr(err)
 	}
-	printStatus(ls.ErrOut, source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
+	printStatus(ls.notices(), source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
 	// Single reports the end (Ended) once Run has flushed the events before
 	// it, so "closed" never comes before stdout's last event.
-	return p.Run(ctx, source.NewSingle(c, func(st source.Status) { printStatus(ls.ErrOut, st) }))
+	return o.endErr(p.Run(ctx, source.NewSingle(c, func(st source.Status) { o.status(ls, st) })))
 }

@@ -53,7 +53,7 @@ func TestWatchJSONIsExact(t *testing.T) {
 			t.Errorf("line %d:\n got %s\nwant %s", i, l, want)
 		}
 	}
-	wantErr := "qmpwatch: connected to vm-alpha (QEMU 7.2.22) at " + s.Addr + "\nvm-alpha: QEMU closed the connection\n"
+	wantErr := "qmpwatch: connected to vm-alpha (QEMU 7.2.22) at " + s.Addr + "\nvm-alpha: QEMU went away without a SHUTDOWN event (killed or crashed?)\n"
 	if errOut.String() != wantErr {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut, wantErr)
 	}
@@ -167,7 +167,7 @@ func TestWatchClosedPipeEndsQuietly(t *testing.T) {
 func TestConfigFillsUnsetFlags(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.yaml")
-	os.WriteFile(cfg, []byte("output: pretty\nlabel: from-config\ntime: unix\n"), 0o600)
+	os.WriteFile(cfg, []byte("pipe-output: pretty\nlabel: from-config\ntime: unix\n"), 0o600)
 	tests := []struct {
 		name string
 		env  map[string]string

@@ -248,3 +248,15 @@ func (c *Catalog) Newest() Version {
 	}
 	return c.newest
 }
+
+// Paths returns the "data.a.b" paths of this event's members, sorted.
+func (e *EventSpec) Paths() []string {
+	seen := map[string]bool{}
+	addPaths(seen, "data", e.Fields, 0)
+	out := make([]string, 0, len(seen))
+	for p := range seen {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
@@ -32,6 +33,10 @@ type filters struct {
 // match get a warning on stderr, and the run goes on.
 func newFilters(o *Options) (filters, error) {
 	fs := filters{errW: o.ErrOut}
+	notices := o.Notices
+	if notices == nil {
+		notices = o.ErrOut
+	}
 	if o.Count < 0 {
 		return fs, Usagef("--count must be positive, got %d", o.Count)
 	}
@@ -43,11 +48,17 @@ func newFilters(o *Options) (filters, error) {
 	}
 	f, err := filter.Compile(o.Filter)
 	if err != nil {
+		if o.Filter.Filter != "" && strings.Contains(err.Error(), "--filter") {
+			err = filterHint(o.Filter.Filter, err)
+		}
 		return fs, asExpr(err)
 	}
 	fs.f = f
 	warnings := f.Warnings(decode.Builtin())
 	if o.Until != "" {
+		if err := untilAsTime(o.Until); err != nil {
+			return fs, err
+		}
 		if fs.until, err = filter.CompileGlobs([]string{o.Until}); err != nil {
 			return fs, WithCode(ExitUsage, fmt.Errorf("--until: %w", err))
 		}
@@ -57,7 +68,7 @@ func newFilters(o *Options) (filters, error) {
 		warnings = append(warnings, filter.GlobWarnings("--until", fs.until, decode.Builtin())...)
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(o.ErrOut, "qmpwatch: warning: %s\n", w)
+		fmt.Fprintf(notices, "qmpwatch: warning: %s\n", w)
 	}
 	return fs, nil
 }

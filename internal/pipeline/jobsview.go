@@ -139,5 +139,5 @@ func (v *JobsView) Table(dst []byte, w *TrackWriter) []byte {
 	if len(rows) == 1 {
 		return append(dst, "no block jobs\n"...)
 	}
-	return render.AppendTable(dst, rows)
+	return w.Table(dst, rows)
 }

@@ -24,6 +24,9 @@ type Options struct {
 	// and readers may report from other goroutines: it must keep
 	// concurrent lines whole.
 	ErrOut io.Writer
+	// Notices receives warnings about the command line (a glob that
+	// matches no known event); nil is ErrOut. -q makes it io.Discard.
+	Notices io.Writer
 	// OutTTY says Out is a terminal: --jq results are escaped there.
 	OutTTY bool
 

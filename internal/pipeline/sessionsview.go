@@ -114,5 +114,5 @@ func (v *SessionsView) Table(dst []byte, w *TrackWriter) []byte {
 	if len(rows) == 1 {
 		return append(dst, "no sessions\n"...)
 	}
-	return render.AppendTable(dst, rows)
+	return w.Table(dst, rows)
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/fatih/color"
+
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -34,6 +36,8 @@ type TrackOptions struct {
 	// Interval is how often job progress is polled while a job runs;
 	// 0: live.DefaultInterval.
 	Interval time.Duration
+	// Palette colours the table (header, run states) on a terminal.
+	Palette render.Palette
 }
 
 // TrackWriter holds a tracker's output side: the format, the stream and
@@ -78,13 +82,27 @@ func (w *TrackWriter) Time(t time.Time) string { return render.CellTime(t, w.o.T
 
 // StateLines appends "vm-alpha: running" lines, one per VM.
 func (w *TrackWriter) StateLines(dst []byte) []byte {
+	pal := &w.o.Palette
 	for _, vm := range w.vms {
 		dst = render.AppendSafe(dst, vm)
 		dst = append(dst, ": "...)
-		dst = render.AppendSafe(dst, w.states.Get(vm).String())
+		st := w.states.Get(vm)
+		dst = pal.Append(dst, pal.ForState(st.Status), render.AppendSafe(nil, st.String()))
 		dst = append(dst, '\n')
 	}
 	return dst
+}
+
+// Table appends rows (the first is the header) as aligned columns, the
+// header in bold when colour is on.
+func (w *TrackWriter) Table(dst []byte, rows [][]string) []byte {
+	pal := &w.o.Palette
+	return render.AppendStyledTable(dst, rows, pal, func(row, _ int, _ string) *color.Color {
+		if row == 0 {
+			return pal.Bold
+		}
+		return nil
+	})
 }
 
 func (w *TrackWriter) addVM(vm string) {

@@ -26,8 +26,10 @@ func (c *clock) append(dst []byte, ev *decode.Event) []byte {
 	return c.appendTime(dst, ev.Time())
 }
 
-// appendTime formats t: local and utc with microseconds, unix as
-// seconds.microseconds, relative as seconds since the first time shown.
+// appendTime formats t: local (with its zone offset, so that a reader in
+// another zone knows what it means), utc and rfc3339 with microseconds,
+// clock as the local time of day in milliseconds (narrow terminals), unix
+// as seconds.microseconds, relative as seconds since the first time shown.
 func (c *clock) appendTime(dst []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(dst, "(no time)"...)
@@ -35,6 +37,10 @@ func (c *clock) appendTime(dst []byte, t time.Time) []byte {
 	switch c.mode {
 	case "utc":
 		return t.UTC().AppendFormat(dst, "2006-01-02T15:04:05.000000Z")
+	case "rfc3339":
+		return t.In(c.loc).AppendFormat(dst, "2006-01-02T15:04:05.000000Z07:00")
+	case "clock":
+		return t.In(c.loc).AppendFormat(dst, "15:04:05.000")
 	case "unix":
 		dst = strconv.AppendInt(dst, t.Unix(), 10)
 		dst = append(dst, '.')
@@ -50,7 +56,7 @@ func (c *clock) appendTime(dst []byte, t time.Time) []byte {
 		}
 		return strconv.AppendFloat(dst, d.Seconds(), 'f', 6, 64)
 	}
-	return t.In(c.loc).AppendFormat(dst, "2006-01-02 15:04:05.000000")
+	return t.In(c.loc).AppendFormat(dst, "2006-01-02 15:04:05.000000 -07:00")
 }
 
 // AppendTime formats t in a --time mode exactly as the event outputs do,

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"hash/fnv"
 	"strings"
 
 	"github.com/fatih/color"
@@ -14,9 +15,13 @@ type Palette struct {
 	Fault   *color.Color // red: I/O errors, watchdog, panics
 	State   *color.Color // yellow: run-state changes
 	Conn    *color.Color // cyan: client connections
-	Job     *color.Color // blue: block jobs
+	Job     *color.Color // bright blue: block jobs (plain blue is unreadable on black)
 	Dim     *color.Color // faint: times and field names
 	Bold    *color.Color
+	// VMs are the colours of VM names with several VMs, one per name
+	// (ForVM): bold, and readable on dark and light backgrounds alike
+	// (no plain blue, no bright yellow or green, no red: red is faults).
+	VMs []*color.Color
 
 	// The escape sequences around each colour, computed once so that
 	// renderers append them without allocating per event.
@@ -30,12 +35,15 @@ func NewPalette(enabled bool) Palette {
 		Fault:   color.New(color.FgRed, color.Bold),
 		State:   color.New(color.FgYellow),
 		Conn:    color.New(color.FgCyan),
-		Job:     color.New(color.FgBlue),
+		Job:     color.New(color.FgHiBlue),
 		Dim:     color.New(color.Faint),
 		Bold:    color.New(color.Bold),
 		seq:     map[*color.Color][2]string{},
 	}
-	for _, c := range []*color.Color{p.Fault, p.State, p.Conn, p.Job, p.Dim, p.Bold} {
+	for _, a := range []color.Attribute{color.FgGreen, color.FgMagenta, color.FgCyan, color.FgYellow, color.FgHiBlue, color.FgHiMagenta} {
+		p.VMs = append(p.VMs, color.New(color.Bold, a))
+	}
+	for _, c := range append([]*color.Color{p.Fault, p.State, p.Conn, p.Job, p.Dim, p.Bold}, p.VMs...) {
 		if enabled {
 			c.EnableColor()
 			on, off, _ := strings.Cut(c.Sprint("\x00"), "\x00")
@@ -72,6 +80,29 @@ func (p *Palette) ForKind(k Kind) *color.Color {
 		return p.Job
 	}
 	return nil
+}
+
+// ForVM returns the colour of a VM's name: the same for the same name in
+// every run (a hash of the name), so a VM keeps its colour across runs.
+func (p *Palette) ForVM(name string) *color.Color {
+	if len(p.VMs) == 0 {
+		return p.Bold
+	}
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return p.VMs[h.Sum32()%uint32(len(p.VMs))]
+}
+
+// ForState returns the colour of a QEMU run state (query-status): faults
+// red, anything but running yellow, running plain.
+func (p *Palette) ForState(status string) *color.Color {
+	switch status {
+	case "running", "":
+		return nil
+	case "io-error", "internal-error", "guest-panicked", "watchdog", "shutdown":
+		return p.Fault
+	}
+	return p.State
 }
 
 // ColorEnabled decides colour for one writer: --color always/never wins,

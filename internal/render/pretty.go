@@ -1,6 +1,8 @@
 package render
 
 import (
+	"unicode/utf8"
+
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
@@ -14,6 +16,7 @@ type pretty struct {
 	o     Options
 	clock *clock
 	tmp   []byte
+	wVM   int // the VM column: as wide as the longest name so far
 }
 
 func (p *pretty) Render(dst []byte, ev *decode.Event) ([]byte, error) {
@@ -23,7 +26,12 @@ func (p *pretty) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	dst = append(dst, "  "...)
 	if p.o.ShowVM {
 		p.tmp = AppendSafe(p.tmp[:0], ev.VM)
-		dst = pal.Append(dst, pal.Bold, p.tmp)
+		dst = pal.Append(dst, pal.ForVM(ev.VM), p.tmp)
+		n := utf8.RuneCount(p.tmp)
+		p.wVM = max(p.wVM, n)
+		for ; n < p.wVM; n++ {
+			dst = append(dst, ' ')
+		}
 		dst = append(dst, "  "...)
 	}
 	p.tmp = AppendSafe(p.tmp[:0], ev.Name)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fatih/color"
+
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )
 
@@ -15,6 +17,13 @@ import (
 // being the header. Every cell is escaped, for cells hold strings from the
 // wire (client names, SASL users, VM names).
 func AppendTable(dst []byte, rows [][]string) []byte {
+	return AppendStyledTable(dst, rows, nil, nil)
+}
+
+// AppendStyledTable is AppendTable with colour: style names the colour of
+// a cell (nil for plain), applied after the padding is measured so that
+// escape sequences never shift the columns. pal nil or off: plain.
+func AppendStyledTable(dst []byte, rows [][]string, pal *Palette, style func(row, col int, cell string) *color.Color) []byte {
 	if len(rows) == 0 {
 		return dst
 	}
@@ -27,9 +36,13 @@ func AppendTable(dst []byte, rows [][]string) []byte {
 			}
 		}
 	}
-	for _, r := range rows {
+	for ri, r := range rows {
 		for i, c := range r {
-			dst = append(dst, c...)
+			if pal != nil && style != nil {
+				dst = pal.Append(dst, style(ri, i, c), []byte(c))
+			} else {
+				dst = append(dst, c...)
+			}
 			if i < len(r)-1 {
 				dst = append(dst, strings.Repeat(" ", width[i]-len([]rune(c))+2)...)
 			}

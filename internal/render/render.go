@@ -19,7 +19,7 @@ type Options struct {
 	Format   string         // pretty, json, table, template
 	Template string         // the template format's Go text/template source
 	Palette  Palette        // colours of the writer the output goes to
-	Time     string         // local (default), utc, unix, relative
+	Time     string         // local (default), utc, rfc3339, clock, unix, relative
 	Location *time.Location // for local time; time.Local when nil (tests pin it)
 	Verbose  bool           // pretty: add every field
 	Annotate bool           // json: add "cause" when the event has one

@@ -51,7 +51,7 @@ func (t *table) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	dst = append(dst, tableGap...)
 	if t.o.ShowVM {
 		t.cell = AppendSafe(t.cell[:0], ev.VM)
-		dst = t.pad(dst, pal.Bold, cut(t.cell, t.wVM), t.wVM)
+		dst = t.pad(dst, pal.ForVM(ev.VM), cut(t.cell, t.wVM), t.wVM)
 		dst = append(dst, tableGap...)
 	}
 	t.cell = AppendSafe(t.cell[:0], ev.Name)

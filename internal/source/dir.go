@@ -16,7 +16,13 @@ import (
 // folder watch runs until the Merge's context ends; an unreadable folder is
 // reported once and retried.
 func (m *Merge) WatchDir(dir string, poll time.Duration, reconnect bool) {
-	m.spawn(func() { m.watchDir(dir, poll, reconnect) })
+	m.WatchDirMatching(dir, poll, reconnect, nil)
+}
+
+// WatchDirMatching is WatchDir for the sockets whose base name match
+// accepts (nil: every socket): --dir-glob and --exclude-socket.
+func (m *Merge) WatchDirMatching(dir string, poll time.Duration, reconnect bool, match func(name string) bool) {
+	m.spawn(func() { m.watchDir(dir, poll, reconnect, match) })
 }
 
 // sockID tells a recreated socket from the old one at the same path. The
@@ -28,7 +34,7 @@ type sockID struct {
 	ctimeSec, ctimeNsec int64
 }
 
-func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
+func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match func(string) bool) {
 	var mu sync.Mutex
 	active := map[string]bool{}  // path → a source is running for it
 	tried := map[string]sockID{} // path → a socket that failed there: not dialled again
@@ -48,7 +54,7 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool) {
 		}
 		for _, e := range entries {
 			path := filepath.Join(dir, e.Name())
-			if !isSocket(e, path) {
+			if (match != nil && !match(e.Name())) || !isSocket(e, path) {
 				continue
 			}
 			id, ok := socketID(path)

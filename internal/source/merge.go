@@ -192,11 +192,13 @@ func (m *Merge) session(c *conn.Client, name, note, via string) error {
 		return m.ctx.Err()
 	}
 	version := c.Greeting().Version
+	var shutdown shutdownSeen
 	for {
 		ev, err := c.Next(m.ctx)
 		if err != nil {
-			return err
+			return shutdown.closed(err)
 		}
+		shutdown.observe(ev.Name)
 		ev.QEMU = version
 		if m.o.Observe != nil {
 			m.o.Observe(ev)
@@ -236,6 +238,9 @@ func (m *Merge) ended(c *conn.Client, err error, retrying bool) bool {
 // Reason is the part of a connection error worth showing in a marker: the
 // cause without the address prefix.
 func Reason(err error) string {
+	if IsGone(err) {
+		return GoneReason
+	}
 	var ce *conn.Error
 	if errors.As(err, &ce) {
 		return ce.Err.Error()

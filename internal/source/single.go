@@ -16,8 +16,9 @@ import (
 // than counted. QEMU closing the connection is reported as a Disconnected
 // status and ends the stream with io.EOF.
 type Single struct {
-	c      *conn.Client
-	status func(Status)
+	c        *conn.Client
+	status   func(Status)
+	shutdown shutdownSeen
 
 	mu    sync.Mutex
 	ended *Status // the end, until Ended reports it
@@ -37,11 +38,13 @@ func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
 	ev, err := s.c.Next(ctx)
 	if err == nil {
 		ev.QEMU = s.c.Greeting().Version
+		s.shutdown.observe(ev.Name)
 		return ev, nil
 	}
 	if errors.Is(err, conn.ErrClosed) && ctx.Err() == nil {
 		// Said by Ended, not here: Next runs ahead of the output, and
 		// "QEMU closed the connection" must follow the last event shown.
+		err = s.shutdown.closed(err)
 		s.mu.Lock()
 		s.ended = &Status{Kind: Disconnected, Addr: s.c.Addr().String(), VM: s.c.Label(), Err: err, At: time.Now()}
 		s.mu.Unlock()

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// bashFallback defines _get_comp_words_by_ref when the bash-completion
+// package is not loaded, so that `source <(qmpwatch completion bash)` works
+// on a bare bash: cobra's script calls it (through its own
+// __qmpwatch_init_completion) to split the command line. This minimal
+// version splits on blanks only, as `_get_comp_words_by_ref -n =:` does for
+// the words qmpwatch takes (--color=always, unix:/run/vm1.qmp), and leaves
+// quoting aside.
+const bashFallback = `# Without the bash-completion package, a minimal _get_comp_words_by_ref
+# (qmpwatch's own; the package's is used when it is loaded).
+if ! declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+_get_comp_words_by_ref()
+{
+    local line="${COMP_LINE:0:COMP_POINT}"
+    read -r -a words <<< "$line"
+    if [[ -z $line || $line == *[[:space:]] ]]; then
+        words+=("")
+    fi
+    cword=$(( ${#words[@]} - 1 ))
+    cur="${words[cword]}"
+    prev="${words[cword-1]}"
+}
+fi
+
+`
+
+// standaloneBash makes `completion bash` write the fallback before cobra's
+// script.
+func standaloneBash(completion *cobra.Command) {
+	for _, c := range completion.Commands() {
+		if c.Name() != "bash" {
+			continue
+		}
+		gen := c.RunE
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if _, err := io.WriteString(cmd.OutOrStdout(), bashFallback); err != nil {
+				return writeErr(err)
+			}
+			if gen != nil {
+				return gen(cmd, args)
+			}
+			return nil
+		}
+		c.Long += "\n\nThe script works without the bash-completion package (it brings a minimal\n_get_comp_words_by_ref of its own), and uses the package's when it is loaded."
+	}
+}

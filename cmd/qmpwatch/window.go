@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
+	"github.com/qmpwatch/qmpwatch/internal/source"
+)
+
+// windowOptions are replay's --since and --before: a time window of logs.
+// (--until is the event glob that ends a run, as in watch.)
+type windowOptions struct {
+	since, before string
+}
+
+func addWindowFlags(fs *pflag.FlagSet, o *windowOptions) {
+	fs.StringVar(&o.since, "since", "", "only events at or after TIME: RFC 3339, a local date-time (2026-11-21 05:47), or a duration ago (10m)")
+	fs.StringVar(&o.before, "before", "", "only events before TIME (same forms as --since)")
+}
+
+// window is the parsed time window; zero bounds are open.
+type window struct{ since, before time.Time }
+
+func (o *windowOptions) parse(now time.Time) (window, error) {
+	var w window
+	var err error
+	if o.since != "" {
+		if w.since, err = pipeline.ParseTimeBound(o.since, now); err != nil {
+			return w, usageErrorf("--since %w", err)
+		}
+	}
+	if o.before != "" {
+		if w.before, err = pipeline.ParseTimeBound(o.before, now); err != nil {
+			return w, usageErrorf("--before %w", err)
+		}
+	}
+	if !w.since.IsZero() && !w.before.IsZero() && !w.since.Before(w.before) {
+		return w, usageErrorf("--since %s is not before --before %s", o.since, o.before)
+	}
+	return w, nil
+}
+
+func (w window) open() bool { return w.since.IsZero() && w.before.IsZero() }
+
+// filter wraps src so that only the events in the window pass; events with
+// no time (QEMU could not read its clock) cannot be placed and are left out.
+func (w window) filter(src source.Source) source.Source {
+	if w.open() {
+		return src
+	}
+	return windowSource{src, w}
+}
+
+type windowSource struct {
+	src source.Source
+	w   window
+}
+
+func (s windowSource) Next(ctx context.Context) (*decode.Event, error) {
+	for {
+		ev, err := s.src.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t := ev.Time()
+		if t.IsZero() || (!s.w.since.IsZero() && t.Before(s.w.since)) || (!s.w.before.IsZero() && !t.Before(s.w.before)) {
+			continue
+		}
+		return ev, nil
+	}
+}
