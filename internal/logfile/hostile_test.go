@@ -118,9 +118,7 @@ func appendTo(t *testing.T, path, s string) {
 // Item 12: a line over the cap is skipped with a warning naming file and
 // line, and reading goes on; plain, gzip, read ahead or followed.
 func TestLineCap(t *testing.T) {
-	old := maxLine
-	maxLine = 1 << 20
-	t.Cleanup(func() { maxLine = old })
+	const capped = 1 << 20
 	huge := `{"event":"HUGE","data":{"x":"` + strings.Repeat("y", 3<<20) + `"}}` + "\n"
 	text := evLine(1) + huge + evLine(2) + strings.Repeat("z", 2<<20) // last: no newline
 	var gz bytes.Buffer
@@ -132,7 +130,7 @@ func TestLineCap(t *testing.T) {
 		data []byte
 	}{{"plain", []byte(text)}, {"gzip", gz.Bytes()}} {
 		var warns []string
-		r, err := NewReader(bytes.NewReader(c.data), Options{Name: "x.log", Warn: func(e *LineError) { warns = append(warns, e.Error()) }})
+		r, err := NewReader(bytes.NewReader(c.data), Options{Name: "x.log", MaxLine: capped, Warn: func(e *LineError) { warns = append(warns, e.Error()) }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +155,7 @@ func TestLineCap(t *testing.T) {
 	}
 	// Followed (line by line, no read-ahead).
 	var warns []string
-	r, err := NewReader(strings.NewReader(evLine(1)+huge+evLine(2)), Options{Name: "x.log", Follow: true, Poll: time.Millisecond,
+	r, err := NewReader(strings.NewReader(evLine(1)+huge+evLine(2)), Options{Name: "x.log", Follow: true, Poll: time.Millisecond, MaxLine: capped,
 		Warn: func(e *LineError) { warns = append(warns, e.Error()) }})
 	if err != nil {
 		t.Fatal(err)

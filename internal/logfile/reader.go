@@ -29,6 +29,9 @@ import (
 type Options struct {
 	// Name is how warnings name the input: a path, or "stdin".
 	Name string
+	// MaxLine bounds one line (0: the live client's message limit,
+	// decode.DefaultMaxMessage); a longer one is skipped with a warning.
+	MaxLine int
 	// Label is the VM of events whose line does not name one. Empty means
 	// DefaultLabel(Name).
 	Label string
@@ -89,7 +92,7 @@ type Reader struct {
 
 // maxLine bounds one line, as the live client bounds one message: a longer
 // line is skipped with a warning, never held in memory whole.
-var maxLine = decode.DefaultMaxMessage
+const maxLine = decode.DefaultMaxMessage
 
 // bufSize is the read buffer. Lines longer than this still work: they are
 // assembled in a growing side buffer, up to maxLine.
@@ -141,6 +144,9 @@ func NewReader(src io.Reader, o Options) (*Reader, error) {
 	}
 	if o.Poll <= 0 {
 		o.Poll = 100 * time.Millisecond
+	}
+	if o.MaxLine <= 0 {
+		o.MaxLine = maxLine
 	}
 	r := &Reader{o: o, src: src, br: bufio.NewReaderSize(src, bufSize)}
 	magic, _ := r.br.Peek(2)
@@ -242,7 +248,7 @@ func (r *Reader) endErr(err error) error {
 func (r *Reader) warnLong(line, n int) {
 	if r.o.Warn != nil {
 		r.o.Warn(&LineError{Name: r.o.Name, Line: line,
-			Err: fmt.Errorf("line longer than %d MB (%d bytes)", maxLine>>20, n)})
+			Err: fmt.Errorf("line longer than %d MB (%d bytes)", r.o.MaxLine>>20, n)})
 	}
 }
 
@@ -256,7 +262,7 @@ func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
 	r.tooLong = 0
 	dropped := 0 // bytes of an over-long line read and thrown away
 	keep := func(b []byte) {
-		if dropped > 0 || len(r.long)+len(b) > maxLine {
+		if dropped > 0 || len(r.long)+len(b) > r.o.MaxLine {
 			dropped += len(r.long) + len(b)
 			r.long = r.long[:0]
 			return
@@ -265,7 +271,7 @@ func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
 	}
 	tooLong := func() ([]byte, error) {
 		r.tooLong = dropped
-		if cap(r.long) > maxLine/4 {
+		if cap(r.long) > r.o.MaxLine/4 {
 			r.long = nil // give the memory back
 		}
 		return nil, nil
@@ -288,7 +294,7 @@ func (r *Reader) readLine(ctx context.Context) ([]byte, error) {
 					return tooLong()
 				}
 				b = r.long
-			} else if len(b) > maxLine {
+			} else if len(b) > r.o.MaxLine {
 				dropped = len(b)
 				return tooLong()
 			}
