@@ -53,6 +53,7 @@ var flagCompletions = map[string]completeFunc{
 	"template":       completeNothing,
 	"dir-glob":       completeNothing,
 	"exclude-socket": completeNothing,
+	"domain":         completeDomains,
 }
 
 // argCompletions completes positional arguments by the command's kind.

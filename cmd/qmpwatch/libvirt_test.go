@@ -341,3 +341,20 @@ func TestLibvirtTrackerState(t *testing.T) {
 		}
 	}
 }
+
+// --domain completes the names of the URI's domains, read from libvirt
+// (through cobra's __complete, as the shells ask), with nothing else sent.
+func TestLibvirtCompleteDomains(t *testing.T) {
+	f := libvirtfake.Start(t,
+		libvirtfake.Domain{Name: "web1", ID: 1, State: 1, Reason: 1},
+		libvirtfake.Domain{Name: "web2", ID: 2, State: 1, Reason: 1},
+		libvirtfake.Domain{Name: "db1", ID: 3, State: 1, Reason: 1})
+	streams, out, errOut := TestStreams("")
+	if code := run(context.Background(), []string{"__complete", "watch", f.URI, "--domain", "we"}, streams); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(got) != 3 || got[0] != "web1" || got[1] != "web2" || !strings.HasPrefix(got[2], ":") {
+		t.Errorf("completions %q", got)
+	}
+}
