@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/qmpwatch/qmpwatch/internal/nearest"
 )
 
 // A config file's keys are checked against every command's flags: a typo
@@ -70,49 +72,8 @@ func configCommands(root *cobra.Command) []*cobra.Command {
 func unknownKey(file, key string, known map[string]bool) string {
 	last := key[strings.LastIndexByte(key, '.')+1:]
 	msg := fmt.Sprintf("config %s: unknown key %q", file, key)
-	if n := nearest(last, known); n != "" {
+	if n := nearest.Typo(last, sortedKeys(known)); n != "" {
 		msg += fmt.Sprintf(" (did you mean %q?)", n)
 	}
 	return msg
-}
-
-// nearest is the known key closest to key by edit distance, when close
-// enough to be a typo.
-func nearest(key string, known map[string]bool) string {
-	best, bestD := "", 1<<30
-	for _, k := range sortedKeys(known) {
-		if d := editDistance(key, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if bestD > 2+len(key)/4 {
-		return ""
-	}
-	return best
-}
-
-// editDistance is the Damerau-Levenshtein distance (with adjacent swaps:
-// outptu is one edit from output).
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"fmt"
+	"github.com/qmpwatch/qmpwatch/internal/nearest"
 	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -162,37 +163,8 @@ func addTypePaths(known map[string]bool, open *[]string, p string, t *decode.Typ
 // withSuggestion adds "; did you mean X?" when a candidate is close enough
 // to be a likely typo.
 func withSuggestion(msg, got string, candidates []string) string {
-	best, bestD := "", -1
-	g := strings.ToLower(got)
-	for _, c := range candidates {
-		d := distance(g, strings.ToLower(c))
-		if bestD < 0 || d < bestD || d == bestD && c < best {
-			best, bestD = c, d
-		}
-	}
-	if bestD >= 0 && bestD <= max(2, len(got)/3) {
+	if best := nearest.Typo(got, candidates); best != "" {
 		return msg + "; did you mean " + best + "?"
 	}
 	return msg
-}
-
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -42,14 +42,3 @@ func TestWarnings(t *testing.T) {
 		}
 	}
 }
-
-func TestDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"channel_type", "channel-type", 1}} {
-		if got := distance(tc.a, tc.b); got != tc.d {
-			t.Errorf("distance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
-		}
-	}
-}
