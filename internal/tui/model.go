@@ -120,7 +120,7 @@ func New(cfg Config) *Model {
 	m := &Model{cfg: cfg, pal: render.NewPalette(cfg.Color), states: track.NewStates(),
 		causes: track.NewCauses(decode.Builtin()), jobs: track.NewJobs(), sessions: track.NewSessions(),
 		byName: map[string]*vmInfo{}, w: 80, h: 24}
-	m.pretty, _ = render.New(render.Options{Format: "pretty", Palette: m.pal, ShowVM: true, Location: cfg.Location})
+	m.pretty, _ = render.New(render.Options{Format: "pretty", Palette: m.pal, ShowVM: true, Location: cfg.Location, Time: "clock"})
 	m.input = textinput.New()
 	m.input.Prompt = "filter events (glob): "
 	m.bar = progress.New(progress.WithSolidFill("4"), progress.WithoutPercentage())

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -151,7 +150,7 @@ func (m *Model) eventLines(vm string, h int) []string {
 		if (vm != "" && e.vm != vm) || (m.glob != nil && !m.glob.Match(e.name)) {
 			continue
 		}
-		shown = append(shown, m.short(e.line))
+		shown = append(shown, e.line)
 	}
 	for i := len(shown) - 1; i >= 0; i-- {
 		out = append(out, shown[i])
@@ -200,17 +199,4 @@ func (m *Model) focusLines(h int) []string {
 	section("sessions", sessionColumns, srows)
 	section("jobs", jobColumns, jrows)
 	return append(out, m.eventLines(v.name, h-len(out))...)
-}
-
-// dated matches the date that starts an event line in pretty form, after
-// the escape sequence of its colour if any.
-var dated = regexp.MustCompile(`^((?:\x1b\[[0-9;]*m)?)\d{4}-\d\d-\d\d `)
-
-// short drops the date from an event line on a narrow screen, where the
-// time of day is enough and the room is better spent on the event.
-func (m *Model) short(line string) string {
-	if m.w >= 120 {
-		return line
-	}
-	return dated.ReplaceAllString(line, "$1")
 }
