@@ -1,6 +1,10 @@
 package render
 
-import "github.com/qmpwatch/qmpwatch/internal/decode"
+import (
+	"encoding/binary"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+)
 
 // JSON writes QEMU's event object unchanged (compacted) plus a "vm" member,
 // one line per event. It never decodes the data: numbers and member order
@@ -41,9 +45,22 @@ func (j JSON) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 
 // needsJSONSafe reports whether js holds DEL or any non-ASCII byte, the only
 // places appendJSONSafe may change something; most events are plain ASCII.
+// It looks at eight bytes at a time: it runs on every line -o json writes.
 func needsJSONSafe(js []byte) bool {
-	for _, c := range js {
-		if c >= 0x7f {
+	const high, ones, del = 0x8080808080808080, 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	i := 0
+	for ; i+8 <= len(js); i += 8 {
+		w := binary.LittleEndian.Uint64(js[i:])
+		if w&high != 0 {
+			return true // a byte >= 0x80
+		}
+		// With no byte >= 0x80, a zero byte of w^del is a DEL.
+		if x := w ^ del; (x-ones)&^x&high != 0 {
+			return true
+		}
+	}
+	for ; i < len(js); i++ {
+		if js[i] >= 0x7f {
 			return true
 		}
 	}

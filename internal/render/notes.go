@@ -43,7 +43,7 @@ func NewUnknownNotes(out io.Writer, newest decode.Version) *UnknownNotes {
 // Note writes the notice for ev, if its Check is Marked and the VM was not
 // yet told about the event (or about one of its unknown members or values).
 func (n *UnknownNotes) Note(ev *decode.Event) {
-	ck := ev.Check
+	ck := &ev.Check // not a copy: this runs for every event shown
 	if !ck.Marked() {
 		return
 	}
