@@ -40,6 +40,10 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match f
 	tried := map[string]sockID{} // path → a socket that failed there: not dialled again
 	quiet := map[string]bool{}   // path → a refusal there is no news (reported, or its VM ended)
 	ended := map[string]sockID{} // path → the socket whose session last ended cleanly
+	// refused: paths that refused once. The first refusal is no news (a
+	// QEMU, or any program, between bind and listen); a second one in a
+	// row is said, once (a stale file a killed QEMU left).
+	refused := map[string]bool{}
 	lastErr := ""
 	for {
 		seen := map[string]bool{}
@@ -68,7 +72,7 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match f
 				active[path] = true
 				delete(tried, path)
 			}
-			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true, QuietRefused: quiet[path]}
+			t := Target{Addr: conn.Addr{Network: "unix", Address: path}, Reconnect: reconnect, WhileExists: true, QuietRefused: quiet[path] || !refused[path]}
 			mu.Unlock()
 			if !fresh {
 				continue
@@ -78,6 +82,9 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match f
 				mu.Lock()
 				defer mu.Unlock()
 				delete(active, path)
+				if end.connected {
+					delete(refused, path)
+				}
 				again := ended[path] == id
 				switch {
 				case end.connected && !end.failed && !again:
@@ -91,8 +98,11 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match f
 				case end.refused && !end.connected:
 					// Nothing listened: a stale file, or a QEMU between
 					// bind and listen. Dial again at the next poll, and
-					// say it at most once.
-					quiet[path] = true
+					// say it at most once, from the second refusal on.
+					if refused[path] {
+						quiet[path] = true
+					}
+					refused[path] = true
 				default:
 					// It answered but failed (not QMP, busy, garbage), or
 					// the same socket ended a session twice: said once;

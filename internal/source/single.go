@@ -17,6 +17,7 @@ import (
 // status and ends the stream with io.EOF.
 type Single struct {
 	c        *conn.Client
+	qemu     decode.Version // the greeting's, stamped on every event
 	status   func(Status)
 	shutdown shutdownSeen
 
@@ -30,14 +31,14 @@ func NewSingle(c *conn.Client, status func(Status)) *Single {
 	if status == nil {
 		status = func(Status) {}
 	}
-	return &Single{c: c, status: status}
+	return &Single{c: c, qemu: c.Greeting().Version, status: status}
 }
 
 // Next implements Source.
 func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
 	ev, err := s.c.Next(ctx)
 	if err == nil {
-		ev.QEMU = s.c.Greeting().Version
+		ev.QEMU = s.qemu
 		s.shutdown.observe(ev.Name)
 		return ev, nil
 	}
