@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,47 +18,6 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
 	"github.com/qmpwatch/qmpwatch/internal/qemutest"
 )
-
-// startUntil runs the built binary and waits for a stderr line holding
-// marker (a publisher's "connected to", a reader's "reading stream").
-func startUntil(t *testing.T, marker string, args ...string) (cmd *exec.Cmd, stdout, stderr *syncBuffer) {
-	t.Helper()
-	cmd = exec.Command(builtBinary(t), args...)
-	stdout, stderr = &syncBuffer{}, &syncBuffer{}
-	cmd.Stdout = stdout
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	seen := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(errPipe)
-		said := false
-		for sc.Scan() {
-			stderr.WriteString(sc.Text() + "\n")
-			if !said && strings.Contains(sc.Text(), marker) {
-				said = true
-				seen <- true
-			}
-		}
-		if !said {
-			seen <- false
-		}
-	}()
-	select {
-	case ok := <-seen:
-		if !ok {
-			t.Fatalf("qmpwatch %s: no %q on stderr: %s", strings.Join(args, " "), marker, stderr)
-		}
-	case <-time.After(60 * time.Second):
-		t.Fatalf("qmpwatch %s: no %q within 60s: %s", strings.Join(args, " "), marker, stderr)
-	}
-	return cmd, stdout, stderr
-}
 
 // fleetLine is what a fleet reader prints with -o json.
 type fleetLine struct {

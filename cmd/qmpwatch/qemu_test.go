@@ -18,6 +18,14 @@ import (
 // connected, so that everything the test does afterwards must be seen.
 func startWatch(t *testing.T, args ...string) (cmd *exec.Cmd, stdout, stderr *syncBuffer) {
 	t.Helper()
+	return startUntil(t, "connected to", args...)
+}
+
+// startUntil runs the built binary and waits (60 s at most: the machine
+// may be loaded) for a stderr line holding marker: "connected to", or a
+// fleet reader's "reading stream".
+func startUntil(t *testing.T, marker string, args ...string) (cmd *exec.Cmd, stdout, stderr *syncBuffer) {
+	t.Helper()
 	cmd = exec.Command(builtBinary(t), args...)
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	cmd.Stdout = stdout
@@ -29,28 +37,28 @@ func startWatch(t *testing.T, args ...string) (cmd *exec.Cmd, stdout, stderr *sy
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	connected := make(chan bool, 1)
+	seen := make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(errPipe)
 		said := false
 		for sc.Scan() {
 			stderr.WriteString(sc.Text() + "\n")
-			if !said && strings.Contains(sc.Text(), "connected to") {
+			if !said && strings.Contains(sc.Text(), marker) {
 				said = true
-				connected <- true
+				seen <- true
 			}
 		}
 		if !said {
-			connected <- false
+			seen <- false
 		}
 	}()
 	select {
-	case ok := <-connected:
+	case ok := <-seen:
 		if !ok {
-			t.Fatalf("qmpwatch did not connect: %s", stderr)
+			t.Fatalf("qmpwatch %s: no %q on stderr: %s", strings.Join(args, " "), marker, stderr)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("qmpwatch did not connect within 20s")
+	case <-time.After(60 * time.Second):
+		t.Fatalf("qmpwatch %s: no %q within 60s: %s", strings.Join(args, " "), marker, stderr)
 	}
 	return cmd, stdout, stderr
 }
