@@ -81,7 +81,20 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 		return usageErrorf("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
 	}
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true, o.record)
+	defer ls.closeStderr() // last: after the publisher has said what it could not send
+	var hooks []func(*pipeline.Options)
+	if o.durable != "" || o.host != "" || o.vm != "" || o.since != "" {
+		return usageErrorf("--durable, --host, --vm and --since read a nats:// source, not a libvirt URI")
+	}
+	pub, err := startPublishing(ls, &o.fleetOptions)
+	if err != nil {
+		return err
+	}
+	if pub != nil {
+		defer closePublisher(ctx, pub)
+		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
+	}
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record, hooks...)
 	if err != nil {
 		return err
 	}
