@@ -39,7 +39,9 @@ install: build man
 # (never skip) when CI=true and qemu-system-x86_64 is missing.
 test:
 	$(GO) vet ./...
-	$(GO) test -race -timeout 20m ./...
+	# -count=1: the tests of real parts (QEMU, libvirtd, Prometheus, NATS, tmux)
+	# run every time; Go's test cache cannot see those parts change.
+	$(GO) test -race -count=1 -timeout 20m ./...
 
 # Each fuzz target for FUZZTIME beyond its seed corpus (which make test runs).
 # Go fuzzes one target of one package per run. FUZZTIME counts inputs rather
