@@ -35,12 +35,12 @@ install: build man
 	./$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_qmpwatch
 	./$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/qmpwatch.fish
 
-# go vet, then every test with the race detector. Tests that need QEMU fail
-# (never skip) when CI=true and qemu-system-x86_64 is missing.
+# go vet, then every test with the race detector. Tests that need a real part
+# (QEMU, libvirtd, Prometheus, NATS, tmux) fail (never skip) under CI=true when
+# it is missing; -count=1 runs them every time, since Go's test cache cannot
+# see those parts change.
 test:
 	$(GO) vet ./...
-	# -count=1: the tests of real parts (QEMU, libvirtd, Prometheus, NATS, tmux)
-	# run every time; Go's test cache cannot see those parts change.
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 # Each fuzz target for FUZZTIME beyond its seed corpus (which make test runs).
