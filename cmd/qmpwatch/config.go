@@ -88,7 +88,7 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	}
 	a.sources = src
 	for _, w := range cf.unknownKeys(cmd.Root()) {
-		fmt.Fprintf(a.streams.notices(), "qmpwatch: warning: %s\n", w)
+		fmt.Fprintf(a.streams.notices(), "qmpwatch: warning: %s\n", safeLines(w))
 	}
 	return nil
 }

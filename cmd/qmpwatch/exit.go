@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"syscall"
 
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // Exit codes, documented in docs/exit-codes.md and in `qmpwatch --help`;
@@ -42,7 +44,7 @@ func exitCode(err error, started bool, stderr io.Writer) int {
 	var rec *pipeline.RecordError
 	if errors.As(err, &rec) {
 		// Even EPIPE (a FIFO whose reader left): only stdout ends quietly.
-		fmt.Fprintf(stderr, "qmpwatch: %s\n", err)
+		fmt.Fprintf(stderr, "qmpwatch: %s\n", safeLines(err.Error()))
 		return exitError
 	}
 	if err == nil || errors.Is(err, errPipe) || errors.Is(err, syscall.EPIPE) || errors.Is(err, context.Canceled) {
@@ -60,9 +62,22 @@ func exitCode(err error, started bool, stderr io.Writer) int {
 		// cobra rejected the command line before any command ran.
 		code = exitUsage
 	}
-	fmt.Fprintf(stderr, "qmpwatch: %s\n", err)
+	fmt.Fprintf(stderr, "qmpwatch: %s\n", safeLines(err.Error()))
 	if code == exitUsage {
 		fmt.Fprintln(stderr, "Run 'qmpwatch --help' for usage.")
 	}
 	return code
+}
+
+// safeLines escapes an error's text for the terminal, line by line: most
+// errors escaped what came from outside when they were made, but this is
+// the one place every error passes (a libvirt or NATS server's message, a
+// path), and escaping is idempotent (a backslash is not escaped). The
+// newlines of a jq error with its caret line are kept.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = safe.String(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -102,7 +102,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 	for _, r := range res {
 		if r.err != nil {
 			failed = true
-			fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", r.err)
+			fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", safeLines(r.err.Error()))
 			continue
 		}
 		if asJSON {
