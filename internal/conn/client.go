@@ -64,6 +64,7 @@ type Client struct {
 	mu       sync.Mutex // guards nextID, waiting and writes to conn
 	nextID   int
 	pending  []*decode.Event    // events that arrived while waiting for a reply
+	peeked   *decode.Event      // the event More found buffered, before pending
 	pendingB int                // their size in bytes
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	broken   error              // what ended the stream during a query, for Next
@@ -284,6 +285,11 @@ func (c *Client) Label() string { return c.label }
 // Next returns the next event. It returns an error wrapping ErrClosed when
 // QEMU ends the session, and ctx's error when the context was cancelled.
 func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
+	if ev := c.peeked; ev != nil {
+		c.peeked = nil
+		ev.VM = c.label
+		return ev, nil
+	}
 	if len(c.pending) == 0 && c.broken != nil {
 		// A query met the end or a broken stream: say so after the events
 		// that came before it.
@@ -320,6 +326,36 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 		}
 		c.answer(&m)
 	}
+}
+
+// More reports whether Next can return at once, without waiting for the
+// socket: an event, or the error that ends the stream, is already read.
+// Replies it finds buffered on the way are handed to their QueryAsync.
+// A reader that hands events on in batches asks it before each further
+// Next, and hands its batch on when it says no, so no event ever waits
+// in a batch for more data to arrive.
+func (c *Client) More() bool {
+	if c.peeked != nil || len(c.pending) > 0 || c.broken != nil {
+		return true
+	}
+	for c.fr.Ready() {
+		raw, err := c.fr.Next()
+		if err != nil {
+			c.broken = c.readReason(err)
+			return true
+		}
+		m, err := decode.ScanMessage(raw)
+		if err != nil {
+			c.broken = &ProtocolError{Err: err, Raw: clip(raw)}
+			return true
+		}
+		if m.Kind == decode.MsgEvent {
+			c.peeked = c.event(&m)
+			return true
+		}
+		c.answer(&m)
+	}
+	return false
 }
 
 type asyncQuery struct {

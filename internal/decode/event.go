@@ -31,6 +31,8 @@ type Event struct {
 
 	data    Value
 	decoded bool
+	// The size of the data's tree, when the scan that found it counted.
+	dataMembers, dataItems int32
 }
 
 // NewEvent makes an Event from a scanned event message. Raw is referenced,
@@ -44,6 +46,7 @@ func NewEvent(m *Message, vm string) *Event {
 		e.VM, e.HasVM = m.VM, true
 	}
 	e.HasCause = m.HasCause
+	e.dataMembers, e.dataItems = int32(m.dataMembers), int32(m.dataItems)
 	return e
 }
 
@@ -64,7 +67,7 @@ func (e *Event) Data() Value {
 			e.data = Value{Kind: Object}
 		} else {
 			// DataRaw was validated by ScanMessage, so Parse cannot fail here.
-			e.data, _ = parseOwned(e.DataRaw)
+			e.data, _ = parseOwned(e.DataRaw, int(e.dataMembers), int(e.dataItems))
 		}
 	}
 	return e.data

@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,15 @@ type Framer struct {
 	head int // start of unconsumed data in buf
 	tail int // end of data in buf
 	Max  int // largest message accepted; DefaultMaxMessage when zero
+
+	// Where the scan of the message at head stands, kept between calls so
+	// that Ready's scan is not repeated by Next, and a message arriving
+	// over many reads is not scanned from its start after each one.
+	off   int  // bytes of the message at head already scanned
+	depth int  // open brackets
+	inStr bool // inside a string
+	esc   bool // after a backslash in a string
+	whole bool // the message at head ends at head+off
 }
 
 // NewFramer returns a Framer reading from r.
@@ -54,13 +64,7 @@ func (f *Framer) Next() ([]byte, error) {
 		max = DefaultMaxMessage
 	}
 	// Skip whitespace between messages (QEMU ends each with CRLF).
-	for {
-		for f.head < f.tail && isSpace(f.buf[f.head]) {
-			f.head++
-		}
-		if f.head < f.tail {
-			break
-		}
+	for !f.start() {
 		if err := f.fill(max); err != nil {
 			return nil, err
 		}
@@ -68,48 +72,92 @@ func (f *Framer) Next() ([]byte, error) {
 	if f.buf[f.head] != '{' {
 		return nil, f.garbage()
 	}
-	depth, inStr, esc := 0, false, false
-	i := f.head
-	for {
-		for ; i < f.tail; i++ {
-			c := f.buf[i]
-			if inStr {
-				switch {
-				case esc:
-					esc = false
-				case c == '\\':
-					esc = true
-				case c == '"':
-					inStr = false
-				}
-				continue
-			}
-			switch c {
-			case '"':
-				inStr = true
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					msg := f.buf[f.head : i+1]
-					f.head = i + 1
-					return msg, nil
-				}
-			}
-		}
+	for !f.scan() {
 		if f.tail-f.head >= max {
 			return nil, &TooLargeError{Limit: max}
 		}
-		off := i - f.head
 		if err := f.fill(max); err != nil {
 			if err == io.EOF {
 				return nil, ErrTruncated
 			}
 			return nil, err
 		}
-		i = f.head + off
 	}
+	msg := f.buf[f.head : f.head+f.off]
+	f.head += f.off
+	f.off, f.depth, f.inStr, f.esc, f.whole = 0, 0, false, false, false
+	return msg, nil
+}
+
+// Ready reports whether Next can return without reading: a whole message,
+// or the garbage Next would report, is already buffered. It reads nothing.
+// A batching reader asks it before waiting on the stream.
+func (f *Framer) Ready() bool {
+	if !f.start() {
+		return false
+	}
+	return f.buf[f.head] != '{' || f.scan()
+}
+
+// start skips the whitespace between messages in what is buffered, and
+// reports whether anything else is.
+func (f *Framer) start() bool {
+	if f.off == 0 {
+		for f.head < f.tail && isSpace(f.buf[f.head]) {
+			f.head++
+		}
+	}
+	return f.head < f.tail
+}
+
+// scan carries on through the message at head, in what is buffered, and
+// reports whether it ends there. Inside strings it jumps to the next quote
+// or backslash, where most of a message's bytes are.
+func (f *Framer) scan() bool {
+	if f.whole {
+		return true
+	}
+	b := f.buf[f.head:f.tail]
+	i, depth, inStr, esc := f.off, f.depth, f.inStr, f.esc
+	for i < len(b) {
+		if inStr {
+			if esc {
+				esc = false
+				i++
+				continue
+			}
+			j := bytes.IndexByte(b[i:], '"')
+			seg := b[i:]
+			if j >= 0 {
+				seg = seg[:j]
+			}
+			if k := bytes.IndexByte(seg, '\\'); k >= 0 {
+				i, esc = i+k+1, true
+				continue
+			}
+			if j < 0 {
+				i = len(b)
+				break
+			}
+			i, inStr = i+j+1, false
+			continue
+		}
+		switch b[i] {
+		case '"':
+			inStr = true
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				f.off, f.depth, f.inStr, f.esc, f.whole = i+1, 0, false, false, true
+				return true
+			}
+		}
+		i++
+	}
+	f.off, f.depth, f.inStr, f.esc = i, depth, inStr, esc
+	return false
 }
 
 // Buffered returns the unconsumed bytes already read (for diagnostics).

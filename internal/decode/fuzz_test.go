@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
+	"strings"
 	"testing"
 	"testing/iotest"
 )
@@ -39,9 +41,41 @@ func splitAll(r io.Reader) (msgs []string, end error) {
 	}
 }
 
-// FuzzFramer: the same stream read in one piece and one byte at a time
-// gives the same messages and ends the same way; every message it yields is
-// one balanced object that the scanner and parser agree on.
+// splitReady is splitAll in three-byte reads, asking Ready before each
+// Next and between reads: when it says a message is buffered, Next must
+// return it without reading.
+func splitReady(t *testing.T, data []byte) (msgs []string, end error) {
+	r := &countingReader{r: &chunker{data: data, n: 3}}
+	f := NewFramer(r)
+	f.Max = 1 << 16
+	for {
+		ready := f.Ready()
+		reads := r.reads
+		m, err := f.Next()
+		if ready && r.reads != reads {
+			t.Fatalf("Ready said a message was buffered, but Next read (after %d messages)", len(msgs))
+		}
+		if err != nil {
+			return msgs, err
+		}
+		msgs = append(msgs, string(m))
+	}
+}
+
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
+// FuzzFramer: the same stream read in one piece, one byte at a time, and in
+// small reads with Ready asked before each message gives the same messages
+// and ends the same way; every message it yields is one balanced object
+// that the scanner and parser agree on.
 func FuzzFramer(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -49,6 +83,10 @@ func FuzzFramer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		bulk, endBulk := splitAll(bytes.NewReader(data))
 		single, endSingle := splitAll(iotest.OneByteReader(bytes.NewReader(data)))
+		ready, endReady := splitReady(t, data)
+		if strings.Join(ready, "\x00") != strings.Join(bulk, "\x00") || sameEnd(endReady) != sameEnd(endBulk) {
+			t.Fatalf("with Ready: %q (%v), in one piece: %q (%v)", ready, endReady, bulk, endBulk)
+		}
 		if len(bulk) != len(single) {
 			t.Fatalf("bulk read %d messages, byte-wise %d", len(bulk), len(single))
 		}
@@ -112,6 +150,9 @@ func checkMessage(t *testing.T, raw []byte) {
 	if m.Data != nil && (d.Kind != Object) != (bytes.TrimSpace(m.Data)[0] != '{') {
 		t.Fatalf("data of %q decoded as %v", raw, d.Kind)
 	}
+	if m.Data != nil {
+		checkSized(t, m, d)
+	}
 	// Compacting keeps the message the same message.
 	c := AppendCompact(nil, raw)
 	m2, err := ScanMessage(c)
@@ -155,4 +196,31 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("number %q kept as %q", data, v.Text)
 		}
 	})
+}
+
+// checkSized: the counts ScanMessage keeps for an event's data are the
+// members and items of its tree, and the tree built on them at once is the
+// one Parse builds.
+func checkSized(t *testing.T, m Message, d Value) {
+	t.Helper()
+	members, items := treeSize(d)
+	if m.dataMembers != members || m.dataItems != items {
+		t.Fatalf("data %q: counted %d members and %d items, the tree has %d and %d", m.Data, m.dataMembers, m.dataItems, members, items)
+	}
+	plain, err := Parse(m.Data)
+	if err != nil || !reflect.DeepEqual(plain, d) {
+		t.Fatalf("data %q: sized tree %+v, Parse %+v (%v)", m.Data, d, plain, err)
+	}
+}
+
+func treeSize(v Value) (members, items int) {
+	for _, m := range v.Members {
+		a, b := treeSize(m.Value)
+		members, items = members+1+a, items+b
+	}
+	for _, it := range v.Items {
+		a, b := treeSize(it)
+		members, items = members+a, items+1+b
+	}
+	return members, items
 }

@@ -36,6 +36,9 @@ type Message struct {
 	HasCause bool
 
 	vmSpans [][2]int // where each top-level "vm" member lies in Raw, for WithoutVM
+	// The object members and array items within Data, for Event.Data to
+	// allocate its tree at once.
+	dataMembers, dataItems int
 
 	Return   []byte // MsgReturn: raw JSON of "return"
 	ErrClass string // MsgError
@@ -77,9 +80,12 @@ func ScanMessage(raw []byte) (Message, error) {
 		}
 		p.i++
 		p.ws()
-		start := p.i
+		start, nm, ni := p.i, p.nMembers, p.nItems
 		if err := m.member(&p, key); err != nil {
 			return m, err
+		}
+		if key == "data" {
+			m.dataMembers, m.dataItems = p.nMembers-nm, p.nItems-ni
 		}
 		if m.Kind == MsgOther || key == "id" || key == "data" || key == "return" || key == "QMP" {
 			m.set(key, raw[start:p.i])

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -26,11 +27,51 @@ const maxDepth = 512
 func Parse(b []byte) (Value, error) { return parse(b, false) }
 
 // parseOwned is Parse for bytes that stay unchanged as long as the result
-// is used (an event's own Raw): its strings share b's memory.
-func parseOwned(b []byte) (Value, error) { return parse(b, true) }
+// is used (an event's own Raw): its strings share b's memory. When the
+// number of object members and array items in b is known (ScanMessage
+// counts them), each kind is allocated once for the whole tree.
+func parseOwned(b []byte, members, items int) (Value, error) {
+	p := parser{b: b, owned: true}
+	if members > 0 {
+		p.mslab = make([]Member, members)
+	}
+	if items > 0 {
+		p.islab = make([]Value, items)
+	}
+	return p.parse()
+}
 
 func parse(b []byte, owned bool) (Value, error) {
 	p := parser{b: b, owned: owned}
+	return p.parse()
+}
+
+// scratch is a parser's pair of stacks, reused across parses: building a
+// tree then allocates only the tree.
+type scratch struct {
+	members []Member
+	items   []Value
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxKeptScratch: stacks that grew past this many entries (a huge reply)
+// are left to the collector rather than kept.
+const maxKeptScratch = 1024
+
+func (p *parser) parse() (Value, error) {
+	sc := scratchPool.Get().(*scratch)
+	p.members, p.items = sc.members[:0], sc.items[:0]
+	defer func() {
+		if cap(p.members) > maxKeptScratch || cap(p.items) > maxKeptScratch {
+			return
+		}
+		// Cleared, so that a kept stack holds no event's strings alive.
+		clear(p.members[:cap(p.members)])
+		clear(p.items[:cap(p.items)])
+		sc.members, sc.items = p.members[:0], p.items[:0]
+		scratchPool.Put(sc)
+	}()
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
@@ -55,6 +96,40 @@ type parser struct {
 	// of growing ones.
 	members []Member
 	items   []Value
+	// Preallocated room for those slices, when their total is known:
+	// each closing object or array takes its part from the front.
+	mslab []Member
+	islab []Value
+	// Counts of the members and items skip has stepped over, which
+	// ScanMessage keeps for the data.
+	nMembers, nItems int
+}
+
+// closeMembers is the exact-size slice of the members an object collected
+// on the scratch stack from base.
+func (p *parser) closeMembers(base int) []Member {
+	src := p.members[base:]
+	n := len(src)
+	if n <= len(p.mslab) {
+		dst := p.mslab[:n:n] // capped: an append by a user cannot reach the next
+		p.mslab = p.mslab[n:]
+		copy(dst, src)
+		return dst
+	}
+	return append([]Member(nil), src...)
+}
+
+// closeItems is closeMembers for an array's items.
+func (p *parser) closeItems(base int) []Value {
+	src := p.items[base:]
+	n := len(src)
+	if n <= len(p.islab) {
+		dst := p.islab[:n:n]
+		p.islab = p.islab[n:]
+		copy(dst, src)
+		return dst
+	}
+	return append([]Value(nil), src...)
 }
 
 func (p *parser) errf(format string, args ...any) error {
@@ -154,7 +229,7 @@ func (p *parser) object(depth int) (Value, error) {
 			p.i++
 		case '}':
 			p.i++
-			v.Members = append([]Member(nil), p.members[base:]...)
+			v.Members = p.closeMembers(base)
 			return v, nil
 		default:
 			return v, p.errf("want ',' or '}' in an object, got %s", p.what())
@@ -189,7 +264,7 @@ func (p *parser) array(depth int) (Value, error) {
 			p.i++
 		case ']':
 			p.i++
-			v.Items = append([]Value(nil), p.items[base:]...)
+			v.Items = p.closeItems(base)
 			return v, nil
 		default:
 			return v, p.errf("want ',' or ']' in an array, got %s", p.what())
@@ -398,6 +473,7 @@ func (p *parser) skip(depth int) error {
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
+			p.nMembers++
 			p.ws()
 			if p.i >= len(p.b) {
 				return p.errf("unexpected end of input in an object")
@@ -423,6 +499,7 @@ func (p *parser) skip(depth int) error {
 			if err := p.skip(depth + 1); err != nil {
 				return err
 			}
+			p.nItems++
 			p.ws()
 			if p.i >= len(p.b) {
 				return p.errf("unexpected end of input in an array")

@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"math/big"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -210,5 +211,33 @@ func TestLookupRaw(t *testing.T) {
 	}
 	if _, _, sure := LookupRaw([]byte(`{"a": {"b": tru`), []string{"a", "b"}); sure {
 		t.Error("a malformed value should leave LookupRaw unsure")
+	}
+}
+
+// TestEventDataSized: an event's data tree is built in one allocation per
+// kind, from the counts ScanMessage keeps, and is the tree Parse builds;
+// a user's append to one object's members cannot reach its neighbour's.
+func TestEventDataSized(t *testing.T) {
+	for _, data := range []string{
+		`{}`, `[]`, `{"a": 1}`, `[1, [2, 3], {"x": [4]}]`,
+		`{"server": {"host": "127.0.0.1", "port": "5900", "auth": "none"}, "client": {"host": "127.0.0.1", "port": "38802", "channel-type": 1}}`,
+		`{"a": {"b": {"c": []}}, "d": [{}, {"e": null}], "f": "\u00e9\\"}`,
+	} {
+		raw := `{"timestamp": {"seconds": 1, "microseconds": 2}, "event": "X", "data": ` + data + `}`
+		m, err := ScanMessage([]byte(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", data, err)
+		}
+		ev := NewEvent(&m, "vm")
+		checkSized(t, m, ev.Data())
+		if d := ev.Data(); len(d.Members) > 1 {
+			first := d.Members[0].Value
+			if len(first.Members) > 0 {
+				_ = append(first.Members, Member{Key: "intruder"})
+				if again, _ := Parse(m.Data); !reflect.DeepEqual(again, ev.Data()) {
+					t.Errorf("%s: an append to one object changed the tree: %+v", data, ev.Data())
+				}
+			}
+		}
 	}
 }

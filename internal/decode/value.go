@@ -26,11 +26,13 @@ func (k Kind) String() string { return kindNames[k] }
 // stay in the order QEMU sent them, and numbers stay as their literal text, so a
 // 64-bit size or a negative connection-id is printed exactly as it arrived.
 type Value struct {
-	Kind    Kind
 	Text    string   // String: the unescaped text; Number: the literal as received
-	True    bool     // Bool: the value
 	Members []Member // Object: the members in wire order
 	Items   []Value  // Array: the elements
+	Kind    Kind
+	True    bool // Bool: the value
+	// Kind and True last: they share one word, where first they took two
+	// (every event's data is a tree of these).
 }
 
 // Member is one name/value pair of an object.

@@ -11,9 +11,37 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
+// item is what the reader hands the writer: events of one batch, in
+// order, or the error that ended the source.
 type item struct {
-	ev  *decode.Event
+	evs []*decode.Event
 	err error
+}
+
+// reader moves src's events into q until src ends or ctx is done: batches
+// from a Batcher, single events from any other source.
+func reader(ctx context.Context, src source.Source, q chan<- item) {
+	defer close(q)
+	b, batches := src.(source.Batcher)
+	for {
+		var it item
+		if batches {
+			it.evs, it.err = b.NextBatch(ctx)
+		} else {
+			var ev *decode.Event
+			if ev, it.err = src.Next(ctx); it.err == nil {
+				it.evs = []*decode.Event{ev}
+			}
+		}
+		select {
+		case q <- it:
+		case <-ctx.Done():
+			return
+		}
+		if it.err != nil {
+			return
+		}
+	}
 }
 
 // Run moves events from src through the pipeline until src ends, ctx is
@@ -36,21 +64,14 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 		defer clock.Stop()
 		expired = clock.C
 	}
-	q := make(chan item, 256)
-	go func() {
-		defer close(q)
-		for {
-			ev, err := src.Next(ctx)
-			select {
-			case q <- item{ev, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
-		}
-	}()
+	// The read-ahead holds up to source.QueueSize events: single events,
+	// or fewer batches of up to source.MaxBatch.
+	size := source.QueueSize
+	if _, ok := src.(source.Batcher); ok {
+		size = source.QueueBatches
+	}
+	q := make(chan item, size)
+	go reader(ctx, src, q)
 	for {
 		var it item
 		var ok bool
@@ -58,12 +79,12 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 		case it, ok = <-q:
 		case <-expired:
 			if err := p.Flush(); err != nil {
-				return p.failed(ctx, q, err)
+				return p.failed(ctx, nil, q, err)
 			}
 			return p.timeoutErr()
 		default:
 			if err := p.Flush(); err != nil {
-				return p.failed(ctx, q, err)
+				return p.failed(ctx, nil, q, err)
 			}
 			select {
 			case it, ok = <-q:
@@ -79,7 +100,7 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 		}
 		if it.err != nil {
 			if ferr := p.Flush(); ferr != nil {
-				return p.failed(ctx, q, ferr)
+				return p.failed(ctx, nil, q, ferr)
 			}
 			if e, ok := src.(source.Ender); ok {
 				e.Ended()
@@ -90,40 +111,45 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 			// A normal end, unless --count or --until was still waiting.
 			return p.endErr()
 		}
-		done, err := p.Emit(ctx, it.ev)
-		if err != nil {
-			p.Flush()
-			return p.failed(ctx, q, err)
-		}
-		if p.o.Handled != nil {
-			p.o.Handled(it.ev)
-		}
-		if done {
-			// --count or --until is reached: nothing more is shown.
-			return p.Flush()
+		for i, ev := range it.evs {
+			done, err := p.Emit(ctx, ev)
+			if err != nil {
+				p.Flush()
+				return p.failed(ctx, it.evs[i+1:], q, err)
+			}
+			if p.o.Handled != nil {
+				p.o.Handled(ev)
+			}
+			if done {
+				// --count or --until is reached: nothing more is shown.
+				return p.Flush()
+			}
 		}
 	}
 }
 
 // failed ends a run on err. When the record failed, the events already
-// received (those queued) are still shown on stdout before the error ends
+// received (the rest of the batch, and those queued) are still shown on stdout before the error ends
 // the run; any other error ends it as it is.
-func (p *Pipeline) failed(ctx context.Context, q <-chan item, err error) error {
+func (p *Pipeline) failed(ctx context.Context, rest []*decode.Event, q <-chan item, err error) error {
 	if !isRecordErr(err) {
 		return err
 	}
 	for {
+		// The recorder writes nothing more; Emit only shows.
+		for _, ev := range rest {
+			if done, eerr := p.Emit(ctx, ev); done || eerr != nil {
+				p.Flush()
+				return err
+			}
+		}
 		select {
 		case it, ok := <-q:
 			if !ok || it.err != nil {
 				p.Flush()
 				return err
 			}
-			// The recorder writes nothing more; Emit only shows.
-			if done, eerr := p.Emit(ctx, it.ev); done || eerr != nil {
-				p.Flush()
-				return err
-			}
+			rest = it.evs
 		default:
 			p.Flush()
 			return err

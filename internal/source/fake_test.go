@@ -20,28 +20,9 @@ import (
 // hold is set, in which case it waits until the client goes away).
 func qemuSide(c net.Conn, name string, events []string, hold bool) error {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	if _, err := fmt.Fprintf(c, "%s\r\n", conntest.Greeting); err != nil {
+	r, err := handshake(c, name)
+	if err != nil {
 		return err
-	}
-	r := bufio.NewReader(c)
-	for _, want := range []string{"qmp_capabilities", "query-name"} {
-		line, err := r.ReadBytes('\n')
-		if err != nil {
-			return fmt.Errorf("waiting for %s: %w", want, err)
-		}
-		var cmd struct {
-			Execute string          `json:"execute"`
-			ID      json.RawMessage `json:"id"`
-		}
-		if err := json.Unmarshal(line, &cmd); err != nil || cmd.Execute != want {
-			return fmt.Errorf("got %q, want %s", line, want)
-		}
-		ret := "{}"
-		if want == "query-name" && name != "" {
-			ret = `{"name": "` + name + `"}`
-		}
-		fmt.Fprintf(c, "{\"return\": %s, \"id\": %s}\r\n", ret, cmd.ID)
 	}
 	for _, e := range events {
 		if _, err := fmt.Fprintf(c, "%s\r\n", e); err != nil {
@@ -52,6 +33,35 @@ func qemuSide(c net.Conn, name string, events []string, hold bool) error {
 		r.ReadBytes('\n')
 	}
 	return nil
+}
+
+// handshake plays QEMU's part up to the first event: greeting, and the
+// replies to qmp_capabilities and query-name.
+func handshake(c net.Conn, name string) (*bufio.Reader, error) {
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := fmt.Fprintf(c, "%s\r\n", conntest.Greeting); err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(c)
+	for _, want := range []string{"qmp_capabilities", "query-name"} {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			return nil, fmt.Errorf("waiting for %s: %w", want, err)
+		}
+		var cmd struct {
+			Execute string          `json:"execute"`
+			ID      json.RawMessage `json:"id"`
+		}
+		if err := json.Unmarshal(line, &cmd); err != nil || cmd.Execute != want {
+			return nil, fmt.Errorf("got %q, want %s", line, want)
+		}
+		ret := "{}"
+		if want == "query-name" && name != "" {
+			ret = `{"name": "` + name + `"}`
+		}
+		fmt.Fprintf(c, "{\"return\": %s, \"id\": %s}\r\n", ret, cmd.ID)
+	}
+	return r, nil
 }
 
 func event(name string, n int) string {

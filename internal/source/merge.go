@@ -29,6 +29,17 @@ func (e *FailedError) Error() string {
 // reading their sockets and QEMU queues instead.
 const QueueSize = 256
 
+// MaxBatch is the most events a source hands on at once. A session batches
+// only the events it has already read when the next one is buffered too
+// (conn.Client.More): under load one queue operation carries many events,
+// and a lone event is never held back waiting for company.
+const MaxBatch = 64
+
+// QueueBatches bounds a queue of batches (the Merge's, the pipeline's
+// read-ahead): at most 2*QueueSize events even when every batch is full, so
+// that a consumer that stops soon stops the reading of every socket.
+const QueueBatches = 2 * QueueSize / MaxBatch
+
 // Options configure a Merge.
 type Options struct {
 	// Status receives every connection change, one call at a time.
@@ -56,7 +67,8 @@ type Options struct {
 type Merge struct {
 	ctx  context.Context
 	o    Options
-	out  chan *decode.Event
+	out  chan []*decode.Event
+	cur  []*decode.Event // the rest of the batch Next is handing out
 	mu   sync.Mutex
 	live int                  // running goroutines, plus one until Seal
 	gone map[string]time.Time // VM label → when it went away
@@ -75,13 +87,36 @@ func New(ctx context.Context, o Options) *Merge {
 	if o.Backoff == nil {
 		o.Backoff = DefaultBackoff
 	}
-	return &Merge{ctx: ctx, o: o, out: make(chan *decode.Event, QueueSize), live: 1, gone: map[string]time.Time{}}
+	return &Merge{ctx: ctx, o: o, out: make(chan []*decode.Event, QueueBatches), live: 1, gone: map[string]time.Time{}}
 }
 
 // Next returns the next event from any source.
 func (m *Merge) Next(ctx context.Context) (*decode.Event, error) {
+	if len(m.cur) == 0 {
+		b, err := m.NextBatch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		m.cur = b
+	}
+	ev := m.cur[0]
+	m.cur[0] = nil // handed out: the batch must not keep it alive
+	m.cur = m.cur[1:]
+	return ev, nil
+}
+
+// NextBatch returns the next events from any source, at least one: those
+// one source had read at once, in order. A consumer that takes batches
+// pays for one queue operation per batch rather than per event; it must
+// not mix NextBatch with Next.
+func (m *Merge) NextBatch(ctx context.Context) ([]*decode.Event, error) {
+	if len(m.cur) > 0 {
+		b := m.cur
+		m.cur = nil
+		return b, nil
+	}
 	select {
-	case ev, ok := <-m.out:
+	case b, ok := <-m.out:
 		if !ok {
 			// Stopped, not ended: the sources quit because the context
 			// did, whichever of the two the caller notices first.
@@ -95,7 +130,7 @@ func (m *Merge) Next(ctx context.Context) (*decode.Event, error) {
 			}
 			return nil, ErrEnded
 		}
-		return ev, nil
+		return b, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -155,9 +190,13 @@ func (m *Merge) report(s Status) {
 }
 
 // send queues an event, waiting while the queue is full.
-func (m *Merge) send(ev *decode.Event) bool {
+func (m *Merge) send(ev *decode.Event) bool { return m.sendBatch([]*decode.Event{ev}) }
+
+// sendBatch queues events of one source, in order, waiting while the queue
+// is full.
+func (m *Merge) sendBatch(b []*decode.Event) bool {
 	select {
-	case m.out <- ev:
+	case m.out <- b:
 		return true
 	case <-m.ctx.Done():
 		return false
@@ -198,13 +237,28 @@ func (m *Merge) session(c *conn.Client, name, note, via string) error {
 		if err != nil {
 			return shutdown.closed(err)
 		}
-		shutdown.observe(ev.Name)
-		ev.QEMU = version
-		if m.o.Observe != nil {
-			m.o.Observe(ev)
+		// Whatever else is already read goes with it, up to MaxBatch:
+		// More says whether the next Next would wait for the socket.
+		b := make([]*decode.Event, 0, 16)
+		for {
+			shutdown.observe(ev.Name)
+			ev.QEMU = version
+			if m.o.Observe != nil {
+				m.o.Observe(ev)
+			}
+			b = append(b, ev)
+			if len(b) == MaxBatch || !c.More() {
+				break
+			}
+			if ev, err = c.Next(m.ctx); err != nil {
+				break
+			}
 		}
-		if !m.send(ev) {
+		if !m.sendBatch(b) {
 			return m.ctx.Err()
+		}
+		if err != nil {
+			return shutdown.closed(err)
 		}
 	}
 }

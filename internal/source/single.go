@@ -42,6 +42,33 @@ func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
 		s.shutdown.observe(ev.Name)
 		return ev, nil
 	}
+	return nil, s.end(ctx, err)
+}
+
+// NextBatch implements Batcher: the next event, and those already read
+// after it (conn.Client.More), up to MaxBatch. An error after some events
+// is returned by the next call.
+func (s *Single) NextBatch(ctx context.Context) ([]*decode.Event, error) {
+	ev, err := s.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]*decode.Event, 1, 16)
+	b[0] = ev
+	for len(b) < MaxBatch && s.c.More() {
+		ev, err := s.c.Next(ctx)
+		if err != nil {
+			break // More saw the end: the next call meets it again
+		}
+		ev.QEMU = s.qemu
+		s.shutdown.observe(ev.Name)
+		b = append(b, ev)
+	}
+	return b, nil
+}
+
+// end turns the error that ended the client's stream into the Source's.
+func (s *Single) end(ctx context.Context, err error) error {
 	if errors.Is(err, conn.ErrClosed) && ctx.Err() == nil {
 		// Said by Ended, not here: Next runs ahead of the output, and
 		// "QEMU closed the connection" must follow the last event shown.
@@ -49,9 +76,9 @@ func (s *Single) Next(ctx context.Context) (*decode.Event, error) {
 		s.mu.Lock()
 		s.ended = &Status{Kind: Disconnected, Addr: s.c.Addr().String(), VM: s.c.Label(), Err: err, At: time.Now()}
 		s.mu.Unlock()
-		return nil, io.EOF
+		return io.EOF
 	}
-	return nil, err
+	return err
 }
 
 // Ended reports how the session ended, once, after the consumer has written

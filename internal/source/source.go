@@ -21,3 +21,11 @@ type Source interface {
 type Ender interface {
 	Ended()
 }
+
+// Batcher is a Source that can hand on several events at once: those it
+// has already read, in order (at least one). The pipeline takes batches
+// from a Batcher, one queue operation for many events under load.
+type Batcher interface {
+	Source
+	NextBatch(ctx context.Context) ([]*decode.Event, error)
+}
