@@ -144,6 +144,11 @@ func (p *parser) what() string {
 }
 
 func (p *parser) ws() {
+	// Most calls find no space at all (QEMU puts one only after ':' and
+	// ','): settle those with one comparison.
+	if p.i < len(p.b) && p.b[p.i] > ' ' {
+		return
+	}
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
@@ -277,6 +282,9 @@ func (p *parser) number() (string, error) {
 	start := p.i
 	if err := p.scanNumber(); err != nil {
 		return "", err
+	}
+	if p.owned {
+		return unsafe.String(&p.b[start], p.i-start), nil // as str does
 	}
 	return string(p.b[start:p.i]), nil
 }

@@ -24,9 +24,12 @@ type schemaChecker struct {
 	builtin *decode.Catalog
 	notes   *render.UnknownNotes // what the catalog does not know, once per VM and event
 
+	// vms holds a VM's own schema, by VM label: read for every event by
+	// every source goroutine at once (serve), written once or twice per
+	// connection.
+	vms  sync.Map // string → *decode.Catalog
 	mu   sync.Mutex
-	vms  map[string]*decode.Catalog // a VM's own schema, by VM label
-	seen map[string]bool            // "vm\x00event\x00problem" already reported
+	seen map[string]bool // "vm\x00event\x00problem" already reported
 }
 
 func newSchemaChecker(mode string, strict bool, errOut io.Writer) *schemaChecker {
@@ -36,7 +39,6 @@ func newSchemaChecker(mode string, strict bool, errOut io.Writer) *schemaChecker
 		errOut:  errOut,
 		builtin: decode.Builtin(),
 		notes:   render.NewUnknownNotes(errOut, decode.Builtin().Newest()),
-		vms:     map[string]*decode.Catalog{},
 		seen:    map[string]bool{},
 	}
 }
@@ -73,20 +75,14 @@ func (s *schemaChecker) attach(c *conn.Client, label string) error {
 	return nil
 }
 
-func (s *schemaChecker) setVM(label string, cat *decode.Catalog) {
-	s.mu.Lock()
-	s.vms[label] = cat
-	s.mu.Unlock()
-}
+func (s *schemaChecker) setVM(label string, cat *decode.Catalog) { s.vms.Store(label, cat) }
 
 // check fills ev.Check and reports violations. Only a --strict violation
 // returns an error (exit 1, already reported).
 func (s *schemaChecker) check(ev *decode.Event) error {
-	s.mu.Lock()
-	cat, ok := s.vms[ev.VM]
-	s.mu.Unlock()
-	if !ok {
-		cat = s.builtin
+	cat := s.builtin
+	if x, ok := s.vms.Load(ev.VM); ok {
+		cat = x.(*decode.Catalog)
 	}
 	ev.Check = cat.Validate(ev, ev.QEMU)
 	if ev.Check.Unknown && cat != s.builtin {
