@@ -162,8 +162,8 @@ func checkMessage(t *testing.T, raw []byte) {
 }
 
 // FuzzParse: Parse accepts exactly what encoding/json calls valid (short of
-// its nesting limit), and what it builds prints back to a fixed point with
-// numbers kept as written.
+// its nesting limit), what it builds prints back to a fixed point with
+// numbers kept as written, and AppendCompact compacts as encoding/json does.
 func FuzzParse(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add([]byte(s))
@@ -183,6 +183,11 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("Parse refused valid JSON %q: %v", data, err)
 			}
 			return
+		}
+		// Compacting is encoding/json's Compact, byte for byte.
+		var want bytes.Buffer
+		if err := json.Compact(&want, data); err == nil && !bytes.Equal(AppendCompact(nil, data), want.Bytes()) {
+			t.Fatalf("AppendCompact(%q) = %q, encoding/json compacts to %q", data, AppendCompact(nil, data), want.Bytes())
 		}
 		out := v.AppendJSON(nil)
 		v2, err := Parse(out)

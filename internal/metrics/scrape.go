@@ -2,11 +2,12 @@ package metrics
 
 import (
 	"bytes"
-	"compress/gzip"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 )
@@ -15,6 +16,8 @@ import (
 // registry's through client_golang's encoder, gzipped when the scraper
 // accepts it (Prometheus does) at the fastest level: the text of 500 VMs is
 // a few MB, which the default level takes tens of milliseconds to pack.
+// klauspost/compress's gzip packs it in about half the time of the
+// standard library's at its fastest, for a similar size.
 func metricsHandler(c *Collector, runtime prometheus.Gatherer) http.HandlerFunc {
 	bufs := sync.Pool{New: func() any { return new([]byte) }}
 	zips := sync.Pool{New: func() any {
@@ -39,12 +42,21 @@ func metricsHandler(c *Collector, runtime prometheus.Gatherer) http.HandlerFunc 
 		}
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Header().Add("Vary", "Accept-Encoding")
+		// Packed whole, then written at once: under load, a handler that
+		// writes a piece after each compressed block waits for the
+		// scheduler again at every one.
+		zp := bufs.Get().(*[]byte)
+		defer bufs.Put(zp)
+		zb := bytes.NewBuffer((*zp)[:0])
 		z := zips.Get().(*gzip.Writer)
 		defer zips.Put(z)
-		z.Reset(w)
+		z.Reset(zb)
 		z.Write(*bp)
 		z.Write(tail.Bytes())
 		z.Close()
+		*zp = zb.Bytes()
+		w.Header().Set("Content-Length", strconv.Itoa(zb.Len()))
+		w.Write(zb.Bytes())
 	}
 }
 
