@@ -112,10 +112,14 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 		return false, err
 	}
 	// The schema is checked for the events shown, in watch as in replay,
-	// whose readers drop filtered events before anything else. A --strict
-	// violation ends the run, but only after the event is shown: nothing
-	// received is lost.
-	strictErr := p.schema.check(ev)
+	// whose readers drop filtered events before anything else; serve has
+	// checked every event already (Check), and the result stands. A
+	// --strict violation ends the run, but only after the event is shown:
+	// nothing received is lost.
+	if !ev.Check.Checked {
+		p.schema.validate(ev)
+	}
+	strictErr := p.schema.report(ev)
 	if p.f.HasTransform() {
 		p.buf = p.appendResults(p.buf[:0], p.o.OutTTY)
 	} else if p.buf, err = p.r.Render(p.buf[:0], ev); err != nil {

@@ -143,6 +143,28 @@ func TestSchemaUsesEventVersion(t *testing.T) {
 	}
 }
 
+// An event Check already judged (serve checks every event in its source's
+// goroutine, before the -o json filters) is not validated again by Emit:
+// the judgement stands, and a violation found there is reported once.
+func TestCheckedEventsAreNotValidatedAgain(t *testing.T) {
+	p, _, errOut := newTest(t, Options{})
+	judged := event(t, tray, "vm1", decode.Version{Major: 7, Minor: 2})
+	judged.Check = decode.Check{Checked: true} // as if a schema had passed it
+	violating := event(t, tray, "vm2", decode.Version{Major: 7, Minor: 2})
+	if err := p.Check(violating); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background(), &sliceSource{evs: []*decode.Event{judged, violating}}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(errOut.String(), "vm1:") {
+		t.Errorf("an event already checked was validated again: %q", errOut)
+	}
+	if n := strings.Count(errOut.String(), "vm2: DEVICE_TRAY_MOVED:"); n != 1 {
+		t.Errorf("the violation was reported %d times: %q", n, errOut)
+	}
+}
+
 func TestStrictIsReported(t *testing.T) {
 	p, _, errOut := newTest(t, Options{Strict: true})
 	err := p.Run(context.Background(), &sliceSource{evs: []*decode.Event{event(t, tray, "vm1", decode.Version{Major: 7, Minor: 2})}})

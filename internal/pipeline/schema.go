@@ -80,6 +80,12 @@ func (s *schemaChecker) setVM(label string, cat *decode.Catalog) { s.vms.Store(l
 // check fills ev.Check and reports violations. Only a --strict violation
 // returns an error (exit 1, already reported).
 func (s *schemaChecker) check(ev *decode.Event) error {
+	s.validate(ev)
+	return s.report(ev)
+}
+
+// validate fills ev.Check, against the VM's own schema when it is known.
+func (s *schemaChecker) validate(ev *decode.Event) {
 	cat := s.builtin
 	if x, ok := s.vms.Load(ev.VM); ok {
 		cat = x.(*decode.Catalog)
@@ -91,6 +97,12 @@ func (s *schemaChecker) check(ev *decode.Event) error {
 			ev.Check = s.builtin.Validate(ev, ev.QEMU)
 		}
 	}
+}
+
+// report says what ev.Check found: the notes of what the catalog does not
+// know, and each violation once per VM, event and problem. Reporting an
+// event twice says nothing new.
+func (s *schemaChecker) report(ev *decode.Event) error {
 	s.notes.Note(ev)
 	if len(ev.Check.Problems) == 0 {
 		return nil

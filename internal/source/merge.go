@@ -33,7 +33,7 @@ const QueueSize = 256
 // only the events it has already read when the next one is buffered too
 // (conn.Client.More): under load one queue operation carries many events,
 // and a lone event is never held back waiting for company.
-const MaxBatch = 64
+const MaxBatch = 32
 
 // QueueBatches bounds a queue of batches (the Merge's, the pipeline's
 // read-ahead): at most 2*QueueSize events even when every batch is full, so
