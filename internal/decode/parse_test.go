@@ -130,9 +130,9 @@ func TestAppendCompact(t *testing.T) {
 	for in, want := range map[string]string{
 		"{ \"a\" : [ 1 , 2 ] ,\r\n \"s\": \"keep  these \\\" spaces\" }": `{"a":[1,2],"s":"keep  these \" spaces"}`,
 		// A backslash that ends a string escapes nothing after it.
-		`{"a": "ends in \\", "b": " x "}`: `{"a":"ends in \\","b":" x "}`,
+		`{"a": "ends in \\", "b": " x "}`:  `{"a":"ends in \\","b":" x "}`,
 		`{"a": "\\\" still in ", "b" : 1}`: `{"a":"\\\" still in ","b":1}`,
-		`[ "", " ", "\"" ]`: `[""," ","\""]`,
+		`[ "", " ", "\"" ]`:                `[""," ","\""]`,
 	} {
 		if got := string(AppendCompact(nil, []byte(in))); got != want {
 			t.Errorf("AppendCompact(%s) = %s, want %s", in, got, want)
