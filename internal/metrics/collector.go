@@ -19,6 +19,10 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
+// endedJobsKept: a VM's job tracker remembers this many ended jobs, enough
+// for the JOB_STATUS_CHANGE epilogues of jobs that end together.
+const endedJobsKept = 16
+
 // DefaultForgetAfter is how long a VM that went away keeps its series.
 const DefaultForgetAfter = time.Hour
 
@@ -101,6 +105,12 @@ func (c *Collector) lockVM(name string) *vmState {
 }
 
 func (c *Collector) newVM(name string) *vmState {
+	// The trackers only count here: they keep no ended sessions, and only
+	// the few ended jobs whose epilogue may still come, not the tables'
+	// history (less to hold for 500 VMs, and less to step over).
+	jobs, sessions := track.NewJobs(), track.NewSessions()
+	jobs.KeepEndedAtMost(endedJobsKept)
+	sessions.KeepEndedAtMost(0)
 	return &vmState{
 		name: name, label: appendLabel(nil, "vm", labelValue(name)),
 		events: map[string]uint64{}, violations: map[string]uint64{},
@@ -108,7 +118,7 @@ func (c *Collector) newVM(name string) *vmState {
 		panics: map[string]uint64{}, watchdog: map[string]uint64{},
 		ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
 		causes: track.NewCauses(c.cat), state: track.NewStates(),
-		jobs: track.NewJobs(), sessions: track.NewSessions(),
+		jobs: jobs, sessions: sessions,
 	}
 }
 

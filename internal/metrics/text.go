@@ -124,28 +124,10 @@ func (c *Collector) appendLive(b []byte, i int, f *family, v *vmState, one func(
 }
 
 // runningJobs counts the jobs started and not ended.
-func (v *vmState) runningJobs() int {
-	n := 0
-	for _, j := range v.jobs.List() {
-		if !j.Ended {
-			n++
-		}
-	}
-	return n
-}
+func (v *vmState) runningJobs() int { return v.jobs.Open() }
 
 // openSessions counts the open display sessions by protocol.
-func (v *vmState) openSessions() (vnc, spice int) {
-	for _, s := range v.sessions.Open() {
-		switch s.Protocol {
-		case track.VNC:
-			vnc++
-		case track.SPICE:
-			spice++
-		}
-	}
-	return vnc, spice
-}
+func (v *vmState) openSessions() (vnc, spice int) { return v.sessions.OpenCount() }
 
 // appendSample writes `name{vm="x",k="v",...} value`.
 func appendSample(b []byte, name, suffix string, vmLabel []byte, x float64, kv ...string) []byte {

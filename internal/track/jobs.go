@@ -47,12 +47,19 @@ type Jobs struct {
 	// null for the job, which must not start a new one.
 	byID  map[jobKey]*Job
 	order []*Job // open and recently ended, by start
+	keep  int    // how many ended jobs are kept (KeepEnded unless told)
 }
 
 type jobKey struct{ vm, id string }
 
 // NewJobs returns an empty tracker.
-func NewJobs() *Jobs { return &Jobs{byID: map[jobKey]*Job{}} }
+func NewJobs() *Jobs { return &Jobs{byID: map[jobKey]*Job{}, keep: KeepEnded} }
+
+// KeepEndedAtMost keeps fewer ended jobs than a table shows (KeepEnded),
+// for a user that only counts (serve's metrics). Keep a few: the epilogue
+// QEMU sends after a job's end (JOB_STATUS_CHANGE concluded, null) must
+// find the ended job, or it would look like a new one.
+func (t *Jobs) KeepEndedAtMost(n int) { t.keep = max(n, 0) }
 
 // List returns the jobs still open and the most recent KeepEnded that ended,
 // by VM, then start order.
@@ -178,7 +185,7 @@ func (t *Jobs) EndAll(vm string, at time.Time) []*Job {
 	return out
 }
 
-// trim keeps every open job and the last KeepEnded ended ones.
+// trim keeps every open job and the last t.keep ended ones.
 func (t *Jobs) trim() {
 	ended := 0
 	for _, j := range t.order {
@@ -186,12 +193,12 @@ func (t *Jobs) trim() {
 			ended++
 		}
 	}
-	if ended <= KeepEnded {
+	if ended <= t.keep {
 		return
 	}
 	keep := t.order[:0]
 	for _, j := range t.order {
-		if j.Ended && ended > KeepEnded {
+		if j.Ended && ended > t.keep {
 			ended--
 			if k := (jobKey{j.VM, j.ID}); t.byID[k] == j {
 				delete(t.byID, k)

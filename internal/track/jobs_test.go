@@ -62,3 +62,28 @@ func TestEndedJobsAreBounded(t *testing.T) {
 		t.Errorf("%d jobs indexed, want at most %d", n, KeepEnded+1)
 	}
 }
+
+// A counting user keeps few ended jobs, yet the epilogue of a job that ended
+// (JOB_STATUS_CHANGE concluded, then null) still finds it rather than
+// starting a new one; Open counts the jobs still running.
+func TestJobsKeepEndedAtMost(t *testing.T) {
+	tr := NewJobs()
+	tr.KeepEndedAtMost(2)
+	tr.Observe(at(t, "vm1", 1, 0, "JOB_STATUS_CHANGE", `{"status": "created", "id": "live"}`))
+	for i := range 10 {
+		id := fmt.Sprint("j", i)
+		tr.Observe(at(t, "vm1", int64(i+2), 0, "JOB_STATUS_CHANGE", `{"status": "created", "id": "`+id+`"}`))
+		tr.Observe(at(t, "vm1", int64(i+2), 1, "BLOCK_JOB_COMPLETED", `{"device": "`+id+`", "len": 1, "offset": 1, "speed": 0, "type": "mirror"}`))
+		if _, ch := tr.Observe(at(t, "vm1", int64(i+2), 2, "JOB_STATUS_CHANGE", `{"status": "concluded", "id": "`+id+`"}`)); ch != NoChange {
+			t.Fatalf("%s's epilogue was taken for a new job (%v)", id, ch)
+		}
+		tr.Observe(at(t, "vm1", int64(i+2), 3, "JOB_STATUS_CHANGE", `{"status": "null", "id": "`+id+`"}`))
+	}
+	if n := tr.Open(); n != 1 {
+		t.Errorf("Open = %d, want 1 (the live job)", n)
+	}
+	// Trimmed when a job starts: the last one ended since is kept too.
+	if n := len(tr.List()); n > 4 {
+		t.Errorf("%d jobs kept, want the live one and at most 3 ended", n)
+	}
+}

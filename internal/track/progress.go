@@ -89,6 +89,17 @@ func (t *Jobs) Running() bool {
 	return false
 }
 
+// Open counts the jobs still open, of every VM.
+func (t *Jobs) Open() int {
+	n := 0
+	for _, j := range t.order {
+		if !j.Ended {
+			n++
+		}
+	}
+	return n
+}
+
 // RunningOn reports whether vm has a job still open.
 func (t *Jobs) RunningOn(vm string) bool {
 	for k, j := range t.byID {

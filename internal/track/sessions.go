@@ -112,12 +112,14 @@ func (c Change) String() string {
 
 // Sessions tracks the VNC and SPICE sessions of any number of VMs.
 type Sessions struct {
-	vms map[string]*vmSessions
+	vms  map[string]*vmSessions
+	keep int // ended sessions kept per VM (KeepEnded unless told)
 }
 
 type vmSessions struct {
 	open  []*Session          // in start order
-	ended []*Session          // the last KeepEnded, oldest first
+	ended []*Session          // the last keep ended, oldest first
+	keep  int                 // the Sessions' keep
 	vnc   map[string]*Session // by client host:port
 	spice map[string]*Session // by connection-id literal
 	// SPICE_CONNECTED says only host and port; the id comes with
@@ -129,13 +131,41 @@ type vmSessions struct {
 }
 
 // NewSessions returns an empty tracker.
-func NewSessions() *Sessions { return &Sessions{vms: map[string]*vmSessions{}} }
+func NewSessions() *Sessions { return &Sessions{vms: map[string]*vmSessions{}, keep: KeepEnded} }
+
+// KeepEndedAtMost keeps fewer ended sessions per VM than a table shows
+// (KeepEnded): none, for a user that only counts the open ones.
+func (t *Sessions) KeepEndedAtMost(n int) {
+	t.keep = max(n, 0)
+	for _, v := range t.vms {
+		v.keep = t.keep
+		if len(v.ended) > t.keep {
+			v.ended = append([]*Session(nil), v.ended[len(v.ended)-t.keep:]...)
+		}
+	}
+}
+
+// OpenCount counts the open sessions of every VM, by protocol, without
+// listing them.
+func (t *Sessions) OpenCount() (vnc, spice int) {
+	for _, v := range t.vms {
+		for _, s := range v.open {
+			switch s.Protocol {
+			case VNC:
+				vnc++
+			case SPICE:
+				spice++
+			}
+		}
+	}
+	return vnc, spice
+}
 
 func (t *Sessions) vm(name string) *vmSessions {
 	v := t.vms[name]
 	if v == nil {
 		v = &vmSessions{vnc: map[string]*Session{}, spice: map[string]*Session{},
-			halfOpen: map[string]time.Time{}, byAddr: map[string]*Session{}}
+			halfOpen: map[string]time.Time{}, byAddr: map[string]*Session{}, keep: t.keep}
 		t.vms[name] = v
 	}
 	return v
@@ -351,7 +381,10 @@ func (v *vmSessions) close(s *Session) {
 }
 
 func (v *vmSessions) retire(s *Session) {
-	if len(v.ended) >= KeepEnded {
+	if v.keep == 0 {
+		return
+	}
+	if len(v.ended) >= v.keep {
 		v.ended = append(v.ended[:0], v.ended[1:]...)
 	}
 	v.ended = append(v.ended, s)

@@ -198,3 +198,25 @@ func TestChannelName(t *testing.T) {
 		}
 	}
 }
+
+// A counting user keeps no ended sessions; OpenCount counts the open ones by
+// protocol without listing them.
+func TestSessionsKeepEndedAtMost(t *testing.T) {
+	tr := NewSessions()
+	tr.KeepEndedAtMost(0)
+	for i := range 5 {
+		p := fmt.Sprint(20000 + i)
+		tr.Observe(vncEv(t, int64(i), "VNC_CONNECTED", p, ""))
+		if i%2 == 0 {
+			tr.Observe(vncEv(t, int64(i), "VNC_DISCONNECTED", p, ""))
+		}
+	}
+	if vnc, spice := tr.OpenCount(); vnc != 2 || spice != 0 {
+		t.Errorf("OpenCount = %d VNC, %d SPICE; want 2, 0", vnc, spice)
+	}
+	for _, s := range tr.List() {
+		if s.Ended {
+			t.Errorf("an ended session was kept: %s", s.Client)
+		}
+	}
+}
