@@ -53,14 +53,17 @@ func MsgID(host, vm string, ev *decode.Event, seq int) string {
 	return string(b)
 }
 
-// NewMsg builds the message for ev: subject, body and headers.
+// NewMsg builds the message for ev: subject, body and headers. It runs for
+// every event published: the body is sized once, and the header names,
+// already in canonical form, are set without Header.Set's canonicalizing.
 func NewMsg(ev *decode.Event, host, qemu string, seq int) *nats.Msg {
 	m := nats.NewMsg(Subject(host, ev.VM, ev.Name))
-	m.Data = Body(nil, ev, host)
-	m.Header.Set(nats.MsgIdHdr, MsgID(host, ev.VM, ev, seq))
-	m.Header.Set(HeaderHost, host)
+	// Compacting never lengthens; "vm", "host" and their quoting may.
+	m.Data = Body(make([]byte, 0, len(ev.Raw)+2*(len(ev.VM)+len(host))+32), ev, host)
+	m.Header[nats.MsgIdHdr] = []string{MsgID(host, ev.VM, ev, seq)}
+	m.Header[HeaderHost] = []string{host}
 	if qemu != "" {
-		m.Header.Set(HeaderQEMU, qemu)
+		m.Header[HeaderQEMU] = []string{qemu}
 	}
 	return m
 }
