@@ -207,7 +207,11 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 		return nil, err
 	}
 	for {
-		raw, err := c.fr.Next()
+		m, err := c.fr.NextMessage()
+		if me := refused(err); me != nil {
+			c.broken = &ProtocolError{Err: me.Err, Raw: clip(me.Raw)}
+			return nil, c.broken
+		}
 		if err != nil {
 			err = c.readReason(err)
 			var ne net.Error
@@ -215,11 +219,6 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 				c.broken = err
 			}
 			return nil, err
-		}
-		m, err := decode.ScanMessage(raw)
-		if err != nil {
-			c.broken = &ProtocolError{Err: err, Raw: clip(raw)}
-			return nil, c.broken
 		}
 		switch {
 		case m.Kind == decode.MsgEvent:
@@ -310,16 +309,15 @@ func (c *Client) Next(ctx context.Context) (*decode.Event, error) {
 		return ev, nil
 	}
 	for {
-		raw, err := c.fr.Next()
+		m, err := c.fr.NextMessage()
 		if err != nil {
+			if me := refused(err); me != nil {
+				return nil, &Error{Addr: c.addr, Err: &ProtocolError{Err: me.Err, Raw: clip(me.Raw)}}
+			}
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return nil, &Error{Addr: c.addr, Err: c.readReason(err)}
-		}
-		m, err := decode.ScanMessage(raw)
-		if err != nil {
-			return nil, &Error{Addr: c.addr, Err: &ProtocolError{Err: err, Raw: clip(raw)}}
 		}
 		if m.Kind == decode.MsgEvent {
 			return c.event(&m), nil
@@ -339,14 +337,13 @@ func (c *Client) More() bool {
 		return true
 	}
 	for c.fr.Ready() {
-		raw, err := c.fr.Next()
-		if err != nil {
-			c.broken = c.readReason(err)
+		m, err := c.fr.NextMessage()
+		if me := refused(err); me != nil {
+			c.broken = &ProtocolError{Err: me.Err, Raw: clip(me.Raw)}
 			return true
 		}
-		m, err := decode.ScanMessage(raw)
 		if err != nil {
-			c.broken = &ProtocolError{Err: err, Raw: clip(raw)}
+			c.broken = c.readReason(err)
 			return true
 		}
 		if m.Kind == decode.MsgEvent {
@@ -422,6 +419,15 @@ func (c *Client) event(m *decode.Message) *decode.Event {
 	}
 	cp := m.MovedTo(append([]byte(nil), m.Raw...))
 	return decode.NewEvent(&cp, c.label)
+}
+
+// refused is the framed message the framer could not scan, if err is one.
+func refused(err error) *decode.MessageError {
+	var me *decode.MessageError
+	if errors.As(err, &me) {
+		return me
+	}
+	return nil
 }
 
 // Close ends the session.

@@ -48,7 +48,23 @@ type Framer struct {
 	inStr bool // inside a string
 	esc   bool // after a backslash in a string
 	whole bool // the message at head ends at head+off
+
+	// peeked is the message at head, scanned whole by Ready (ok when set):
+	// NextMessage returns it without a second look.
+	peeked   Message
+	peekedOK bool
 }
+
+// MessageError is a framed message that is not a valid QMP message (bad
+// JSON inside balanced brackets, or not an object): NextMessage's
+// ScanMessage error, with the bytes, valid until the next call.
+type MessageError struct {
+	Raw []byte
+	Err error
+}
+
+func (e *MessageError) Error() string { return e.Err.Error() }
+func (e *MessageError) Unwrap() error { return e.Err }
 
 // NewFramer returns a Framer reading from r.
 func NewFramer(r io.Reader) *Framer {
@@ -72,6 +88,9 @@ func (f *Framer) Next() ([]byte, error) {
 	if f.buf[f.head] != '{' {
 		return nil, f.garbage()
 	}
+	if f.peekedOK {
+		f.off, f.whole = len(f.peeked.Raw), true
+	}
 	for !f.scan() {
 		if f.tail-f.head >= max {
 			return nil, &TooLargeError{Limit: max}
@@ -84,19 +103,72 @@ func (f *Framer) Next() ([]byte, error) {
 		}
 	}
 	msg := f.buf[f.head : f.head+f.off]
+	f.consume()
+	return msg, nil
+}
+
+// consume moves head past the message at head, whose length is off.
+func (f *Framer) consume() {
 	f.head += f.off
 	f.off, f.depth, f.inStr, f.esc, f.whole = 0, 0, false, false, false
-	return msg, nil
+	f.peeked, f.peekedOK = Message{}, false
+}
+
+// NextMessage is Next and ScanMessage in one: the next message, scanned,
+// its Raw valid until the next call. A message whole in the buffer is
+// scanned once, where Next then ScanMessage read it twice (once for its
+// brackets, once to validate it): the live client's hot path. A framed
+// message that ScanMessage refuses is a *MessageError; the stream's own
+// errors are Next's.
+func (f *Framer) NextMessage() (Message, error) {
+	if !f.peekedOK && f.start() && f.off == 0 && f.buf[f.head] == '{' {
+		f.peek()
+	}
+	if f.peekedOK {
+		m := f.peeked
+		f.off = len(m.Raw)
+		f.consume()
+		return m, nil
+	}
+	raw, err := f.Next()
+	if err != nil {
+		return Message{}, err
+	}
+	m, err := ScanMessage(raw)
+	if err != nil {
+		return m, &MessageError{Raw: raw, Err: err}
+	}
+	return m, nil
+}
+
+// peek scans the message at head when it is whole and valid in the buffer
+// (the usual case), keeping it for NextMessage. Anything else (a message
+// still arriving, or one ScanMessage refuses) is left to the framing scan.
+func (f *Framer) peek() {
+	if m, _, ok := scanPrefix(f.buf[f.head:f.tail]); ok {
+		f.peeked, f.peekedOK = m, true
+	}
 }
 
 // Ready reports whether Next can return without reading: a whole message,
 // or the garbage Next would report, is already buffered. It reads nothing.
 // A batching reader asks it before waiting on the stream.
 func (f *Framer) Ready() bool {
+	if f.peekedOK {
+		return true
+	}
 	if !f.start() {
 		return false
 	}
-	return f.buf[f.head] != '{' || f.scan()
+	if f.buf[f.head] != '{' {
+		return true
+	}
+	if f.off == 0 {
+		if f.peek(); f.peekedOK {
+			return true
+		}
+	}
+	return f.scan()
 }
 
 // start skips the whitespace between messages in what is buffered, and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -62,6 +63,52 @@ func splitReady(t *testing.T, data []byte) (msgs []string, end error) {
 	}
 }
 
+// scanAll is splitAll through NextMessage, in reads of n bytes (0: whole),
+// asking Ready before each message when ready is set: each message as
+// "kind event seconds micros data raw", or the refused bytes.
+func scanAll(data []byte, n int, ready bool) (msgs []string, end error) {
+	var r io.Reader = bytes.NewReader(data)
+	if n > 0 {
+		r = &chunker{data: data, n: n}
+	}
+	f := NewFramer(r)
+	f.Max = 1 << 16
+	for {
+		if ready {
+			f.Ready()
+		}
+		m, err := f.NextMessage()
+		var me *MessageError
+		switch {
+		case errors.As(err, &me):
+			msgs = append(msgs, "refused "+string(me.Raw))
+			continue
+		case err != nil:
+			return msgs, err
+		}
+		msgs = append(msgs, fmt.Sprintf("%d %q %d %d %q %q", m.Kind, m.Event, m.Seconds, m.Micros, m.Data, m.Raw))
+	}
+}
+
+// scanReference is what Next then ScanMessage make of data, in the form
+// of scanAll.
+func scanReference(data []byte) (msgs []string, end error) {
+	f := NewFramer(bytes.NewReader(data))
+	f.Max = 1 << 16
+	for {
+		raw, err := f.Next()
+		if err != nil {
+			return msgs, err
+		}
+		m, err := ScanMessage(raw)
+		if err != nil {
+			msgs = append(msgs, "refused "+string(raw))
+			continue
+		}
+		msgs = append(msgs, fmt.Sprintf("%d %q %d %d %q %q", m.Kind, m.Event, m.Seconds, m.Micros, m.Data, m.Raw))
+	}
+}
+
 type countingReader struct {
 	r     io.Reader
 	reads int
@@ -83,6 +130,18 @@ func FuzzFramer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		bulk, endBulk := splitAll(bytes.NewReader(data))
 		single, endSingle := splitAll(iotest.OneByteReader(bytes.NewReader(data)))
+		// NextMessage scans what Next frames as ScanMessage does, read
+		// whole or in pieces, with or without Ready before.
+		want, endWant := scanReference(data)
+		for _, way := range []struct {
+			n     int
+			ready bool
+		}{{0, false}, {0, true}, {1, false}, {3, true}, {7, true}} {
+			got, endGot := scanAll(data, way.n, way.ready)
+			if strings.Join(got, "\x00") != strings.Join(want, "\x00") || sameEnd(endGot) != sameEnd(endWant) {
+				t.Fatalf("NextMessage in reads of %d (Ready %v): %q (%v); Next and ScanMessage: %q (%v)", way.n, way.ready, got, endGot, want, endWant)
+			}
+		}
 		ready, endReady := splitReady(t, data)
 		if strings.Join(ready, "\x00") != strings.Join(bulk, "\x00") || sameEnd(endReady) != sameEnd(endBulk) {
 			t.Fatalf("with Ready: %q (%v), in one piece: %q (%v)", ready, endReady, bulk, endBulk)

@@ -49,8 +49,37 @@ type Message struct {
 // ScanMessage checks that raw is exactly one well-formed JSON object and picks
 // out the members that say what kind of QMP message it is.
 func ScanMessage(raw []byte) (Message, error) {
-	m := Message{Raw: raw}
+	m, _, err := scanMessage(raw, false)
+	return m, err
+}
+
+// scanPrefix is ScanMessage of the message b starts with (no whitespace
+// before it), whatever follows it: the Message (its Raw the message alone)
+// and its length, or false when b does not start with a whole valid one.
+func scanPrefix(b []byte) (Message, int, bool) {
+	m, n, err := scanMessage(b, true)
+	return m, n, err == nil
+}
+
+func scanMessage(raw []byte, prefix bool) (Message, int, error) {
+	m, err := scanMessageAt(raw, prefix)
+	return m, len(m.Raw), err
+}
+
+// scanMessageAt scans the message at the start of raw: exactly raw, or
+// with prefix, as much of raw as the message takes (m.Raw then ends with
+// it).
+func scanMessageAt(raw []byte, prefix bool) (m Message, err error) {
+	m = Message{Raw: raw}
 	p := parser{b: raw}
+	// The end of the message: the whole input, or where the object closed.
+	end := func() error {
+		if prefix {
+			m.Raw = raw[:p.i]
+			return nil
+		}
+		return p.end()
+	}
 	p.ws()
 	if p.i >= len(p.b) || p.b[p.i] != '{' {
 		if err := p.skip(0); err != nil {
@@ -62,7 +91,8 @@ func ScanMessage(raw []byte) (Message, error) {
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
-		return m, p.end()
+		err = end() // first: it cuts m.Raw
+		return m, err
 	}
 	for {
 		p.ws()
@@ -102,7 +132,8 @@ func ScanMessage(raw []byte) (Message, error) {
 		}
 		if p.b[p.i] == '}' {
 			p.i++
-			return m, p.end()
+			err = end()
+			return m, err
 		}
 		if p.b[p.i] != ',' {
 			return m, p.errf("want ',' or '}' in an object, got %s", p.what())
