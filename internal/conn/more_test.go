@@ -14,14 +14,7 @@ import (
 func TestMoreSaysWhatIsBuffered(t *testing.T) {
 	release := make(chan struct{})
 	s := conntest.NewServer(t, func(p *conntest.Peer) error {
-		if err := p.SendLine(conntest.Greeting); err != nil {
-			return err
-		}
-		c, err := p.Expect("qmp_capabilities")
-		if err != nil {
-			return err
-		}
-		if err := p.Reply(c, "{}"); err != nil {
+		if err := p.Greet(); err != nil {
 			return err
 		}
 		q, err := p.Expect("query-status")

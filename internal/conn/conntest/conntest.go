@@ -179,17 +179,10 @@ func (p *Peer) Reply(c Command, ret string) error {
 // Handshake greets, accepts qmp_capabilities and answers query-name with
 // name ("" answers {} as QEMU does for a VM without -name).
 func (p *Peer) Handshake(name string) error {
-	if err := p.SendLine(Greeting); err != nil {
+	if err := p.Greet(); err != nil {
 		return err
 	}
-	c, err := p.Expect("qmp_capabilities")
-	if err != nil {
-		return err
-	}
-	if err := p.Reply(c, "{}"); err != nil {
-		return err
-	}
-	c, err = p.Expect("query-name")
+	c, err := p.Expect("query-name")
 	if err != nil {
 		return err
 	}
