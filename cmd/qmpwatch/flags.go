@@ -110,3 +110,10 @@ func (m *fileModeValue) Set(s string) error {
 	*m.p = os.FileMode(n)
 	return nil
 }
+
+// addQueryTimeoutFlag is --query-timeout, for every command that asks
+// monitors anything: a monitor that never answers delays a VM by this much
+// at most, and the VM is then watched without the answer.
+func addQueryTimeoutFlag(fs *pflag.FlagSet, d *time.Duration) {
+	fs.DurationVar(d, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema, query-block-jobs, ...)")
+}

@@ -476,3 +476,33 @@ func TestHangupListenRealQEMU(t *testing.T) {
 		t.Errorf("listening socket left behind after SIGHUP: %v", err)
 	}
 }
+
+// --query-timeout is on every command that asks monitors: status names the
+// wait when query-status goes unanswered; sessions and serve go on without
+// the answer once it has passed (well inside the 3 s given, where the
+// default 10 s would still be waiting), serve keeping the event sent
+// meanwhile.
+func TestQueryTimeoutOnEveryAskingCommand(t *testing.T) {
+	s := conntest.NewServer(t, silentQueries)
+	streams, _, errOut := TestStreams("")
+	code := run(context.Background(), []string{"status", s.Addr, "-o", "json", "--query-timeout", "300ms"}, streams)
+	if code != exitError || !strings.Contains(errOut.String(), "query-status: no reply within 300ms") {
+		t.Errorf("status: exit %d, stderr %q", code, errOut)
+	}
+	for _, cmd := range []string{"sessions", "serve"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		streams, out, errOut := TestStreams("")
+		args := []string{cmd, s.Addr, "-o", "json", "--query-timeout", "300ms"}
+		if cmd == "serve" {
+			args = append(args, "--metrics", "127.0.0.1:0")
+		}
+		run(ctx, args, streams)
+		cancel()
+		if !strings.Contains(errOut.String(), "qmpwatch: connected to vm1 ") {
+			t.Errorf("%s: never connected with the queries unanswered; stderr %q", cmd, errOut)
+		}
+		if cmd == "serve" && !strings.Contains(out.String(), `"event":"RESET"`) {
+			t.Errorf("serve: stdout %q, want the RESET", out)
+		}
+	}
+}

@@ -55,7 +55,7 @@ Runs until interrupted.`,
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where a VM's stream has gaps")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for a connecting QEMU's greeting")
-	fs.DurationVar(&o.queryTimeout, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema)")
+	addQueryTimeoutFlag(fs, &o.queryTimeout)
 	fs.Var(newFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	return cmd
 }

@@ -24,6 +24,7 @@ type serveOptions struct {
 	multiOptions    // --reconnect, --markers, --dir
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	queryTimeout    time.Duration
 	record          string
 	listen          string
 	metricsAddr     string
@@ -72,6 +73,7 @@ every monitor has gone.`,
 	fs.StringVar(&o.listen, "listen", "", "also accept the monitor connections QEMU opens itself on ADDRESS (as qmpwatch listen)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	addQueryTimeoutFlag(fs, &o.queryTimeout)
 	fs.StringVar(&o.record, "record", "", "append every event received to FILE as json lines (mode 0600) for replay")
 	fs.StringVar(&o.metricsAddr, "metrics", metrics.DefaultAddr, "serve /metrics, /healthz and / on HOST:PORT (loopback unless told otherwise)")
 	fs.StringVar(&o.tlsCert, "metrics-tls-cert", "", "serve HTTPS with this certificate (PEM); needs --metrics-tls-key")
@@ -131,7 +133,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	fmt.Fprintf(ls.ErrOut, "qmpwatch: serving metrics on %s\n", render.Safe(srv.URL()))
 
 	mctx, cancel := context.WithCancel(ctx)
-	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout})
+	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
 	mo.Status = func(st source.Status) {
 		printStatus(ls.ErrOut, st)
 		col.Status(st)

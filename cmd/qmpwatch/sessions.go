@@ -23,6 +23,7 @@ type trackOptions struct {
 	replay           bool
 	greetingTimeout  time.Duration
 	dialTimeout      time.Duration
+	queryTimeout     time.Duration
 	reconnect        bool
 	interval         time.Duration // jobs, top: how often job progress is polled
 	dirOptions                     // --dir, --dir-glob, --exclude-socket
@@ -39,6 +40,7 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	addQueryTimeoutFlag(fs, &o.queryTimeout)
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	addDirFlags(fs, &o.dirOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)

@@ -67,7 +67,7 @@ func trackSources(ctx context.Context, o *trackOptions, args []string, so source
 
 // connOptions are the tracking views' options for every connection.
 func (o *trackOptions) connOptions() conn.Options {
-	return conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}
+	return conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
 }
 
 // tuiView is the full-screen view of a tracker view.

@@ -22,6 +22,7 @@ type statusOptions struct {
 	color           string
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
+	queryTimeout    time.Duration
 	libvirtOptions  // libvirt.go: --domain
 }
 
@@ -50,6 +51,7 @@ Exit status 1 when any monitor could not be asked; the others are still printed.
 	addColorFlag(fs, &o.color)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	addQueryTimeoutFlag(fs, &o.queryTimeout)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	return cmd
 }
@@ -137,7 +139,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 
 func askStatus(ctx context.Context, addr conn.Addr, o *statusOptions) vmStatus {
 	r := vmStatus{addr: addr, label: addr.DefaultLabel()}
-	c, name, err := source.Open(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout}, "")
+	c, name, err := source.Open(ctx, addr, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}, "")
 	if err != nil {
 		r.err = err
 		return r

@@ -57,7 +57,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addSchemaFlags(fs, &o.eventOptions)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	fs.DurationVar(&o.queryTimeout, "query-timeout", 10*time.Second, "how long to wait for the reply to each query qmpwatch sends (query-name, query-status, query-qmp-schema)")
+	addQueryTimeoutFlag(fs, &o.queryTimeout)
 	addMultiFlags(fs, &o.multiOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
