@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -75,5 +76,32 @@ func TestMergeBatchesWhatIsRead(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a lone event was held back")
+	}
+}
+
+// A Status callback that waits on its consumer (top's full-screen view
+// before it has started) must not hold up Seal: top seals its Merge before
+// starting the view that the callback waits for.
+func TestSealWhileStatusWaits(t *testing.T) {
+	release, inside := make(chan struct{}), make(chan struct{}, 1)
+	p := sockPath(t, "waits.qmp")
+	fakeAt(t, p, func(c net.Conn) error { return qemuSide(c, "waits", nil, true) })
+	ctx, cancel := context.WithCancel(t.Context())
+	m := New(ctx, Options{Status: func(Status) {
+		select {
+		case inside <- struct{}{}:
+		default:
+		}
+		<-release
+	}})
+	defer func() { close(release); cancel(); m.Wait() }()
+	m.Dial(Target{Addr: unixAddr(p)})
+	<-inside // the session is reporting its connection, and waits
+	sealed := make(chan struct{})
+	go func() { m.Seal(); close(sealed) }()
+	select {
+	case <-sealed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Seal waited for a Status callback")
 	}
 }

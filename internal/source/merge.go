@@ -65,13 +65,17 @@ type Options struct {
 // own goroutine and blocks when the shared bounded queue is full, so a slow
 // consumer slows the reading of every socket instead of growing memory.
 type Merge struct {
-	ctx  context.Context
-	o    Options
-	out  chan []*decode.Event
-	cur  []*decode.Event // the rest of the batch Next is handing out
-	mu   sync.Mutex
-	live int                  // running goroutines, plus one until Seal
-	gone map[string]time.Time // VM label → when it went away
+	ctx context.Context
+	o   Options
+	out chan []*decode.Event
+	cur []*decode.Event // the rest of the batch Next is handing out
+	mu  sync.Mutex
+	// statusMu makes Status calls one at a time. It is not mu: a Status
+	// callback may wait on its consumer (a full-screen view that has not
+	// started yet), and must not hold up Seal or a source ending meanwhile.
+	statusMu sync.Mutex
+	live     int                  // running goroutines, plus one until Seal
+	gone     map[string]time.Time // VM label → when it went away
 	// counts for the final error
 	total, failed int
 	sealed        bool
@@ -184,8 +188,8 @@ func (m *Merge) report(s Status) {
 		return
 	}
 	s.Addr = safe.String(s.Addr)
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.statusMu.Lock()
+	defer m.statusMu.Unlock()
 	m.o.Status(s)
 }
 
