@@ -277,3 +277,30 @@ func waitSocket(t *testing.T, path string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestFleetCreds: --nats-creds publishes and reads through a real server in
+// NATS's JWT mode; without the file the server refuses, said in one line.
+func TestFleetCreds(t *testing.T) {
+	srv, creds := natstest.StartWithCreds(t)
+	sock := filepath.Join(t.TempDir(), "vm.qmp")
+	sim := exec.Command(builtBinary(t), "simulate", sock, filepath.Join("..", "..", "testdata", "recordings", "lifecycle.qmp"), "--speed", "0", "--once")
+	if err := sim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Process.Kill(); sim.Wait() })
+	waitSocket(t, sock)
+	shown, err := exec.Command(builtBinary(t), "watch", sock, "--publish", srv.URL(), "--nats-creds", creds, "--host-label", "h1", "-o", "json").Output()
+	if err != nil || len(shown) == 0 {
+		t.Fatalf("watch --publish --nats-creds: %v %q", err, shown)
+	}
+	n := strings.Count(string(shown), "\n")
+	read, err := exec.Command(builtBinary(t), "watch", srv.URL(), "--nats-creds", creds, "--since", "1h", "-o", "json", "--count", fmt.Sprint(n)).Output()
+	if err != nil || strings.Count(string(read), "\n") != n {
+		t.Fatalf("watch nats:// --nats-creds: %v; read %d of %d events", err, strings.Count(string(read), "\n"), n)
+	}
+	streams, _, errOut := TestStreams("")
+	code := run(context.Background(), []string{"watch", srv.URL(), "--since", "1h", "--count", "1"}, streams)
+	if code != exitError || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(strings.ToLower(errOut.String()), "authorization") {
+		t.Errorf("without --nats-creds: exit %d, stderr %q", code, errOut)
+	}
+}
