@@ -164,31 +164,26 @@ func appendLabel(b []byte, name, value string) []byte {
 	b = append(b, '=', '"')
 	if !strings.ContainsAny(value, "\\\"\n") {
 		b = append(b, value...) // the usual label value, copied whole
-		return append(b, '"')
-	}
-	for i := 0; i < len(value); i++ {
-		switch ch := value[i]; ch {
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '"':
-			b = append(b, '\\', '"')
-		case '\n':
-			b = append(b, '\\', 'n')
-		default:
-			b = append(b, ch)
-		}
+	} else {
+		b = appendEscaped(b, value, true)
 	}
 	return append(b, '"')
 }
 
 // appendHelp escapes a help text: backslash and line feed.
-func appendHelp(b []byte, s string) []byte {
+func appendHelp(b []byte, s string) []byte { return appendEscaped(b, s, false) }
+
+// appendEscaped escapes s for the text format: backslash and line feed,
+// and double quote in a label value (quote).
+func appendEscaped(b []byte, s string, quote bool) []byte {
 	for i := 0; i < len(s); i++ {
-		switch ch := s[i]; ch {
-		case '\\':
+		switch ch := s[i]; {
+		case ch == '\\':
 			b = append(b, '\\', '\\')
-		case '\n':
+		case ch == '\n':
 			b = append(b, '\\', 'n')
+		case ch == '"' && quote:
+			b = append(b, '\\', '"')
 		default:
 			b = append(b, ch)
 		}
