@@ -48,22 +48,14 @@ type Message struct {
 
 // ScanMessage checks that raw is exactly one well-formed JSON object and picks
 // out the members that say what kind of QMP message it is.
-func ScanMessage(raw []byte) (Message, error) {
-	m, _, err := scanMessage(raw, false)
-	return m, err
-}
+func ScanMessage(raw []byte) (Message, error) { return scanMessageAt(raw, false) }
 
 // scanPrefix is ScanMessage of the message b starts with (no whitespace
 // before it), whatever follows it: the Message (its Raw the message alone)
 // and its length, or false when b does not start with a whole valid one.
 func scanPrefix(b []byte) (Message, int, bool) {
-	m, n, err := scanMessage(b, true)
-	return m, n, err == nil
-}
-
-func scanMessage(raw []byte, prefix bool) (Message, int, error) {
-	m, err := scanMessageAt(raw, prefix)
-	return m, len(m.Raw), err
+	m, err := scanMessageAt(b, true)
+	return m, len(m.Raw), err == nil
 }
 
 // scanMessageAt scans the message at the start of raw: exactly raw, or
