@@ -80,16 +80,9 @@ func (j *Job) note(at time.Time) {
 
 // Running reports whether any job is still open: then progress is worth
 // polling for.
-func (t *Jobs) Running() bool {
-	for _, j := range t.byID {
-		if !j.Ended {
-			return true
-		}
-	}
-	return false
-}
+func (t *Jobs) Running() bool { return t.Open() > 0 }
 
-// Open counts the jobs still open, of every VM.
+// Open counts the jobs still open, of every VM (trim keeps every one).
 func (t *Jobs) Open() int {
 	n := 0
 	for _, j := range t.order {
