@@ -62,4 +62,7 @@ type Options struct {
 	// reader of watch nats:// --durable). An event whose output failed is
 	// not handled.
 	Handled func(*decode.Event)
+	// Sinks are given each event that passed every filter, after it was
+	// written to Out (see Sink).
+	Sinks []Sink
 }

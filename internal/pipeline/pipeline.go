@@ -129,6 +129,9 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 		return true, WriteErr(err)
 	}
 	p.passed++
+	for _, s := range p.o.Sinks {
+		s.Deliver(ev)
+	}
 	if strictErr != nil {
 		return true, strictErr
 	}
