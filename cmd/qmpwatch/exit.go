@@ -8,35 +8,30 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
-// Exit codes, documented in docs/exit-codes.md and in `qmpwatch --help`;
-// the engine's errors carry them (pipeline.Error, pipeline.Reported).
+// The exit codes (internal/exitcode, docs/exit-codes.md) under short names.
 const (
-	exitOK      = pipeline.ExitOK
-	exitError   = pipeline.ExitError
-	exitUsage   = pipeline.ExitUsage
-	exitExpr    = pipeline.ExitExpr
-	exitTimeout = pipeline.ExitTimeout
-	// exitGone: with --fail-without-shutdown, QEMU went away without a
-	// SHUTDOWN event (killed or crashed).
-	exitGone = 5
+	exitOK      = exitcode.OK
+	exitError   = exitcode.Error
+	exitUsage   = exitcode.Usage
+	exitExpr    = exitcode.Expr
+	exitTimeout = exitcode.Timeout
+	exitGone    = exitcode.Gone
 )
 
 var (
-	withCode    = pipeline.WithCode
-	usageErrorf = pipeline.Usagef
-	writeErr    = pipeline.WriteErr
-	errPipe     = pipeline.ErrPipe
+	withCode    = exitcode.With
+	usageErrorf = exitcode.Usagef
+	writeErr    = exitcode.WriteErr
+	errPipe     = exitcode.ErrPipe
 )
 
 // errReported marks a failure whose message was already written to stderr.
-type errReported = pipeline.Reported
-
-// exitCoder is an error that knows its exit code.
-type exitCoder interface{ ExitCode() int }
+type errReported = exitcode.Reported
 
 // exitCode is the one place where errors become exit codes and where an
 // error's message is printed, once, on stderr.
@@ -54,11 +49,9 @@ func exitCode(err error, started bool, stderr io.Writer) int {
 	if errors.As(err, &rep) {
 		return rep.Code
 	}
-	code := exitError
-	var ce exitCoder
-	if errors.As(err, &ce) {
-		code = ce.ExitCode()
-	} else if !started {
+	code := exitcode.Of(err)
+	var ce exitcode.Coder
+	if !errors.As(err, &ce) && !started {
 		// cobra rejected the command line before any command ran.
 		code = exitUsage
 	}

@@ -106,12 +106,8 @@ func runTop(ctx context.Context, s *Streams, o *topOptions, args []string) error
 // see every event regardless.
 func topFilter(o *topOptions) (func(*decode.Event) bool, error) {
 	f, err := filter.Compile(filter.Spec{Events: o.events, Excludes: o.excludes, Wheres: o.wheres, Filter: o.filter})
-	var ee *filter.ExprError
-	switch {
-	case errors.As(err, &ee):
-		return nil, withCode(exitExpr, err)
-	case err != nil:
-		return nil, withCode(exitUsage, err)
+	if err != nil {
+		return nil, err // coded: 3 for an expression, 2 for the rest
 	}
 	ctx := context.Background()
 	return func(ev *decode.Event) bool {

@@ -8,6 +8,8 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // Addr is a monitor address: a unix socket path or a TCP host:port.
@@ -23,6 +25,11 @@ type Addr struct {
 // A bare string is a path unless it is clearly host:port, so that a socket
 // named "vm1.qmp" in the current folder just works.
 func ParseAddr(s string) (Addr, error) {
+	a, err := parseAddr(s)
+	return a, exitcode.With(exitcode.Usage, err) // a bad address is a usage error
+}
+
+func parseAddr(s string) (Addr, error) {
 	switch {
 	case s == "":
 		return Addr{}, fmt.Errorf("empty monitor address")

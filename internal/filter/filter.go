@@ -7,8 +7,10 @@ package filter
 
 import (
 	"context"
+	"errors"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // Spec is what the user asked for. Every given filter must pass.
@@ -36,6 +38,17 @@ type Set struct {
 // --where), *ExprError (a jq expression that does not compile) or a bad
 // glob; all are found here, before any event is read.
 func Compile(s Spec) (*Set, error) {
+	f, err := compile(s)
+	var ee *ExprError
+	if err != nil && !errors.As(err, &ee) {
+		// A bad glob or --where is a usage error; an expression error
+		// carries its own code (3).
+		return nil, exitcode.With(exitcode.Usage, err)
+	}
+	return f, err
+}
+
+func compile(s Spec) (*Set, error) {
 	var f Set
 	var err error
 	if f.events, err = CompileGlobs(s.Events); err != nil {

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/itchyny/gojq"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // ExprError is a jq expression that does not parse or compile. Its message
@@ -21,6 +23,9 @@ type ExprError struct {
 	Offset int // byte offset of the failure in Expr, -1 when unknown
 	Err    error
 }
+
+// ExitCode is 3: a bad filter or template expression.
+func (e *ExprError) ExitCode() int { return exitcode.Expr }
 
 func (e *ExprError) Error() string {
 	var b strings.Builder

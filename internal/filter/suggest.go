@@ -2,8 +2,9 @@ package filter
 
 import (
 	"fmt"
-	"github.com/qmpwatch/qmpwatch/internal/nearest"
 	"strings"
+
+	"github.com/qmpwatch/qmpwatch/internal/nearest"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )

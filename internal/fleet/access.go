@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
@@ -83,6 +84,10 @@ func (a Access) connectError(err error) error {
 // comma-separated server must be nats:// or tls:// with a host and at most a
 // port. The error never shows a password.
 func CheckURL(s string) error {
+	return exitcode.With(exitcode.Usage, checkURL(s)) // a bad URL is a usage error
+}
+
+func checkURL(s string) error {
 	const want = "want nats://[user:pass@]host[:port]"
 	for _, p := range strings.Split(s, ",") {
 		u, err := url.Parse(p)

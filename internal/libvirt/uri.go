@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // DefaultURI is used for `libvirt` when LIBVIRT_DEFAULT_URI is not set.
@@ -37,6 +39,11 @@ func IsURI(arg string) bool {
 // ParseURI parses a libvirt URI; `libvirt` means LIBVIRT_DEFAULT_URI, else
 // qemu:///system. Only the QEMU driver is accepted, over unix or tcp.
 func ParseURI(arg string) (URI, error) {
+	u, err := parseURI(arg)
+	return u, exitcode.With(exitcode.Usage, err) // a bad URI is a usage error
+}
+
+func parseURI(arg string) (URI, error) {
 	if arg == "libvirt" {
 		arg = os.Getenv("LIBVIRT_DEFAULT_URI")
 		if arg == "" {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
@@ -38,13 +39,13 @@ func newFilters(o *Options) (filters, error) {
 		notices = o.ErrOut
 	}
 	if o.Count < 0 {
-		return fs, Usagef("--count must be positive, got %d", o.Count)
+		return fs, exitcode.Usagef("--count must be positive, got %d", o.Count)
 	}
 	if o.Timeout < 0 {
-		return fs, Usagef("--timeout must be positive, got %s", o.Timeout)
+		return fs, exitcode.Usagef("--timeout must be positive, got %s", o.Timeout)
 	}
 	if o.Timeout > 0 && o.Count == 0 && o.Until == "" {
-		return fs, Usagef("--timeout needs --count or --until: it bounds the wait for them")
+		return fs, exitcode.Usagef("--timeout needs --count or --until: it bounds the wait for them")
 	}
 	f, err := filter.Compile(o.Filter)
 	if err != nil {
@@ -60,10 +61,10 @@ func newFilters(o *Options) (filters, error) {
 			return fs, err
 		}
 		if fs.until, err = filter.CompileGlobs([]string{o.Until}); err != nil {
-			return fs, WithCode(ExitUsage, fmt.Errorf("--until: %w", err))
+			return fs, exitcode.With(exitcode.Usage, fmt.Errorf("--until: %w", err))
 		}
 		if fs.until.Empty() {
-			return fs, Usagef("--until needs an event name pattern")
+			return fs, exitcode.Usagef("--until needs an event name pattern")
 		}
 		warnings = append(warnings, filter.GlobWarnings("--until", fs.until, decode.Builtin())...)
 	}

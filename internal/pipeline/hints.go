@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // Hints for flags whose habits come from other tools: -f is "follow" in
@@ -38,7 +40,7 @@ func untilAsTime(s string) error {
 	if !looksLikeTime(s) {
 		return nil
 	}
-	return Usagef("--until takes an event name pattern (--until SHUTDOWN), and %q looks like a time: "+
+	return exitcode.Usagef("--until takes an event name pattern (--until SHUTDOWN), and %q looks like a time: "+
 		"for how long to wait use --timeout DURATION with --count or --until; for a time window of logs use replay --since/--before TIME", s)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // finished reports whether the event just written ends the run: it is the
@@ -39,7 +40,7 @@ func (p *Pipeline) DeadlineErr(err error) error {
 	if !errors.Is(err, conn.ErrDeadline) {
 		return err
 	}
-	return WithCode(ExitTimeout, fmt.Errorf("timeout: %s within %s (still %s)", p.missing(), p.o.Timeout, deadlineWait(err)))
+	return exitcode.With(exitcode.Timeout, fmt.Errorf("timeout: %s within %s (still %s)", p.missing(), p.o.Timeout, deadlineWait(err)))
 }
 
 // deadlineWait is what the connection was still doing: "connecting",
@@ -54,7 +55,7 @@ func deadlineWait(err error) string {
 
 // timeoutErr says what did not arrive in time: exit 4.
 func (p *Pipeline) timeoutErr() error {
-	return WithCode(ExitTimeout, fmt.Errorf("timeout: %s within %s", p.missing(), p.o.Timeout))
+	return exitcode.With(exitcode.Timeout, fmt.Errorf("timeout: %s within %s", p.missing(), p.o.Timeout))
 }
 
 // endErr is the verdict when the stream ends: exit 4 when --count or
@@ -65,11 +66,11 @@ func (p *Pipeline) endErr() error {
 	}
 	switch {
 	case p.o.Count > 0 && p.until != nil:
-		return WithCode(ExitTimeout, fmt.Errorf("stream ended after %d of %d events, before %s", p.passed, p.o.Count, p.untilText()))
+		return exitcode.With(exitcode.Timeout, fmt.Errorf("stream ended after %d of %d events, before %s", p.passed, p.o.Count, p.untilText()))
 	case p.o.Count > 0:
-		return WithCode(ExitTimeout, fmt.Errorf("stream ended after %d of %d events", p.passed, p.o.Count))
+		return exitcode.With(exitcode.Timeout, fmt.Errorf("stream ended after %d of %d events", p.passed, p.o.Count))
 	}
-	return WithCode(ExitTimeout, fmt.Errorf("stream ended before %s", p.untilText()))
+	return exitcode.With(exitcode.Timeout, fmt.Errorf("stream ended before %s", p.untilText()))
 }
 
 func (p *Pipeline) missing() string {

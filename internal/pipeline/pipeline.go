@@ -3,12 +3,11 @@ package pipeline
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -46,7 +45,7 @@ type Pipeline struct {
 func New(o Options) (*Pipeline, error) {
 	r, err := render.New(o.Render)
 	if err != nil {
-		return nil, WithCode(ExitExpr, err)
+		return nil, exitcode.With(exitcode.Expr, err)
 	}
 	fs, err := newFilters(&o)
 	if err != nil {
@@ -123,10 +122,10 @@ func (p *Pipeline) Emit(ctx context.Context, ev *decode.Event) (done bool, err e
 	if p.f.HasTransform() {
 		p.buf = p.appendResults(p.buf[:0], p.o.OutTTY)
 	} else if p.buf, err = p.r.Render(p.buf[:0], ev); err != nil {
-		return true, WithCode(ExitExpr, fmt.Errorf("-o template: %w", err))
+		return true, exitcode.With(exitcode.Expr, fmt.Errorf("-o template: %w", err))
 	}
 	if _, err := p.out.Write(p.buf); err != nil {
-		return true, WriteErr(err)
+		return true, exitcode.WriteErr(err)
 	}
 	p.passed++
 	for _, s := range p.o.Sinks {
@@ -149,7 +148,7 @@ func (p *Pipeline) Check(ev *decode.Event) error { return p.schema.check(ev) }
 // received reach it even when the record fails. A record's failure wins
 // over a closed stdout: it is an error, never a quiet end.
 func (p *Pipeline) Flush() error {
-	err := WriteErr(p.out.Flush())
+	err := exitcode.WriteErr(p.out.Flush())
 	if p.rec != nil {
 		if rerr := p.rec.flush(); rerr != nil {
 			return rerr
@@ -191,9 +190,8 @@ func (p *Pipeline) ReadsData() bool { return p.readsData }
 // asExpr gives a filter compile error its exit code: a bad jq expression
 // is 3, anything else (a malformed --where or glob) is a usage error.
 func asExpr(err error) error {
-	var ee *filter.ExprError
-	if errors.As(err, &ee) {
-		return WithCode(ExitExpr, err)
+	if exitcode.Of(err) == exitcode.Expr {
+		return err
 	}
-	return WithCode(ExitUsage, err)
+	return exitcode.With(exitcode.Usage, err)
 }

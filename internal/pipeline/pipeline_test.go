@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
@@ -80,7 +81,7 @@ func TestRunCountUntilAndEnd(t *testing.T) {
 		{"all", Options{}, 3, 0},
 		{"count", Options{Count: 2}, 2, 0},
 		{"until", Options{Until: "resume"}, 2, 0},
-		{"count not reached", Options{Count: 5}, 3, ExitTimeout},
+		{"count not reached", Options{Count: 5}, 3, exitcode.Timeout},
 		{"filtered", Options{Filter: filter.Spec{Events: []string{"RESUME"}}}, 1, 0},
 	}
 	for _, tt := range tests {
@@ -108,8 +109,8 @@ func TestRunCountUntilAndEnd(t *testing.T) {
 func TestRunTimeout(t *testing.T) {
 	p, _, _ := newTest(t, Options{Count: 2, Timeout: 50 * time.Millisecond})
 	err := p.Run(context.Background(), &sliceSource{evs: []*decode.Event{event(t, stop, "vm1", decode.Version{})}, hang: true})
-	var pe *Error
-	if !errors.As(err, &pe) || pe.ExitCode() != ExitTimeout || !strings.Contains(err.Error(), "1 of 2 events") {
+	var pe *exitcode.Coded
+	if !errors.As(err, &pe) || pe.ExitCode() != exitcode.Timeout || !strings.Contains(err.Error(), "1 of 2 events") {
 		t.Errorf("got %v, want a timeout after 1 of 2 events", err)
 	}
 }
@@ -168,8 +169,8 @@ func TestCheckedEventsAreNotValidatedAgain(t *testing.T) {
 func TestStrictIsReported(t *testing.T) {
 	p, _, errOut := newTest(t, Options{Strict: true})
 	err := p.Run(context.Background(), &sliceSource{evs: []*decode.Event{event(t, tray, "vm1", decode.Version{Major: 7, Minor: 2})}})
-	var rep Reported
-	if !errors.As(err, &rep) || rep.ExitCode() != ExitError || !strings.Contains(errOut.String(), "--strict") {
+	var rep exitcode.Reported
+	if !errors.As(err, &rep) || rep.ExitCode() != exitcode.Error || !strings.Contains(errOut.String(), "--strict") {
 		t.Errorf("got %v, stderr %q", err, errOut)
 	}
 }
@@ -179,10 +180,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		o    Options
 		code int
 	}{
-		{Options{Count: -1}, ExitUsage},
-		{Options{Timeout: time.Second}, ExitUsage},
-		{Options{Filter: filter.Spec{JQ: ".["}}, ExitExpr},
-		{Options{Render: render.Options{Format: "template", Template: "{{"}}, ExitExpr},
+		{Options{Count: -1}, exitcode.Usage},
+		{Options{Timeout: time.Second}, exitcode.Usage},
+		{Options{Filter: filter.Spec{JQ: ".["}}, exitcode.Expr},
+		{Options{Render: render.Options{Format: "template", Template: "{{"}}, exitcode.Expr},
 	} {
 		tt.o.Out, tt.o.ErrOut = io.Discard, io.Discard
 		if tt.o.Render.Format == "" {

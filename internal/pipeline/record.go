@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
@@ -37,7 +38,7 @@ func (e *RecordError) Error() string { return fmt.Sprintf("record %s: %s", e.Pat
 func (e *RecordError) Unwrap() error { return e.Err }
 
 // ExitCode is 1: the record is incomplete.
-func (e *RecordError) ExitCode() int { return ExitError }
+func (e *RecordError) ExitCode() int { return exitcode.Error }
 
 // openRecorder opens path for appending, creating it readable by its owner
 // only: events can carry client addresses and user names. A symlink is
@@ -48,10 +49,10 @@ func openRecorder(path string) (*recorder, error) {
 	if err != nil {
 		if errors.Is(err, syscall.ELOOP) {
 			if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
-				return nil, WithCode(ExitError, fmt.Errorf("record %s: is a symbolic link; give the file itself (qmpwatch does not follow links for --record)", render.Safe(path)))
+				return nil, exitcode.With(exitcode.Error, fmt.Errorf("record %s: is a symbolic link; give the file itself (qmpwatch does not follow links for --record)", render.Safe(path)))
 			}
 		}
-		return nil, WithCode(ExitError, fmt.Errorf("record: %w", err))
+		return nil, exitcode.With(exitcode.Error, fmt.Errorf("record: %w", err))
 	}
 	return &recorder{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }

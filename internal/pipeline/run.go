@@ -8,6 +8,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -170,7 +171,7 @@ func endOfStream(ctx context.Context, err error) error {
 	}
 	var fe *source.FailedError
 	if errors.As(err, &fe) {
-		return Reported{Code: ExitError}
+		return exitcode.Reported{Code: exitcode.Error}
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
@@ -123,7 +124,7 @@ func (s *schemaChecker) report(ev *decode.Event) error {
 		}
 		if s.strict {
 			fmt.Fprintln(s.errOut, "qmpwatch: schema violation (--strict)")
-			return Reported{Code: ExitError}
+			return exitcode.Reported{Code: exitcode.Error}
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -143,7 +144,7 @@ func (w *TrackWriter) End(v View, vm string, at time.Time) {
 // internal/tui's full-screen view, not this writer's.
 func (w *TrackWriter) Flush(v View) error {
 	w.dirty = false
-	return WriteErr(w.out.Flush())
+	return exitcode.WriteErr(w.out.Flush())
 }
 
 // Close writes the final table (unless records were written) and flushes.
@@ -151,5 +152,5 @@ func (w *TrackWriter) Close(v View) error {
 	if !w.o.JSON {
 		w.out.Write(v.Table(w.buf[:0], w))
 	}
-	return WriteErr(w.out.Flush())
+	return exitcode.WriteErr(w.out.Flush())
 }
