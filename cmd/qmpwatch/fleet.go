@@ -12,6 +12,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/when"
 )
 
 // fleetReadOptions are the flags of every command that reads the NATS
@@ -27,7 +28,7 @@ type fleetReadOptions struct {
 func addFleetReadFlags(fs *pflag.FlagSet, o *fleetReadOptions) {
 	fs.StringVar(&o.host, "host", "", "nats:// source: keep the hosts whose label matches this glob")
 	fs.StringVar(&o.vm, "vm", "", "nats:// source: keep the VMs whose name matches this glob")
-	fs.StringVar(&o.since, "since", "", "nats:// source: start this far back (1h) or at this time (2026-12-01T10:00:00Z), then live")
+	fs.StringVar(&o.since, "since", "", "nats:// source: start this far back (1h, 1d) or at this TIME (as replay --since), then live")
 	fs.StringVar(&o.stream, "stream", fleet.DefaultStream, "the JetStream stream to read or publish")
 	fs.StringVar(&o.creds, "nats-creds", "", "NATS credentials FILE (user JWT and nkey seed)")
 	fs.StringVar(&o.tlsCA, "nats-tls-ca", "", "PEM FILE of the CAs that sign the NATS server's certificate")
@@ -105,9 +106,9 @@ func planFleet(urls []string, o *fleetReadOptions, durable string, events []stri
 	}
 	var since time.Time
 	if o.since != "" {
-		t, err := fleet.ParseSince(o.since, time.Now())
+		t, err := when.Parse(o.since, time.Now())
 		if err != nil {
-			return nil, withCode(exitUsage, err)
+			return nil, usageErrorf("--since %w", err)
 		}
 		since = t
 	}

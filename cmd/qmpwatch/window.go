@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/when"
 )
 
 // windowOptions are replay's --since and --before: a time window of logs.
@@ -18,7 +18,7 @@ type windowOptions struct {
 }
 
 func addWindowFlags(fs *pflag.FlagSet, o *windowOptions) {
-	fs.StringVar(&o.since, "since", "", "only events at or after TIME: RFC 3339, a local date-time (2026-11-21 05:47), or a duration ago (10m)")
+	fs.StringVar(&o.since, "since", "", "only events at or after TIME: RFC 3339, a local date-time (2026-11-21 05:47), a date, or a duration ago (10m, 1d)")
 	fs.StringVar(&o.before, "before", "", "only events before TIME (same forms as --since)")
 }
 
@@ -29,12 +29,12 @@ func (o *windowOptions) parse(now time.Time) (window, error) {
 	var w window
 	var err error
 	if o.since != "" {
-		if w.since, err = pipeline.ParseTimeBound(o.since, now); err != nil {
+		if w.since, err = when.Parse(o.since, now); err != nil {
 			return w, usageErrorf("--since %w", err)
 		}
 	}
 	if o.before != "" {
-		if w.before, err = pipeline.ParseTimeBound(o.before, now); err != nil {
+		if w.before, err = when.Parse(o.before, now); err != nil {
 			return w, usageErrorf("--before %w", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/when"
 )
 
 // Hints for flags whose habits come from other tools: -f is "follow" in
@@ -50,36 +51,8 @@ func looksLikeTime(s string) bool {
 	if _, err := time.ParseDuration(s); err == nil {
 		return true
 	}
-	if _, err := ParseTimeBound(s, time.Now()); err == nil {
+	if _, err := when.Parse(s, time.Now()); err == nil {
 		return strings.ContainsAny(s, "0123456789")
 	}
 	return false
-}
-
-// timeLayouts are the absolute forms of a --since/--before TIME.
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
-
-// ParseTimeBound reads a --since or --before TIME: RFC 3339, a date-time
-// in local time (2026-11-21 05:47:16, 2026-11-21T05:47, 2026-11-21), or a
-// duration ago (10m, 1h30m) counted back from now.
-func ParseTimeBound(s string, now time.Time) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		if d < 0 {
-			return time.Time{}, fmt.Errorf("%q: a duration ago must be positive", s)
-		}
-		return now.Add(-d), nil
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.ParseInLocation(l, s, time.Local); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time: want RFC 3339 (2026-11-21T05:47:16Z), a date-time (2026-11-21 05:47:16), a date, or a duration ago (10m)", s)
 }
