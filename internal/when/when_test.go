@@ -8,7 +8,9 @@ import (
 
 func TestParse(t *testing.T) {
 	now := time.Date(2026, 12, 6, 14, 0, 0, 0, time.UTC)
-	local := func(y, mo, d, h, mi, s int) time.Time { return time.Date(y, time.Month(mo), d, h, mi, s, 0, time.Local) }
+	local := func(y, mo, d, h, mi, s int) time.Time {
+		return time.Date(y, time.Month(mo), d, h, mi, s, 0, time.Local)
+	}
 	for _, c := range []struct {
 		in   string
 		want time.Time
