@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // The flags every command shares are defined here, once, so that every
@@ -108,22 +109,14 @@ type dirOptions struct {
 // same folder is left to its owner. --dir-glob '*' takes every socket.
 const defaultDirGlob = "*.qmp"
 
+// spec puts --dir and its patterns into a source.Spec.
+func (o *dirOptions) spec(s *source.Spec) {
+	s.Dir, s.DirGlob, s.Exclude = o.dir, o.glob, o.exclude
+}
+
 // addDirFlags adds --dir, --dir-glob and --exclude-socket.
 func addDirFlags(fs *pflag.FlagSet, o *dirOptions) {
 	fs.StringVar(&o.dir, "dir", "", "read every QMP socket in DIR whose name matches --dir-glob, including sockets that appear later")
 	fs.StringVar(&o.glob, "dir-glob", defaultDirGlob, "with --dir: only sockets whose name matches GLOB ('*' for every socket)")
 	fs.StringArrayVar(&o.exclude, "exclude-socket", nil, "with --dir: leave out sockets whose name matches GLOB (repeatable), e.g. a control monitor")
-}
-
-// match says whether --dir takes the socket called name.
-func (o *dirOptions) match(name string) bool {
-	if ok, _ := filepath.Match(o.glob, name); !ok {
-		return false
-	}
-	for _, x := range o.exclude {
-		if ok, _ := filepath.Match(x, name); ok {
-			return false
-		}
-	}
-	return true
 }

@@ -71,7 +71,11 @@ func runDemo(ctx context.Context, s *Streams, o *demoOptions) error {
 		served <- sim.NewServer(rec, sim.Options{Speed: o.speed, Once: true, Retime: true, MaxGap: 1500 * time.Millisecond}).Serve(sctx, ln)
 	}()
 	fmt.Fprintln(s.ErrOut, "qmpwatch: demo: replaying a session recorded from a real QEMU 7.2, as if live")
-	err = runWatch(sctx, s, &watchOptions{eventOptions: o.eventOptions}, []string{sock})
+	w := &watchOptions{eventOptions: o.eventOptions}
+	w.complete([]string{sock})
+	if err = w.validate(); err == nil {
+		err = w.run(sctx, s)
+	}
 	cancel()
 	<-served
 	if err == nil && ctx.Err() == nil {

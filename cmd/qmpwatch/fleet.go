@@ -3,16 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
-	"github.com/qmpwatch/qmpwatch/internal/when"
 )
 
 // fleetReadOptions are the flags of every command that reads the NATS
@@ -66,115 +62,43 @@ func addFleetPublishFlags(fs *pflag.FlagSet, o *fleetOptions) {
 	fs.IntVar(&o.buffer, "publish-buffer", fleet.DefaultBuffer, "with --publish: events kept in memory while the server is unreachable; more are dropped and counted")
 }
 
-func (o *fleetReadOptions) access(url string) fleet.Access {
-	return fleet.Access{URL: url, Creds: o.creds, TLSCA: o.tlsCA}
+// spec is the fleet part of a source.Spec: the reading flags, with
+// watch's --durable and -e (subject filters).
+func (o *fleetReadOptions) spec(durable string, events []string) source.Fleet {
+	return source.Fleet{Host: o.host, VM: o.vm, Since: o.since, Durable: durable, Stream: o.stream,
+		Creds: o.creds, TLSCA: o.tlsCA, Events: events}
 }
 
-// splitFleet separates the nats:// sources from the monitors' addresses.
-func splitFleet(args []string) (urls, rest []string) {
-	for _, a := range args {
-		if fleet.IsURL(a) {
-			urls = append(urls, a)
-		} else {
-			rest = append(rest, a)
+// checkPublish checks --publish and its flags before anything starts;
+// readsFleet: the command reads a nats:// source, which --publish never
+// copies back into the stream.
+func (o *fleetOptions) checkPublish(readsFleet bool) error {
+	if o.publish == "" {
+		if o.hostLabel != "" {
+			return usageErrorf("--host-label goes with --publish")
 		}
+		return nil
 	}
-	return urls, rest
-}
-
-// fleetReaders is the plan of the nats:// sources of one command: checked
-// before anything connects, opened into a Merge, closed after it.
-type fleetReaders struct {
-	urls    []string
-	o       []fleet.ReaderOptions
-	readers []*fleet.Reader
-}
-
-// planFleet checks the nats:// sources and the reading flags (usage errors,
-// exit 2). events are the -e globs, which become subject filters.
-func planFleet(urls []string, o *fleetReadOptions, durable string, events []string) (*fleetReaders, error) {
-	if len(urls) == 0 {
-		for _, f := range []struct{ name, v string }{{"--host", o.host}, {"--vm", o.vm}, {"--since", o.since}, {"--durable", durable}} {
-			if f.v != "" {
-				return nil, usageErrorf("%s reads a nats:// source", f.name)
-			}
-		}
-		return &fleetReaders{}, nil
+	if readsFleet {
+		return usageErrorf("--publish takes events from monitors, not from a nats:// source")
 	}
-	if durable != "" && len(urls) > 1 {
-		return nil, usageErrorf("--durable names one consumer: give one nats:// source")
+	if !fleet.IsURL(o.publish) {
+		return usageErrorf("--publish %s: want nats://host:port", o.publish)
 	}
-	var since time.Time
-	if o.since != "" {
-		t, err := when.Parse(o.since, time.Now())
-		if err != nil {
-			return nil, usageErrorf("--since %w", err)
-		}
-		since = t
-	}
-	f := &fleetReaders{urls: urls}
-	for _, u := range urls {
-		if err := fleet.CheckURL(u); err != nil {
-			return nil, withCode(exitUsage, err)
-		}
-		ro := fleet.ReaderOptions{Access: o.access(u), Stream: o.stream, Durable: durable, Since: since,
-			Selection: fleet.Selection{Host: o.host, VM: o.vm, Events: events}}
-		if err := ro.Selection.Validate(); err != nil {
-			return nil, withCode(exitUsage, err)
-		}
-		f.o = append(f.o, ro)
-	}
-	return f, nil
-}
-
-// open connects every planned reader and adds it to m as a source. Its
-// errors are one line (server down, auth refused, stream missing, subject
-// not allowed), exit 1; readers opened before stay for Close.
-func (f *fleetReaders) open(ctx context.Context, m *source.Merge, notes io.Writer) error {
-	for _, ro := range f.o {
-		ro.NewVM, ro.Notes = m.StreamVM(ro.Redacted()), notes
-		r, err := fleet.Open(ctx, ro)
-		if err != nil {
-			return err
-		}
-		f.readers = append(f.readers, r)
-		fmt.Fprintf(notes, "qmpwatch: reading stream %s at %s (subjects %s)\n", ro.Stream, ro.Redacted(), ro.FilterSubject())
-		m.Stream(ro.Redacted(), r)
+	if err := fleet.CheckURL(o.publish); err != nil {
+		return withCode(exitUsage, fmt.Errorf("--publish %w", err))
 	}
 	return nil
 }
 
-// handled tells a durable reader that the engine is done with ev
-// (pipeline.Options.Handled): it acknowledges it.
-func (f *fleetReaders) handled(ev *decode.Event) {
-	for _, r := range f.readers {
-		r.Processed(ev)
-	}
-}
-
-// Close stops the readers; call it once the Merge's goroutines are done.
-func (f *fleetReaders) Close() {
-	for _, r := range f.readers {
-		r.Close()
-	}
-}
-
-// startPublishing starts the --publish tee, or returns nil when it is not
-// asked for. The caller closes it (closePublisher) when its stream ends.
+// startPublishing starts the checked --publish tee, or returns nil when
+// it is not asked for. The caller closes it (closePublisher) when its
+// stream ends.
 func startPublishing(s *Streams, o *fleetOptions) (*fleet.Publisher, error) {
 	if o.publish == "" {
-		if o.hostLabel != "" {
-			return nil, usageErrorf("--host-label goes with --publish")
-		}
 		return nil, nil
 	}
-	if !fleet.IsURL(o.publish) {
-		return nil, usageErrorf("--publish %s: want nats://host:port", o.publish)
-	}
-	if err := fleet.CheckURL(o.publish); err != nil {
-		return nil, withCode(exitUsage, fmt.Errorf("--publish %w", err))
-	}
-	return fleet.NewPublisher(fleet.PublisherOptions{Access: o.access(o.publish), Host: hostLabel(o.hostLabel),
+	return fleet.NewPublisher(fleet.PublisherOptions{Access: fleet.Access{URL: o.publish, Creds: o.creds, TLSCA: o.tlsCA}, Host: hostLabel(o.hostLabel),
 		Stream: o.stream, MaxAge: o.maxAge, Buffer: o.buffer, Notes: s.ErrOut})
 }
 
@@ -186,45 +110,4 @@ func closePublisher(ctx context.Context, pub *fleet.Publisher) {
 		grace = 2 * time.Second
 	}
 	pub.Close(grace)
-}
-
-// watchFleet is the fleet side of one watch: the nats:// sources and the
-// --publish tee.
-type watchFleet struct {
-	*fleetReaders
-	pub *fleet.Publisher
-}
-
-// startWatchFleet checks watch's fleet flags against its arguments and
-// starts the publisher. rest are the monitors' addresses.
-func startWatchFleet(s *Streams, o *watchOptions, args []string) (f *watchFleet, rest []string, err error) {
-	urls, rest := splitFleet(args)
-	if len(urls) > 0 {
-		if o.publish != "" {
-			return nil, nil, usageErrorf("--publish takes events from monitors, not from a nats:// source")
-		}
-		if o.label != "" {
-			return nil, nil, usageErrorf("--label names one VM; a nats:// source labels VMs <host>/<vm>")
-		}
-	}
-	r, err := planFleet(urls, &o.fleetReadOptions, o.durable, o.events)
-	if err != nil {
-		return nil, nil, err
-	}
-	pub, err := startPublishing(s, &o.fleetOptions)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &watchFleet{fleetReaders: r, pub: pub}, rest, nil
-}
-
-// hooks puts the fleet into the engine: the publisher is its tee, a
-// durable reader hears which events were handled.
-func (f *watchFleet) hooks(po *pipeline.Options) {
-	if f.pub != nil {
-		po.Tee = f.pub.Publish
-	}
-	if len(f.o) > 0 && f.o[0].Durable != "" {
-		po.Handled = f.handled
-	}
 }

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -61,9 +58,11 @@ Runs until interrupted.`,
 }
 
 func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) error {
-	addr, err := conn.ParseAddr(arg)
-	if err != nil {
-		return withCode(exitUsage, err)
+	// Whoever can connect can inject events labelled as any VM: owner-only
+	// unless --socket-mode lets QEMU's group (libvirt's qemu) in.
+	src := source.Spec{Listen: arg, SocketMode: o.mode, Markers: o.markers}
+	if err := src.Validate(); err != nil {
+		return err
 	}
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
@@ -71,32 +70,14 @@ func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) er
 	if err != nil {
 		return err
 	}
-	// Whoever can connect can inject events labelled as any VM: owner-only
-	// unless --socket-mode lets QEMU's group (libvirt's qemu) in.
-	ln, err := source.ListenSocket(addr, o.mode)
+	op, err := src.Open(ctx, source.OpenOptions{
+		Options: source.Options{Status: func(st source.Status) { printStatus(ls.notices(), st) },
+			Conn: conn.Options{GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}, Attach: p.Attach},
+		Notes: ls.ErrOut,
+	})
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
-	fmt.Fprintf(ls.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(addr.String()), render.Safe(chardevHint(addr)))
-
-	mctx, cancel := context.WithCancel(ctx)
-	mo := mergeOptions(ls, p, &multiOptions{markers: o.markers}, conn.Options{GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
-	m := source.New(mctx, mo)
-	defer func() {
-		cancel()
-		m.Wait()
-	}()
-	m.Listen(ln)
-	m.Seal()
-	return p.Run(ctx, m)
-}
-
-// chardevHint is the QEMU option that dials this address.
-func chardevHint(addr conn.Addr) string {
-	if addr.Network == "tcp" {
-		host, port, _ := net.SplitHostPort(addr.Address)
-		return fmt.Sprintf("-chardev socket,id=qmpwatch,host=%s,port=%s,reconnect=5 -mon chardev=qmpwatch,mode=control", host, port)
-	}
-	return fmt.Sprintf("-chardev socket,id=qmpwatch,path=%s,reconnect=5 -mon chardev=qmpwatch,mode=control", addr.Address)
+	defer op.Close()
+	return p.Run(ctx, op)
 }

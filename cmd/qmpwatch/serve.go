@@ -11,11 +11,12 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
+	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
-	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // serveOptions are serve's flags: watch's sources, plus the HTTP side.
@@ -34,6 +35,7 @@ type serveOptions struct {
 	socketMode      os.FileMode // --listen's socket
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
+	src             source.Spec
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -59,7 +61,10 @@ every monitor has gone.`,
   qmpwatch serve --config /etc/qmpwatch/serve.yaml
   qmpwatch serve --listen /run/qmpwatch.sock -o json >> /var/log/qmp-events.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runServe(cmd.Context(), a, o, args)
+			if err := o.validate(a.configFile, args); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), a, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -85,38 +90,39 @@ every monitor has gone.`,
 	return cmd
 }
 
-func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error {
-	plan, err := planServe(a.configFile, o, args)
-	if err != nil {
-		return err
-	}
+func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
 	ls := a.streams.lockedStderr()
 	defer ls.closeStderr() // last: after the publisher has said what it could not send
-	pub, err := startPublishing(ls, &o.fleetOptions)
-	if err != nil {
-		return err
-	}
-	var hooks []func(*pipeline.Options)
-	if pub != nil {
-		defer closePublisher(ctx, pub)
-		// The stream gets every event, in order, before the -o json filters.
-		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
-	}
-	p, err := newPipeline(ls, &o.eventOptions, true, o.record, hooks...)
+	var pub *fleet.Publisher
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record, func(po *pipeline.Options) {
+		if o.publish != "" {
+			// The stream gets every event, in order, before the -o json
+			// filters; the publisher starts below, before any event.
+			po.Tee = func(ev *decode.Event) { pub.Publish(ev) }
+		}
+	})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	if pub, err = startPublishing(ls, &o.fleetOptions); err != nil {
+		return err
+	}
+	if pub != nil {
+		defer closePublisher(ctx, pub)
+	}
 
 	mopts := metrics.Options{ForgetAfter: o.forgetAfter}
 	if pub != nil {
 		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
 	}
 	col := metrics.New(mopts)
-	health := metrics.NewHealth(plan.configured...)
-	for _, w := range plan.watchers {
+	health := metrics.NewHealth(o.src.Configured()...)
+	// Domains and a folder's sockets come and go: one that stops does not
+	// make /healthz fail.
+	for _, w := range o.src.Watchers() {
 		health.Watch(w)
 	}
 	srv, err := metrics.Listen(o.metricsAddr, o.tlsCert, o.tlsKey, metrics.Handler(col, health))
@@ -132,8 +138,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}()
 	fmt.Fprintf(ls.ErrOut, "qmpwatch: serving metrics on %s\n", render.Safe(srv.URL()))
 
-	mctx, cancel := context.WithCancel(ctx)
-	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
+	mo := source.Options{Conn: conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}}
 	mo.Status = func(st source.Status) {
 		printStatus(ls.ErrOut, st)
 		col.Status(st)
@@ -155,15 +160,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		_ = p.Check(ev) // fills ev.Check; without --strict it never fails
 		col.Observe(ev)
 	}
-	m := source.New(mctx, mo)
-	defer func() {
-		cancel()
-		m.Wait()
-	}()
-	if err := plan.start(m, ls, o, func(vm string, st track.RunState) { col.SetState(vm, st) }); err != nil {
+	op, err := o.src.Open(ctx, source.OpenOptions{Options: mo, Libvirt: libvirt.Options{DialTimeout: o.dialTimeout}, Notes: ls.ErrOut, Seed: col.SetState})
+	if err != nil {
 		return err
 	}
-	m.Seal()
+	defer op.Close()
 	// The HTTP server failing (it should not) ends serve like a source error.
 	rctx, stopRun := context.WithCancelCause(ctx)
 	defer stopRun(nil)
@@ -175,7 +176,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		case <-rctx.Done():
 		}
 	}()
-	err = p.Run(rctx, m)
+	err = p.Run(rctx, op)
 	if cause := context.Cause(rctx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return cause
 	}

@@ -7,11 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/libvirt"
-	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
-	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // serveSource is one entry of the config file's sources list: an address
@@ -59,23 +55,11 @@ func configSources(file string) ([]serveSource, error) {
 	return cfg.Sources, nil
 }
 
-// servePlan is what serve will watch, and which of it /healthz answers for.
-type servePlan struct {
-	targets    []source.Target
-	missing    []string     // globs that matched nothing
-	listen     *conn.Addr   // --listen, nil when none
-	dir        *dirOptions  // --dir and its patterns, nil when none
-	reconnect  bool         // redial the --dir sockets
-	configured []string     // dialled addresses as source.Status.Addr gives them
-	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
-	libvirt    *libvirt.URI // a libvirt URI's domains, nil when none
-	socketMode os.FileMode  // --listen's socket
-}
-
-// planServe checks serve's options and sources before anything starts.
-func planServe(configFile string, o *serveOptions, args []string) (*servePlan, error) {
+// validate checks serve's options and sources before anything starts,
+// and fills o.src with what serve will watch.
+func (o *serveOptions) validate(configFile string, args []string) error {
 	if o.output == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return nil, usageErrorf("-e and -x choose what -o json writes: give -o json")
+		return usageErrorf("-e and -x choose what -o json writes: give -o json")
 	}
 	if o.output == "" {
 		// No event output: every event is counted, none rendered.
@@ -83,97 +67,29 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"
 	if (o.tlsCert == "") != (o.tlsKey == "") {
-		return nil, usageErrorf("--metrics-tls-cert and --metrics-tls-key go together")
+		return usageErrorf("--metrics-tls-cert and --metrics-tls-key go together")
 	}
 	if o.forgetAfter <= 0 {
-		return nil, usageErrorf("--forget-after must be positive, got %s", o.forgetAfter)
+		return usageErrorf("--forget-after must be positive, got %s", o.forgetAfter)
 	}
 	srcs, err := configSources(configFile)
 	if err != nil {
-		return nil, withCode(exitUsage, err)
+		return withCode(exitUsage, err)
 	}
-	for _, a := range args {
-		srcs = append(srcs, serveSource{Address: a})
+	o.src = source.Spec{Args: args, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
+		Listen: o.listen, SocketMode: o.socketMode}
+	for _, c := range srcs {
+		o.src.Labelled = append(o.src.Labelled, source.Labelled{Address: c.Address, Label: c.Label})
 	}
-	if len(srcs) == 0 && o.dir == "" && o.listen == "" {
-		return nil, usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
+	o.dirOptions.spec(&o.src)
+	if o.src.Empty() {
+		return usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
-	plan := &servePlan{socketMode: o.socketMode}
-	var addrs []string
-	for _, s := range srcs {
-		if s.Label == "" {
-			addrs = append(addrs, s.Address)
-		}
+	if err := o.src.Validate(); err != nil {
+		return err
 	}
-	if u, ok, err := libvirtArgs(addrs, &o.libvirtOptions); ok || err != nil {
-		if err != nil {
-			return nil, err
-		}
-		if len(addrs) != len(srcs) {
-			return nil, usageErrorf("a label names one VM: with a libvirt URI each domain's name is its label")
-		}
-		// Domains come and go: libvirt is watched like a folder, so one
-		// that stops does not make /healthz fail.
-		plan.libvirt = &u
-		plan.watchers = append(plan.watchers, u.String())
-		srcs = nil
+	if err := o.checkPublish(false); err != nil {
+		return err
 	}
-	for _, s := range srcs {
-		targets, missing, err := expandTargets([]string{s.Address})
-		if err != nil {
-			return nil, err
-		}
-		if s.Label != "" && (len(targets) != 1 || isGlob(s.Address)) {
-			return nil, usageErrorf("label %q names one VM: %s is not one address", s.Label, s.Address)
-		}
-		for _, t := range targets {
-			plan.targets = append(plan.targets, source.Target{Addr: t, Label: s.Label, Reconnect: o.reconnect})
-			plan.configured = append(plan.configured, t.String())
-		}
-		plan.missing = append(plan.missing, missing...)
-		plan.configured = append(plan.configured, missing...)
-	}
-	if err := checkDir(&o.dirOptions); err != nil {
-		return nil, err
-	}
-	if o.dir != "" {
-		plan.watchers = append(plan.watchers, o.dir)
-		plan.dir, plan.reconnect = &o.dirOptions, o.reconnect
-	}
-	if o.listen != "" {
-		addr, err := conn.ParseAddr(o.listen)
-		if err != nil {
-			return nil, withCode(exitUsage, err)
-		}
-		plan.listen = &addr
-		// The listener reports its failures under its bare address.
-		plan.watchers = append(plan.watchers, plan.listen.Address)
-	}
-	return plan, nil
-}
-
-// start adds the planned sources to m (the caller seals it).
-func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions, seed func(string, track.RunState)) error {
-	if plan.libvirt != nil {
-		addLibvirt(m, s.ErrOut, *plan.libvirt, o.domains, o.reconnect, o.dialTimeout, seed)
-	}
-	for _, pat := range plan.missing {
-		m.Fail(pat, fmt.Errorf("%s: no socket matches", pat))
-	}
-	for _, t := range plan.targets {
-		m.Dial(t)
-	}
-	if plan.dir != nil {
-		m.WatchDirMatching(plan.dir.dir, dirPoll, plan.reconnect, plan.dir.match)
-	}
-	if plan.listen != nil {
-		// Owner only unless --socket-mode lets QEMU's group in, as for listen.
-		ln, err := source.ListenSocket(*plan.listen, plan.socketMode)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(s.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(plan.listen.String()), render.Safe(chardevHint(*plan.listen)))
-		m.Listen(ln)
-	}
-	return nil
+	return o.src.Resolve()
 }

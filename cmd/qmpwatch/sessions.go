@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
@@ -69,12 +70,21 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 			return err
 		}
 	}
-	if urls, _ := splitFleet(args); o.replay && len(urls) > 0 {
-		return usageErrorf("--replay reads logs, not a nats:// source (--since reads the stream's past)")
+	for _, a := range args {
+		if o.replay && fleet.IsURL(a) {
+			return usageErrorf("--replay reads logs, not a nats:// source (--since reads the stream's past)")
+		}
+	}
+	var src *source.Spec
+	if !o.replay {
+		var err error
+		if src, err = o.spec(args); err != nil {
+			return err
+		}
 	}
 	asJSON := o.output == "json" || (o.output == "" && !s.OutTTY)
 	if !asJSON && s.OutTTY && !o.replay {
-		return runTrackerTUI(ctx, s, o, args, tuiView(v))
+		return runTrackerTUI(ctx, s, o, src, tuiView(v))
 	}
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
@@ -83,12 +93,12 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	if o.replay {
 		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.notices())}})
 	}
-	m, stop, err := trackSources(ctx, o, args, t.SourceOptions(func(line string) { fmt.Fprintln(ls.notices(), line) }, o.connOptions()), ls.notices(), t.SeedAtConnect)
+	op, err := o.open(ctx, src, t.SourceOptions(func(line string) { fmt.Fprintln(ls.notices(), line) }, o.connOptions()), ls.notices(), t.SeedAtConnect)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	return t.Run(ctx, m)
+	defer op.Close()
+	return t.Run(ctx, op)
 }
 
 func newSessionsCmd(a *app) *cobra.Command {

@@ -67,10 +67,11 @@ type vmStatus struct {
 }
 
 func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string) error {
-	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
-		if err != nil {
-			return err
-		}
+	src := source.Spec{Args: args, Domains: o.domains}
+	if err := src.Validate(); err != nil {
+		return err
+	}
+	if u, ok := src.Libvirt(); ok {
 		return runLibvirtStatus(ctx, s, o, u)
 	}
 	addrs := make([]conn.Addr, len(args))

@@ -14,6 +14,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/tui"
 )
 
@@ -93,13 +94,17 @@ func runTop(ctx context.Context, s *Streams, o *topOptions, args []string) error
 	if err != nil {
 		return err
 	}
+	src, err := o.spec(args)
+	if err != nil {
+		return err
+	}
 	if !s.OutTTY {
 		// One line, no usage hint: the flags were right, the place is not.
 		fmt.Fprintln(s.ErrOut, topNoTerminal)
 		return errReported{Code: exitUsage}
 	}
 	cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
-	return runTUI(ctx, s, &o.trackOptions, args, cfg)
+	return runTUI(ctx, s, &o.trackOptions, src, cfg)
 }
 
 // topFilter compiles watch's filters for the event stream; the trackers
@@ -117,27 +122,27 @@ func topFilter(o *topOptions) (func(*decode.Event) bool, error) {
 }
 
 // runTUI shows a full-screen view fed by the same sources as the other
-// tracking views (trackSources), through a live.Feed: seeded at connect
-// and polled on each session's own client.
-func runTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, cfg tui.Config) error {
+// tracking views (trackOptions.spec), through a live.Feed: seeded at
+// connect and polled on each session's own client.
+func runTUI(ctx context.Context, s *Streams, o *trackOptions, src *source.Spec, cfg tui.Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := tui.NewProgram(ctx, cfg, s.In, s.Out)
 	poll := cfg.View != tui.Sessions
 	feed := live.NewFeed(live.Options{Poll: poll, Interval: o.interval}, p.Send)
 	// Notes would land on the full screen: the feed shows each VM's state.
-	m, stop, err := trackSources(ctx, o, args, feed.SourceOptions(o.connOptions()), io.Discard, feed.SeedState)
+	op, err := o.open(ctx, src, feed.SourceOptions(o.connOptions()), io.Discard, feed.SeedState)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	return tuiErr(p.Run(feed, m))
+	defer op.Close()
+	return tuiErr(p.Run(feed, op.Merge))
 }
 
 // runTrackerTUI shows jobs or sessions full-screen on a terminal.
-func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, args []string, view tui.View) error {
+func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, src *source.Spec, view tui.View) error {
 	cfg := tui.Config{View: view, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
-	return runTUI(ctx, s, o, args, cfg)
+	return runTUI(ctx, s, o, src, cfg)
 }
 
 // tuiErr maps the end of a full-screen view onto an exit code.

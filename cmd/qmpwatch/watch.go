@@ -7,6 +7,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
+	"github.com/qmpwatch/qmpwatch/internal/libvirt"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -19,6 +23,7 @@ type watchOptions struct {
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
 	libvirtOptions  // libvirt.go: --domain
 	fleetOptions    // fleet.go: nats:// sources and --publish
+	src             source.Spec
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -48,7 +53,11 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
   qmpwatch watch nats://nats:4222 --host 'db-*' --since 1h -o json`,
 		Args: watchArgs(&o.multiOptions),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runWatch(cmd.Context(), a.streams, o, args)
+			o.complete(args)
+			if err := o.validate(); err != nil {
+				return err
+			}
+			return o.run(cmd.Context(), a.streams)
 		},
 	}
 	fs := cmd.Flags()
@@ -65,40 +74,79 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	return cmd
 }
 
-func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
-	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
-		if err != nil {
-			return err
-		}
-		return runLibvirtWatch(ctx, s, o, u)
+// complete turns the flags and arguments into the description of what
+// to read.
+func (o *watchOptions) complete(args []string) {
+	o.src = source.Spec{Args: args, Label: o.label, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
+		Fleet: o.fleetReadOptions.spec(o.durable, o.events)}
+	o.dirOptions.spec(&o.src)
+}
+
+// validate checks everything before any socket, file or server is opened.
+func (o *watchOptions) validate() error {
+	if err := o.src.Validate(); err != nil {
+		return err
 	}
+	if _, ok := o.src.Libvirt(); ok && o.schema == "live" {
+		return usageErrorf("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
+	}
+	if err := o.checkPublish(o.src.HasFleet()); err != nil {
+		return err
+	}
+	return o.src.Resolve()
+}
+
+func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 	// The sources and the publisher report from their goroutines while the
 	// pipeline writes warnings: one lock keeps stderr lines whole. It is
 	// closed last, after the publisher has said what it could not send.
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
-	f, args, err := startWatchFleet(ls, o, args) // fleet.go
-	if err != nil {
-		return err
-	}
-	if f.pub != nil {
-		defer closePublisher(ctx, f.pub)
-	}
-	if len(f.urls) > 0 || o.isMulti(args) {
-		return runMulti(ctx, ls, o, args, f)
-	}
-	addr, err := conn.ParseAddr(args[0])
-	if err != nil {
-		return withCode(exitUsage, err)
-	}
-	p, err := newPipeline(ls, &o.eventOptions, false, o.record, f.hooks)
+	var pub *fleet.Publisher
+	var op *source.Opened
+	p, err := newPipeline(ls, &o.eventOptions, o.src.Many(), o.record, func(po *pipeline.Options) {
+		if o.publish != "" {
+			po.Tee = func(ev *decode.Event) { pub.Publish(ev) } // started below, before any event
+		}
+		if o.src.HasFleet() && o.durable != "" {
+			po.Handled = func(ev *decode.Event) { op.Handled(ev) } // acknowledges what was handled
+		}
+	})
 	if err != nil {
 		return err
 	}
 	defer p.Close()
+	if pub, err = startPublishing(ls, &o.fleetOptions); err != nil {
+		return err
+	}
+	if pub != nil {
+		defer closePublisher(ctx, pub)
+	}
+	if addr, ok := o.src.Single(); ok {
+		return o.runSingle(ctx, ls, p, addr)
+	}
+	op, err = o.src.Open(ctx, source.OpenOptions{
+		Options: source.Options{Status: func(st source.Status) { o.status(ls, st) }, Conn: o.connOptions(), Attach: p.Attach},
+		Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
+		Notes:   ls.ErrOut,
+	})
+	if err != nil {
+		return err
+	}
+	defer op.Close()
+	return o.endErr(p.Run(ctx, op))
+}
+
+func (o *watchOptions) connOptions() conn.Options {
+	return conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
+}
+
+// runSingle is a plain `watch ADDRESS`: one client, no Merge.
+func (o *watchOptions) runSingle(ctx context.Context, ls *Streams, p *pipeline.Pipeline, addr conn.Addr) error {
 	// --timeout bounds the whole wait: connecting and the startup queries
 	// too, not only the events (p.Deadline).
-	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout, Deadline: p.Deadline()}
+	co := o.connOptions()
+	co.Deadline = p.Deadline()
 	c, name, err := source.Open(ctx, addr, co, o.label)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -41,3 +41,28 @@ func (s State) ReasonName() string {
 func (s State) Running() bool { return s.State != 5 && s.State != 0 }
 
 func (s State) String() string { return s.Name() + " (" + s.ReasonName() + ")" }
+
+// RunStatus names the state as QEMU's run state (query-status), so that
+// the trackers and status's json read the same words for a domain as for
+// a socket.
+func (s State) RunStatus() string {
+	switch s.State {
+	case 1, 2:
+		return "running"
+	case 3:
+		switch s.Reason {
+		case 5:
+			return "io-error"
+		case 6:
+			return "watchdog"
+		}
+		return "paused"
+	case 4:
+		return "shutdown"
+	case 6:
+		return "guest-panicked"
+	case 7:
+		return "suspended"
+	}
+	return "shutoff"
+}

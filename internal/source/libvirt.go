@@ -11,6 +11,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // LibvirtTarget is one libvirt connection whose domains are sources: each
@@ -244,6 +245,25 @@ func CheckDomainGlobs(globs []string) error {
 		}
 	}
 	return nil
+}
+
+// FindDomains keeps the domains that match globs (all without globs); one
+// glob that matches nothing is an error with a hint (status's --domain).
+func FindDomains(doms []libvirt.Domain, globs []string) ([]libvirt.Domain, error) {
+	var out []libvirt.Domain
+	names := make([]string, len(doms))
+	for i, d := range doms {
+		names[i] = d.Name
+	}
+	for _, d := range doms {
+		if MatchDomain(globs, d.Name) {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 && len(globs) == 1 {
+		return nil, fmt.Errorf("unknown --domain %s%s", safe.String(globs[0]), libvirt.Suggest(globs[0], names))
+	}
+	return out, nil
 }
 
 // checkDomains fails for a --domain name without wildcards that is not a
