@@ -12,7 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // Access says how to reach and log in to a NATS server.
@@ -52,7 +52,7 @@ func (a Access) Redacted() string {
 // last.
 func (a Access) options(notes io.Writer, extra ...nats.Option) []nats.Option {
 	return a.optionsWith(func(err error) {
-		fmt.Fprintf(notes, "qmpwatch: nats: %s: %s\n", a.Redacted(), render.Safe(err.Error()))
+		fmt.Fprintf(notes, "qmpwatch: nats: %s: %s\n", a.Redacted(), safe.String(err.Error()))
 	}, extra...)
 }
 
@@ -94,13 +94,13 @@ func checkURL(s string) error {
 		if err != nil {
 			return fmt.Errorf("bad NATS URL (%s)", want)
 		}
-		shown := render.Safe(Access{URL: p}.Redacted())
+		shown := safe.String(Access{URL: p}.Redacted())
 		if (u.Scheme != "nats" && u.Scheme != "tls") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
 			return fmt.Errorf("%s: bad NATS URL (%s)", shown, want)
 		}
 		if port := u.Port(); port != "" {
 			if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-				return fmt.Errorf("%s: bad NATS URL: port %s", shown, render.Safe(port))
+				return fmt.Errorf("%s: bad NATS URL: port %s", shown, safe.String(port))
 			}
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // The publisher's lines on its Notes: outages, recoveries, refusals, drops.
@@ -50,7 +50,7 @@ func (p *Publisher) isDown() bool {
 func (p *Publisher) note(err error) {
 	p.noteMu.Lock()
 	defer p.noteMu.Unlock()
-	msg := render.Safe(err.Error())
+	msg := safe.String(err.Error())
 	if msg != p.lastNote {
 		p.lastNote = msg
 		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %s: stream %s: %s\n", p.o.Redacted(), p.o.Stream, msg)

@@ -14,7 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // ReaderOptions configure a Reader.
@@ -79,7 +79,7 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 			r.refused.Store(err.Error())
 			return
 		}
-		fmt.Fprintf(o.Notes, "qmpwatch: nats: %s: %s\n", o.Redacted(), render.Safe(err.Error()))
+		fmt.Fprintf(o.Notes, "qmpwatch: nats: %s: %s\n", o.Redacted(), safe.String(err.Error()))
 	}
 	nc, err := nats.Connect(o.URL, o.optionsWith(onErr,
 		nats.MaxReconnects(-1),
@@ -193,7 +193,7 @@ func (r *Reader) durable(ctx context.Context, js jetstream.JetStream, filter str
 func (r *Reader) apiError(err error) error {
 	msg := err.Error()
 	if refused, _ := r.refused.Load().(string); refused != "" {
-		err, msg = errors.New(render.Safe(refused)), refused
+		err, msg = errors.New(safe.String(refused)), refused
 	}
 	if strings.Contains(strings.ToLower(msg), "permission") {
 		return fmt.Errorf("%s: subject not allowed for this user (filter %s on stream %s): %w", r.o.Redacted(), r.o.FilterSubject(), r.o.Stream, err)
@@ -224,7 +224,7 @@ func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
 			// iterator recovers by itself once it is back.
 			if err.Error() != noted {
 				noted = err.Error()
-				fmt.Fprintf(r.o.Notes, "qmpwatch: nats: %s\n", render.Safe(noted))
+				fmt.Fprintf(r.o.Notes, "qmpwatch: nats: %s\n", safe.String(noted))
 			}
 			if !sleep(ctx, 100*time.Millisecond) {
 				return nil, ctx.Err()
@@ -234,7 +234,7 @@ func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
 		ev, err := r.event(m)
 		if err != nil {
 			// Not one of ours: say so, skip it, never stop on it.
-			fmt.Fprintf(r.o.Notes, "qmpwatch: nats: skipped a message on %s: %s\n", render.Safe(m.Subject()), render.Safe(err.Error()))
+			fmt.Fprintf(r.o.Notes, "qmpwatch: nats: skipped a message on %s: %s\n", safe.String(m.Subject()), safe.String(err.Error()))
 			if r.o.Durable != "" {
 				_ = m.Ack()
 			}
@@ -330,7 +330,7 @@ func (r *Reader) Close() {
 	if last != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := last.DoubleAck(ctx); err != nil {
-			fmt.Fprintf(r.o.Notes, "qmpwatch: nats: durable %s: last acknowledgement not confirmed: %s\n", r.o.Durable, render.Safe(err.Error()))
+			fmt.Fprintf(r.o.Notes, "qmpwatch: nats: durable %s: last acknowledgement not confirmed: %s\n", r.o.Durable, safe.String(err.Error()))
 		}
 		cancel()
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/nearest"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // Suggest returns "; did you mean NAME?" for the defined domain closest to
@@ -16,9 +16,9 @@ func Suggest(got string, names []string) string {
 	case bestD < 0:
 		return " (no domain is defined)"
 	case bestD <= max(2, len(got)/3):
-		return "; did you mean " + render.Safe(best) + "?"
+		return "; did you mean " + safe.String(best) + "?"
 	case len(names) <= 10:
-		return "; defined domains: " + render.Safe(strings.Join(names, ", "))
+		return "; defined domains: " + safe.String(strings.Join(names, ", "))
 	}
 	return ""
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -101,7 +101,7 @@ func (f *Feed) attach(c *conn.Client) (string, error) {
 	f.mu.Lock()
 	f.seeds[addr] = s
 	f.mu.Unlock()
-	return ", " + render.Safe(s.RunState.String()), nil
+	return ", " + safe.String(s.RunState.String()), nil
 }
 
 // SeedState sets the run state a VM starts with when its Connected status

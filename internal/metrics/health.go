@@ -5,7 +5,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -72,7 +72,7 @@ func (h *Health) Check() []string {
 	var out []string
 	for a, p := range h.sources {
 		if p != "" {
-			out = append(out, render.Safe(fmt.Sprintf("%s: %s", a, p)))
+			out = append(out, safe.String(fmt.Sprintf("%s: %s", a, p)))
 		}
 	}
 	sort.Strings(out)

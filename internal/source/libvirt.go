@@ -10,7 +10,6 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
-	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
@@ -277,7 +276,7 @@ func checkDomains(globs []string, doms []libvirt.Domain) error {
 		if strings.ContainsAny(g, `*?[\`) || contains(names, g) {
 			continue
 		}
-		return fmt.Errorf("unknown --domain %s%s", render.Safe(g), libvirt.Suggest(g, names))
+		return fmt.Errorf("unknown --domain %s%s", safe.String(g), libvirt.Suggest(g, names))
 	}
 	return nil
 }
