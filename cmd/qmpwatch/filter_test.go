@@ -47,25 +47,7 @@ func lingeringVM(t *testing.T, events ...string) *conntest.Server {
 			}
 		}
 		// Answer what a client may still ask, as QEMU would, until it leaves.
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return nil
-			}
-			switch c.Execute {
-			case "query-status":
-				err = p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
-			default:
-				msg := `{"error": {"class": "CommandNotFound", "desc": "The command ` + c.Execute + ` has not been found"}`
-				if c.ID != nil {
-					msg += `, "id": ` + string(c.ID)
-				}
-				err = p.SendLine(msg + "}")
-			}
-			if err != nil {
-				return nil
-			}
-		}
+		return p.Serve(conntest.Replies{"query-status": conntest.Return(conntest.Running)})
 	})
 }
 

@@ -357,15 +357,12 @@ func silentQueries(p *conntest.Peer) error {
 	if err := p.Greet(); err != nil {
 		return err
 	}
-	for {
-		c, err := p.Read()
-		if err != nil {
-			return nil
-		}
-		if c.Execute == "query-status" {
-			p.Event("RESET", `{"guest": true, "reason": "guest-reset"}`)
-		}
-	}
+	return p.Serve(conntest.Replies{
+		"query-status": func(p *conntest.Peer, c conntest.Command) error {
+			return p.Event("RESET", `{"guest": true, "reason": "guest-reset"}`)
+		},
+		"*": conntest.Silent,
+	})
 }
 
 // Issue 12 item 13: --timeout bounds the whole wait of single-VM watch,

@@ -18,18 +18,14 @@ func TestHostileMonitorTextsEscaped(t *testing.T) {
 			if err := p.Greet(); err != nil {
 				return err
 			}
-			for {
-				c, err := p.Read()
-				if err != nil {
-					return nil
-				}
-				if c.Execute == cmd {
+			return p.Serve(conntest.Replies{
+				cmd: func(p *conntest.Peer, c conntest.Command) error {
 					p.ReplyError(c, "Generic"+evil, "nope "+evil)
 					p.WaitClosed()
-					return nil
-				}
-				p.Reply(c, `{"name": "vm", "status": "running", "running": true, "singlestep": false}`)
-			}
+					return conntest.Done
+				},
+				"*": conntest.Return(`{"name": "vm", "status": "running", "running": true, "singlestep": false}`),
+			})
 		}
 	}
 	schema := `[{"name": "EVIL` + conntest.JSONString(evil)[1:] + `, "meta-type": "event", "arg-type": "0"},` +
@@ -39,18 +35,14 @@ func TestHostileMonitorTextsEscaped(t *testing.T) {
 		if err := p.Greet(); err != nil {
 			return err
 		}
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return nil
-			}
-			if c.Execute == "query-qmp-schema" {
+		return p.Serve(conntest.Replies{
+			"query-qmp-schema": func(p *conntest.Peer, c conntest.Command) error {
 				p.Reply(c, schema)
 				p.WaitClosed()
-				return nil
-			}
-			p.Reply(c, `{}`) // query-name: a VM without -name
-		}
+				return conntest.Done
+			},
+			"*": conntest.Return(`{}`), // query-name: a VM without -name
+		})
 	}
 	for _, tc := range []struct {
 		name   string

@@ -21,28 +21,19 @@ func pollingVM(t *testing.T) (*conntest.Server, func() int) {
 		if err := p.Handshake("vm-wire"); err != nil {
 			return err
 		}
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return nil // the client hung up
-			}
-			switch c.Execute {
-			case "query-status":
-				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
-			case "query-block-jobs":
+		return p.Serve(conntest.Replies{
+			"query-status": conntest.Return(conntest.Running),
+			"query-block-jobs": func(p *conntest.Peer, c conntest.Command) error {
 				mu.Lock()
 				polls++
 				n := polls
 				mu.Unlock()
-				p.Reply(c, fmt.Sprintf(`[{"device": "m1", "type": "mirror", "len": 67108864, "offset": %d, "speed": 0, "status": "running"}]`, n<<20))
-			case "query-vnc":
-				p.Reply(c, `{"enabled": false}`)
-			case "query-spice":
-				p.Reply(c, `{"enabled": false, "migrated": false}`)
-			default:
-				p.Reply(c, `[]`)
-			}
-		}
+				return p.Reply(c, fmt.Sprintf(`[{"device": "m1", "type": "mirror", "len": 67108864, "offset": %d, "speed": 0, "status": "running"}]`, n<<20))
+			},
+			"query-vnc":   conntest.Return(`{"enabled": false}`),
+			"query-spice": conntest.Return(`{"enabled": false, "migrated": false}`),
+			"*":           conntest.Return(`[]`),
+		})
 	})
 	return s, func() int {
 		mu.Lock()

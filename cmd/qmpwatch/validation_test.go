@@ -57,20 +57,19 @@ func TestSchemaAutoUsesTheLiveSchema(t *testing.T) {
 				if err := p.Handshake("vm1"); err != nil {
 					return err
 				}
-				for {
-					c, err := p.Read()
-					if err != nil {
-						return err
-					}
-					if c.Execute == "query-qmp-schema" {
+				p.Serve(conntest.Replies{
+					"query-qmp-schema": func(p *conntest.Peer, c conntest.Command) error {
 						p.Reply(c, liveSchemaGuestStr)
-						break
-					}
-					p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
-					if mode == "builtin" {
-						break // builtin never asks for the schema
-					}
-				}
+						return conntest.Done
+					},
+					"*": func(p *conntest.Peer, c conntest.Command) error {
+						p.Reply(c, conntest.Running)
+						if mode == "builtin" {
+							return conntest.Done // builtin never asks for the schema
+						}
+						return nil
+					},
+				})
 				return p.SendLine(badReset)
 			})
 			streams, out, errOut := TestStreams("")

@@ -241,15 +241,7 @@ func TestWatchGarbageDuringConnectQueries(t *testing.T) {
 		if err := p.Handshake("vm1"); err != nil {
 			return err
 		}
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return err
-			}
-			if c.Execute == "query-status" {
-				break
-			}
-		}
+		p.Serve(conntest.Replies{"query-status": func(*conntest.Peer, conntest.Command) error { return conntest.Done }, "*": conntest.Silent})
 		p.Event("STOP", "")
 		p.SendLine("garbage, not JSON")
 		p.WaitClosed()
@@ -326,17 +318,14 @@ func TestWatchQueryNameRefused(t *testing.T) {
 				if err := p.SendLine(msg); err != nil {
 					return err
 				}
-				for {
-					// Refuse the courtesy queries too (query-status, schema).
-					c, err := p.Read()
-					if err != nil {
-						return nil
-					}
-					if c.Execute == "query-status" {
-						return p.SendLine(fakeEvents[0])
-					}
-					p.SendLine(`{"error": {"class": "GenericError", "desc": "no"}, "id": ` + string(c.ID) + `}`)
-				}
+				// Refuse the courtesy queries too (query-status, schema).
+				return p.Serve(conntest.Replies{
+					"query-status": func(p *conntest.Peer, _ conntest.Command) error {
+						p.SendLine(fakeEvents[0])
+						return conntest.Done
+					},
+					"*": func(p *conntest.Peer, c conntest.Command) error { return p.ReplyError(c, "GenericError", "no") },
+				})
 			})
 			streams, _, errOut := TestStreams("")
 			if code := run(context.Background(), append(append(args, s.Addr), "-o", "json"), streams); code != 0 {

@@ -56,24 +56,16 @@ func TestFeedOneSession(t *testing.T) {
 		if err := p.Handshake("vm1"); err != nil {
 			return err
 		}
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return nil
-			}
-			switch c.Execute {
-			case "query-status":
-				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
-			case "query-vnc":
-				p.Reply(c, `{"enabled": false}`)
-			case "query-spice": // the last seeding query
+		return p.Serve(conntest.Replies{
+			"query-status": conntest.Return(conntest.Running),
+			"query-vnc":    conntest.Return(`{"enabled": false}`),
+			"query-spice": func(p *conntest.Peer, c conntest.Command) error { // the last seeding query
 				p.Reply(c, `{"enabled": false, "migrated": false}`)
 				p.Event("STOP", "")
-				return nil
-			default:
-				p.Reply(c, `[]`)
-			}
-		}
+				return conntest.Done
+			},
+			"*": conntest.Return(`[]`),
+		})
 	})
 	addr, _ := conn.ParseAddr(s.Addr)
 	items := collect(t, source.Target{Addr: addr})

@@ -35,24 +35,16 @@ func TestPollingOnTheWire(t *testing.T) {
 		if err := p.Handshake("vm1"); err != nil {
 			return err
 		}
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return nil // the client hung up
-			}
-			switch c.Execute {
-			case "query-status":
-				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
-			case "query-jobs":
-				p.Reply(c, `[{"id": "m1", "type": "mirror", "status": "running", "current-progress": 0, "total-progress": 50331648}]`)
-			case "query-block-jobs":
+		return p.Serve(conntest.Replies{
+			"query-status": conntest.Return(conntest.Running),
+			"query-jobs":   conntest.Return(`[{"id": "m1", "type": "mirror", "status": "running", "current-progress": 0, "total-progress": 50331648}]`),
+			"query-block-jobs": func(p *conntest.Peer, c conntest.Command) error {
 				mu.Lock()
 				polls++
 				n, over := polls, done
 				mu.Unlock()
 				if over {
-					p.Reply(c, `[]`)
-					continue
+					return p.Reply(c, `[]`)
 				}
 				p.Reply(c, fmt.Sprintf(`[{"device": "m1", "type": "mirror", "len": 50331648, "offset": %d, "speed": 8388608, "status": "running", "busy": true, "paused": false, "ready": false, "io-status": "ok"}]`, n<<20))
 				if n == 4 {
@@ -61,14 +53,12 @@ func TestPollingOnTheWire(t *testing.T) {
 					mu.Unlock()
 					p.Event("BLOCK_JOB_COMPLETED", `{"device": "m1", "len": 50331648, "offset": 50331648, "speed": 8388608, "type": "mirror"}`)
 				}
-			case "query-spice":
-				p.SendLine(`{"error": {"class": "CommandNotFound", "desc": "The command query-spice has not been found"}, "id": ` + string(c.ID) + `}`)
-			case "query-vnc":
-				p.Reply(c, `{"enabled": false}`)
-			default:
-				p.Reply(c, `[]`)
-			}
-		}
+				return nil
+			},
+			"query-spice": conntest.NotFound,
+			"query-vnc":   conntest.Return(`{"enabled": false}`),
+			"*":           conntest.Return(`[]`),
+		})
 	})
 	addr, _ := conn.ParseAddr(s.Addr)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -143,17 +133,10 @@ func TestNoPollingWithoutJobs(t *testing.T) {
 		if err := p.Handshake("vm1"); err != nil {
 			return err
 		}
-		for {
-			c, err := p.Read()
-			if err != nil {
-				return nil
-			}
-			if c.Execute == "query-status" {
-				p.Reply(c, `{"status": "running", "running": true}`)
-				continue
-			}
-			p.Reply(c, `[]`)
-		}
+		return p.Serve(conntest.Replies{
+			"query-status": conntest.Return(`{"status": "running", "running": true}`),
+			"*":            conntest.Return(`[]`),
+		})
 	})
 	addr, _ := conn.ParseAddr(s.Addr)
 	ctx, cancel := context.WithCancel(context.Background())

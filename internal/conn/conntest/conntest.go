@@ -217,3 +217,58 @@ func (p *Peer) WaitClosed() {
 func hungUp(err error) bool {
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }
+
+// Running is query-status's answer for a running VM.
+const Running = `{"status": "running", "singlestep": false, "running": true}`
+
+// Answer is how a fake monitor answers one command.
+type Answer func(p *Peer, c Command) error
+
+// Return answers {"return": ret}.
+func Return(ret string) Answer {
+	return func(p *Peer, c Command) error { return p.Reply(c, ret) }
+}
+
+// NotFound answers as QEMU does for a command it does not have.
+func NotFound(p *Peer, c Command) error {
+	msg := `{"error": {"class": "CommandNotFound", "desc": "The command ` + c.Execute + ` has not been found"}`
+	if c.ID != nil {
+		msg += `, "id": ` + string(c.ID)
+	}
+	return p.SendLine(msg + "}")
+}
+
+// Replies is a monitor's reply table: a command's name → its answer. The
+// key "*" answers every command not in the table; without it, such a
+// command is not found, as in QEMU.
+type Replies map[string]Answer
+
+// Done, returned by an Answer, ends Serve (with nil): the script goes on
+// after the command that answer was for.
+var Done = errors.New("done")
+
+// Silent answers nothing: a monitor that leaves a command waiting.
+func Silent(*Peer, Command) error { return nil }
+
+// Serve answers the client's commands from the table, as QEMU would, until
+// the client hangs up or an answer returns Done (nil), or an answer fails.
+func (p *Peer) Serve(r Replies) error {
+	for {
+		c, err := p.Read()
+		if err != nil {
+			return nil // the client hung up
+		}
+		a, ok := r[c.Execute]
+		if !ok {
+			if a, ok = r["*"]; !ok {
+				a = NotFound
+			}
+		}
+		if err := a(p, c); err != nil {
+			if errors.Is(err, Done) || hungUp(err) {
+				return nil
+			}
+			return err
+		}
+	}
+}
