@@ -69,6 +69,7 @@ func TestUsageErrorsConnectToNothing(t *testing.T) {
 		{"jobs", N, "--since", "not-a-time", "-o", "json"},
 		{"watch", A, "--publish", N, "-e", "["},
 		{"watch", A, "--publish", N, "-o", "template", "--template", "{{"},
+		{"watch", A, B, "--publish", N, "--template", "{{.Nope}}"}, // exit 3, naming the fields
 		{"watch", A, "--publish", N, "--dir", filepath.Join(t.TempDir(), "nowhere")},
 		{"watch", A, "--publish", N, "--host-label", "h", "--durable", "d"},
 		{"watch", A, N, "--label", "x"},

@@ -90,8 +90,15 @@ func TestTemplateErrors(t *testing.T) {
 			t.Errorf("template %q: no error", tmpl)
 		}
 	}
+	// A field no event has fails at New, naming the fields there are.
+	for _, tmpl := range []string{"{{.Nope}}", "{{.Event}} {{.Vm}}", "{{.Data.x.y}}{{.Evnt}}"} {
+		_, err := New(Options{Format: "template", Template: tmpl})
+		if err == nil || !strings.Contains(err.Error(), "an event has .Time, .VM, .Event, .Kind, .Data, .Summary and .Raw") {
+			t.Errorf("template %q: %v; want the fields named", tmpl, err)
+		}
+	}
 	ev := recorded(t, "guest.qmp")[1]
-	for _, tmpl := range []string{`{{color "mauve" .Event}}`, `{{duration (index .Data "qom-path")}}`, `{{.Nope}}`} {
+	for _, tmpl := range []string{`{{color "mauve" .Event}}`, `{{duration (index .Data "qom-path")}}`} {
 		r, err := New(Options{Format: "template", Template: tmpl})
 		if err != nil {
 			t.Fatalf("%s: %v", tmpl, err)

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -36,7 +37,29 @@ func newTemplate(o Options) (*tmpl, error) {
 		return nil, err
 	}
 	r.t = t
+	if err := r.tryOnSample(); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// viewFields are the fields a template reads of an event (View's).
+const viewFields = ".Time, .VM, .Event, .Kind, .Data, .Summary and .Raw"
+
+// tryOnSample runs the template on an event with no data, so that a field
+// an event does not have fails now, with the fields it has, and not an hour
+// later at the first event. What depends on an event's data is left to
+// that event.
+func (r *tmpl) tryOnSample() error {
+	m, err := decode.ScanMessage([]byte(`{"event": "SAMPLE", "data": {}, "timestamp": {"seconds": 1700000000, "microseconds": 0}}`))
+	if err != nil {
+		return err
+	}
+	err = r.t.Execute(io.Discard, NewView(decode.NewEvent(&m, "vm")))
+	if err != nil && strings.Contains(err.Error(), "can't evaluate field") {
+		return fmt.Errorf("%w (an event has %s)", err, viewFields)
+	}
+	return nil
 }
 
 func (r *tmpl) Render(dst []byte, ev *decode.Event) ([]byte, error) {
