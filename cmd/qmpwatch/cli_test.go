@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,14 +23,6 @@ func TestMain(m *testing.M) {
 		"qmpwatch": func() { os.Exit(mainRun(os.Args[1:])) },
 		"code":     func() { os.Exit(checkCode(os.Args[1:])) },
 	})
-}
-
-// mainRun is main without os.Exit: the real streams and signals.
-func mainRun(args []string) int {
-	signal.Ignore(syscall.SIGPIPE)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return run(ctx, args, SystemStreams())
 }
 
 // checkCode runs `code N qmpwatch ARGS...`: qmpwatch with ARGS, and succeeds

@@ -9,6 +9,12 @@ import (
 )
 
 func main() {
+	os.Exit(mainRun(os.Args[1:]))
+}
+
+// mainRun is main without os.Exit, which the tests' copy of the binary
+// runs too: the real streams and the same signals.
+func mainRun(args []string) int {
 	// A closed stdout (qmpwatch ... | head) must end us quietly: with SIGPIPE
 	// ignored, writes fail with EPIPE, which exitCode maps to 0.
 	signal.Ignore(syscall.SIGPIPE)
@@ -17,7 +23,6 @@ func main() {
 	// removed, exit 0. Go's default would exit 129 mid-line, or dump the
 	// goroutines and exit 2, the usage-error code.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
-	code := run(ctx, os.Args[1:], SystemStreams())
-	stop()
-	os.Exit(code)
+	defer stop()
+	return run(ctx, args, SystemStreams())
 }
