@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
+	"github.com/qmpwatch/qmpwatch/internal/trackview"
 )
 
 func newJobsCmd(a *app) *cobra.Command {
@@ -31,7 +31,7 @@ replay, the final table (or, in json, the records). See docs/sessions.md.`,
 			if err := checkInterval(o.interval); err != nil {
 				return err
 			}
-			return runTracker(cmd.Context(), a.streams, o, args, pipeline.NewJobsView())
+			return runTracker(cmd.Context(), a.streams, o, args, trackview.NewJobsView())
 		},
 	}
 	addTrackFlags(cmd, o)

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -59,5 +58,5 @@ func watchArgs(o *multiOptions) cobra.PositionalArgs {
 
 // printStatus writes the one line on stderr for a connection change.
 func printStatus(w io.Writer, st source.Status) {
-	fmt.Fprintln(w, pipeline.StatusLine(st))
+	fmt.Fprintln(w, source.StatusLine(st))
 }

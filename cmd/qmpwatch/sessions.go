@@ -10,8 +10,8 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/trackview"
 )
 
 // trackOptions are the flags of the commands that track things across
@@ -61,7 +61,7 @@ func trackArgs(o *trackOptions) cobra.PositionalArgs {
 // runTracker feeds v from live monitors (addresses, globs, --dir, as watch
 // reads them) or, with --replay, from logs, and writes the table or the
 // records.
-func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string, v pipeline.View) error {
+func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string, v trackview.View) error {
 	if o.replay && (o.dir != "" || o.reconnect) {
 		return usageErrorf("--dir and --reconnect watch live monitors: not with --replay")
 	}
@@ -89,7 +89,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
 	out, _ := palettes(s, o.color, os.Getenv)
-	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out}, v)
+	t := trackview.NewTracker(trackview.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out}, v)
 	if o.replay {
 		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.notices())}})
 	}
@@ -125,7 +125,7 @@ after a replay, the final table (or, in json, the records). See docs/sessions.md
   qmpwatch sessions --replay vm1.log -o json | jq 'select(.change == "end") | .duration'`,
 		Args: trackArgs(o),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTracker(cmd.Context(), a.streams, o, args, pipeline.NewSessionsView())
+			return runTracker(cmd.Context(), a.streams, o, args, trackview.NewSessionsView())
 		},
 	}
 	addTrackFlags(cmd, o)

@@ -6,9 +6,9 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
+	"github.com/qmpwatch/qmpwatch/internal/trackview"
 	"github.com/qmpwatch/qmpwatch/internal/tui"
 )
 
@@ -40,8 +40,8 @@ func (o *trackOptions) connOptions() conn.Options {
 }
 
 // tuiView is the full-screen view of a tracker view.
-func tuiView(v pipeline.View) tui.View {
-	if _, ok := v.(*pipeline.JobsView); ok {
+func tuiView(v trackview.View) tui.View {
+	if _, ok := v.(*trackview.JobsView); ok {
 		return tui.Jobs
 	}
 	return tui.Sessions

@@ -3,12 +3,9 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"io"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -106,7 +103,7 @@ func (p *Pipeline) Run(ctx context.Context, src source.Source) error {
 			if e, ok := src.(source.Ender); ok {
 				e.Ended()
 			}
-			if err := endOfStream(ctx, it.err); err != nil || ctx.Err() != nil {
+			if err := source.EndErr(ctx, it.err); err != nil || ctx.Err() != nil {
 				return err
 			}
 			// A normal end, unless --count or --until was still waiting.
@@ -161,17 +158,4 @@ func (p *Pipeline) failed(ctx context.Context, rest []*decode.Event, q <-chan it
 func isRecordErr(err error) bool {
 	var re *RecordError
 	return errors.As(err, &re)
-}
-
-// endOfStream says whether the error that ended a stream is a failure.
-// QEMU going away is a normal end (its source reported it).
-func endOfStream(ctx context.Context, err error) error {
-	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) || errors.Is(err, conn.ErrClosed) {
-		return nil
-	}
-	var fe *source.FailedError
-	if errors.As(err, &fe) {
-		return exitcode.Reported{Code: exitcode.Error}
-	}
-	return err
 }

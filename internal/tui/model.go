@@ -18,7 +18,6 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/live"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -171,7 +170,7 @@ func (m *Model) vm(name string) *vmInfo {
 // take feeds one live item to the trackers.
 func (m *Model) take(it live.Item) {
 	if it.Status != nil {
-		m.notice = strings.TrimPrefix(pipeline.StatusLine(*it.Status), "qmpwatch: ")
+		m.notice = strings.TrimPrefix(source.StatusLine(*it.Status), "qmpwatch: ")
 		if it.Status.Kind == source.Unreachable && it.Status.Failure {
 			m.failed++
 		}

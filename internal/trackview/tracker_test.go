@@ -1,9 +1,10 @@
-package pipeline
+package trackview
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -47,10 +48,11 @@ func TestTrackerRunEndsAtMarker(t *testing.T) {
 	const connected = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "VNC_CONNECTED", "data": {"server": {"auth": "none", "family": "ipv4", "service": "5901", "host": "0.0.0.0", "websocket": false}, "client": {"family": "ipv4", "service": "4000", "host": "10.1.1.1", "websocket": false}}}`
 	var out bytes.Buffer
 	tr := NewTracker(TrackOptions{Out: &out, JSON: true}, NewSessionsView())
-	src := &sliceSource{evs: []*decode.Event{
-		event(t, connected, "vm1", decode.Version{}),
-		source.DisconnectedEvent("vm1", time.Now(), "QEMU closed the connection"),
-	}}
+	m, err := decode.ScanMessage([]byte(connected))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &events{decode.NewEvent(&m, "vm1"), source.DisconnectedEvent("vm1", time.Now(), "QEMU closed the connection")}
 	if err := tr.Run(context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
@@ -58,4 +60,16 @@ func TestTrackerRunEndsAtMarker(t *testing.T) {
 	if len(recs) != 2 || recs[1]["change"] != "end" || recs[1]["end"] == nil {
 		t.Errorf("records %v", recs)
 	}
+}
+
+// events is a source of the given events, then io.EOF.
+type events []*decode.Event
+
+func (s *events) Next(context.Context) (*decode.Event, error) {
+	if len(*s) == 0 {
+		return nil, io.EOF
+	}
+	ev := (*s)[0]
+	*s = (*s)[1:]
+	return ev, nil
 }

@@ -1,4 +1,4 @@
-package pipeline
+package trackview
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func NewTracker(o TrackOptions, v View) *Tracker {
 	_, poll := v.(Progressor)
 	t.feed = live.NewFeed(live.Options{Poll: poll, Interval: o.Interval}, func(it live.Item) bool {
 		if it.Status != nil && t.print != nil {
-			t.print(StatusLine(*it.Status))
+			t.print(source.StatusLine(*it.Status))
 		}
 		select {
 		case t.q <- it:
@@ -115,7 +115,7 @@ func (t *Tracker) loop(ctx context.Context) error {
 			if err := t.w.Flush(t.v); err != nil {
 				return err
 			}
-			return endOfStream(ctx, it.Err)
+			return source.EndErr(ctx, it.Err)
 		case it.Ended:
 			t.w.End(t.v, it.VM, time.Now())
 		case it.Ev != nil:
