@@ -96,7 +96,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		return err
 	}
 	defer src.Close()
-	return p.Run(ctx, win.filter(src))
+	return p.Run(ctx, source.Window(src, win.since, win.before))
 }
 
 // oneStdin refuses a command line that names standard input twice.

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/when"
 )
 
@@ -42,34 +39,4 @@ func (o *windowOptions) parse(now time.Time) (window, error) {
 		return w, usageErrorf("--since %s is not before --before %s", o.since, o.before)
 	}
 	return w, nil
-}
-
-func (w window) open() bool { return w.since.IsZero() && w.before.IsZero() }
-
-// filter wraps src so that only the events in the window pass; events with
-// no time (QEMU could not read its clock) cannot be placed and are left out.
-func (w window) filter(src source.Source) source.Source {
-	if w.open() {
-		return src
-	}
-	return windowSource{src, w}
-}
-
-type windowSource struct {
-	src source.Source
-	w   window
-}
-
-func (s windowSource) Next(ctx context.Context) (*decode.Event, error) {
-	for {
-		ev, err := s.src.Next(ctx)
-		if err != nil {
-			return nil, err
-		}
-		t := ev.Time()
-		if t.IsZero() || (!s.w.since.IsZero() && t.Before(s.w.since)) || (!s.w.before.IsZero() && !t.Before(s.w.before)) {
-			continue
-		}
-		return ev, nil
-	}
 }
