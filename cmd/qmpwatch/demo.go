@@ -47,8 +47,8 @@ output flags apply. It takes about ten seconds.`,
 }
 
 func runDemo(ctx context.Context, s *Streams, o *demoOptions) error {
-	if o.speed < 0 {
-		return usageErrorf("--speed must be 0 or more")
+	if err := checkSpeed(o.speed); err != nil {
+		return err
 	}
 	rec, err := sim.LoadBytes(ctx, "demo", sim.Demo)
 	if err != nil {

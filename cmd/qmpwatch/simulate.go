@@ -62,8 +62,8 @@ mode 0600 (only its owner may connect) unless --socket-mode says otherwise.`,
 }
 
 func runSimulate(ctx context.Context, s *Streams, o *simulateOptions, args []string) error {
-	if o.speed < 0 {
-		return usageErrorf("--speed must be 0 or more")
+	if err := checkSpeed(o.speed); err != nil {
+		return err
 	}
 	addr, err := conn.ParseAddr(args[0])
 	if err != nil {
@@ -95,4 +95,12 @@ func recordingName(args []string) string {
 		return args[1]
 	}
 	return "the built-in demo recording"
+}
+
+// checkSpeed refuses a negative --speed (simulate, demo).
+func checkSpeed(speed float64) error {
+	if speed < 0 {
+		return usageErrorf("--speed must be 0 or more")
+	}
+	return nil
 }

@@ -221,7 +221,7 @@ func (s *Spec) validateSockets(rest []Labelled) error {
 			return exitcode.Usagef("label %q names one VM: %s is not one address", e.Label, e.Address)
 		default:
 			if _, err := filepath.Match(a.Address, ""); err != nil {
-				return exitcode.Usagef("bad pattern %q: %v", e.Address, err)
+				return badPattern(e.Address, err)
 			}
 		}
 		s.sockets = append(s.sockets, sockArg{raw: e.Address, addr: a, label: e.Label, glob: glob})
@@ -288,3 +288,6 @@ func (s *Spec) dirMatch(name string) bool {
 	}
 	return true
 }
+
+// badPattern refuses an address glob that does not parse.
+func badPattern(arg string, err error) error { return exitcode.Usagef("bad pattern %q: %v", arg, err) }

@@ -34,7 +34,7 @@ func (s *Spec) Resolve() error {
 		}
 		matches, err := filepath.Glob(e.addr.Address)
 		if err != nil {
-			return exitcode.Usagef("bad pattern %q: %v", e.raw, err)
+			return badPattern(e.raw, err)
 		}
 		n := 0
 		for _, path := range matches {
