@@ -24,7 +24,7 @@ func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration
 	}
 	addr, err := conn.ParseAddr(address)
 	if err != nil {
-		return nil, conn.Greeting{}, withCode(exitUsage, err)
+		return nil, conn.Greeting{}, err // coded: a usage error
 	}
 	c, _, err := source.Open(ctx, addr, conn.Options{GreetingTimeout: greeting}, "")
 	if err != nil {

@@ -86,7 +86,7 @@ func (o *fleetOptions) checkPublish(readsFleet bool) error {
 		return usageErrorf("--publish %s: want nats://host:port", o.publish)
 	}
 	if err := fleet.CheckURL(o.publish); err != nil {
-		return withCode(exitUsage, fmt.Errorf("--publish %w", err))
+		return fmt.Errorf("--publish %w", err) // coded: a usage error
 	}
 	return nil
 }

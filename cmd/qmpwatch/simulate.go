@@ -67,7 +67,7 @@ func runSimulate(ctx context.Context, s *Streams, o *simulateOptions, args []str
 	}
 	addr, err := conn.ParseAddr(args[0])
 	if err != nil {
-		return withCode(exitUsage, err)
+		return err // coded: a usage error
 	}
 	var rec *sim.Recording
 	if len(args) == 2 {

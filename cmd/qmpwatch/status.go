@@ -78,7 +78,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 	for i, a := range args {
 		addr, err := conn.ParseAddr(a)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return err // coded: a usage error
 		}
 		addrs[i] = addr
 	}
