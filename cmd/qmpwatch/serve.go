@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
-	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -114,71 +111,27 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		defer closePublisher(ctx, pub)
 	}
 
-	mopts := metrics.Options{ForgetAfter: o.forgetAfter}
+	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter},
+		Addr: o.metricsAddr, TLSCert: o.tlsCert, TLSKey: o.tlsKey, Notes: ls.ErrOut,
+		Configured: o.src.Configured(), Watchers: o.src.Watchers(),
+		Status:      func(st source.Status) { printStatus(ls.ErrOut, st) },
+		Check:       func(ev *decode.Event) { _ = p.Check(ev) }, // fills ev.Check; without --strict it never fails
+		AttachState: p.AttachState,
+	}
 	if pub != nil {
-		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
+		ao.Lost = pub.DroppedByVM // events the stream lost are not silently gone
 	}
-	col := metrics.New(mopts)
-	health := metrics.NewHealth(o.src.Configured()...)
-	// Domains and a folder's sockets come and go: one that stops does not
-	// make /healthz fail.
-	for _, w := range o.src.Watchers() {
-		health.Watch(w)
-	}
-	srv, err := metrics.Listen(o.metricsAddr, o.tlsCert, o.tlsKey, metrics.Handler(col, health))
+	agent, err := metrics.StartAgent(ctx, ao)
 	if err != nil {
 		return err
 	}
-	sctx, stopServer := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(sctx) }()
-	defer func() {
-		stopServer()
-		<-served
-	}()
-	fmt.Fprintf(ls.ErrOut, "qmpwatch: serving metrics on %s\n", render.Safe(srv.URL()))
-
-	mo := source.Options{Conn: conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}}
-	mo.Status = func(st source.Status) {
-		printStatus(ls.ErrOut, st)
-		col.Status(st)
-		health.Status(st)
-	}
-	mo.Attach = func(c *conn.Client) (string, error) {
-		note, st, ok, err := p.AttachState(c)
-		if ok {
-			col.SetState(c.Label(), st) // a courtesy, as in the note: events still tell it
-		}
-		return note, err
-	}
-	// Every event is checked and counted in its source's goroutine, before
-	// the -o json filters: the metrics see everything, in parallel across
-	// VMs, and the output only what was asked for. The engine has no hook
-	// of its own there: its one consumer goroutine would count every VM's
-	// events in turn.
-	mo.Observe = func(ev *decode.Event) {
-		_ = p.Check(ev) // fills ev.Check; without --strict it never fails
-		col.Observe(ev)
-	}
-	op, err := o.src.Open(ctx, source.OpenOptions{Options: mo, Libvirt: libvirt.Options{DialTimeout: o.dialTimeout}, Notes: ls.ErrOut, Seed: col.SetState})
+	defer agent.Close()
+	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
+	op, err := o.src.Open(ctx, source.OpenOptions{Options: agent.SourceOptions(co), Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
+		Notes: ls.ErrOut, Seed: agent.SetState})
 	if err != nil {
 		return err
 	}
 	defer op.Close()
-	// The HTTP server failing (it should not) ends serve like a source error.
-	rctx, stopRun := context.WithCancelCause(ctx)
-	defer stopRun(nil)
-	go func() {
-		select {
-		case err := <-served:
-			served <- err
-			stopRun(err)
-		case <-rctx.Done():
-		}
-	}()
-	err = p.Run(rctx, op)
-	if cause := context.Cause(rctx); cause != nil && !errors.Is(cause, context.Canceled) {
-		return cause
-	}
-	return err
+	return agent.Run(ctx, func(ctx context.Context) error { return p.Run(ctx, op) })
 }
