@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
@@ -148,7 +147,7 @@ func askStatus(ctx context.Context, addr conn.Addr, o *statusOptions) vmStatus {
 	defer c.Close()
 	r.version = c.Greeting().Version.String()
 	r.name, r.label = name, c.Label()
-	r.state, r.err = pipeline.QueryRunState(c)
+	r.state, r.err = source.QueryRunState(c)
 	return r
 }
 

@@ -1,10 +1,9 @@
 package pipeline
 
 import (
-	"fmt"
-
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -22,36 +21,12 @@ func (p *Pipeline) AttachState(c *conn.Client) (note string, st track.RunState, 
 	if err := p.schema.attach(c, c.Label()); err != nil {
 		return "", track.RunState{}, false, err
 	}
-	st, err = QueryRunState(c)
+	st, err = source.QueryRunState(c)
 	if err != nil {
-		// The state is a courtesy, not a reason to give up watching (see
-		// RunStateNote).
+		// The state is a courtesy, not a reason to give up watching. A
+		// broken or closed monitor is not lost either: the client reports
+		// it from Next, after the events that came before it.
 		return "", track.RunState{}, false, nil
 	}
 	return ", " + render.Safe(st.String()), st, true, nil
-}
-
-// QueryRunState asks QEMU for the VM's run state.
-func QueryRunState(c *conn.Client) (track.RunState, error) {
-	raw, err := c.Query("query-status", nil)
-	if err != nil {
-		return track.RunState{}, err
-	}
-	st, err := track.ParseStatus(raw)
-	if err != nil {
-		return st, fmt.Errorf("%s: %w", c.Addr(), err)
-	}
-	return st, nil
-}
-
-// RunStateNote is the run state for a status line, ", running", or "" when
-// QEMU would not say: the state is a courtesy there, not a reason to give
-// up watching. A broken or closed monitor is not lost either: the client
-// reports it from Next, after the events that came before it.
-func RunStateNote(c *conn.Client) string {
-	st, err := QueryRunState(c)
-	if err != nil {
-		return ""
-	}
-	return ", " + render.Safe(st.String())
 }
