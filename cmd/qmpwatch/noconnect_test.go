@@ -77,6 +77,10 @@ func TestUsageErrorsConnectToNothing(t *testing.T) {
 		{"serve", A, "--publish", N, "--listen", "tcp:"},
 		{"sessions", A, B, "--label", "x", "-o", "json"},
 		{"top", A, "--since", "1h"},
+		{"watch", "qemu+tcp://" + a.addr() + "/system", "--schema", "live", "--publish", N},
+		{"sessions", "qemu+tcp://" + a.addr() + "/system", "--dir", ".", "-o", "json"},
+		{"serve", "qemu+tcp://" + a.addr() + "/system", B, "--publish", N},
+		{"status", "qemu+tcp://" + a.addr() + "/system", "--domain", "["},
 	} {
 		streams, _, errOut := TestStreams("")
 		code := run(context.Background(), args, streams)
