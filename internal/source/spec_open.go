@@ -121,7 +121,9 @@ func (s *Spec) Open(ctx context.Context, o OpenOptions) (*Opened, error) {
 		o.Notes = io.Discard
 	}
 	mctx, cancel := context.WithCancel(ctx)
-	o.Options.Markers = s.Markers
+	// The tracking views' feeds ask for markers themselves (a session
+	// ends at its VM's disconnect marker); --markers puts them in the output.
+	o.Options.Markers = o.Options.Markers || s.Markers
 	op := &Opened{Merge: New(mctx, o.Options), cancel: cancel, durable: len(s.urls) > 0 && s.Fleet.Durable != ""}
 	if err := s.openFleet(ctx, op, o.Notes); err != nil {
 		op.Close()
