@@ -49,16 +49,22 @@ func (m *Merge) dial(t Target) (end dialEnd) {
 		m.count(failed)
 		end = dialEnd{connected: connected, refused: refused, failed: failed}
 	}()
+	var names vmNames
 	for {
 		if t.WhileExists && !exists(t.Addr.Address) {
 			return
 		}
 		c, name, err := Open(m.ctx, t.Addr, m.o.Conn, t.Label)
 		note := ""
+		if err == nil && t.Label == "" {
+			note = names.admit(c, name)
+		}
 		if err == nil {
-			if note, err = m.attach(c); err != nil {
+			var attached string
+			if attached, err = m.attach(c); err != nil {
 				c.Close()
 			}
+			note = attached + note
 		}
 		if err != nil {
 			if m.ctx.Err() != nil {
