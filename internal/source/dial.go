@@ -70,6 +70,20 @@ func (m *Merge) dial(t Target) (end dialEnd) {
 			if m.ctx.Err() != nil {
 				return
 			}
+			var limit *conn.FDLimitError
+			if errors.As(err, &limit) && (t.Reconnect || t.WhileExists) {
+				// qmpwatch is out of files, and nothing was said to
+				// the monitor: dial again, with backoff, once some
+				// close. The limit and how to raise it are said once,
+				// for every socket that meets it.
+				if m.fdLimitSaid.CompareAndSwap(false, true) {
+					m.report(Status{Kind: Unreachable, Addr: t.Addr.String(), Err: err, Failure: true, Retrying: true, At: time.Now()})
+				}
+				if !m.sleep(bo.Next()) {
+					return
+				}
+				continue
+			}
 			refused = errors.Is(err, conn.ErrRefused)
 			// A socket in a watched folder that went between the poll and
 			// the dial (a QEMU restarting) is no news at all.
