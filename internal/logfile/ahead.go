@@ -18,7 +18,7 @@ import (
 // A batch's events and their decoded trees stay alive until the batch has
 // been consumed: batchLines bounds them (see TestReadAheadHoldsNoHandedOnEvent).
 const (
-	batchLines = 256
+	batchLines = 128
 	batchBytes = 128 << 10
 )
 
