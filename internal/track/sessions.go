@@ -227,8 +227,8 @@ func (t *Sessions) EndAll(vm string, at time.Time) []*Session {
 	}
 	var open []*Session
 	for _, s := range v.open {
-		if !s.Ended {
-			s.Ended, s.End = true, at
+		if s.tracked {
+			s.tracked, s.Ended, s.End = false, true, at
 			v.retire(s)
 			open = append(open, s)
 		}
