@@ -109,30 +109,6 @@ func (c *Collector) lockVM(name string) *vmState {
 	}
 }
 
-func (c *Collector) newVM(name string) *vmState {
-	// The trackers only count here: they keep no ended sessions, and only
-	// the few ended jobs whose epilogue may still come, not the tables'
-	// history (less to hold for 500 VMs, and less to step over).
-	jobs, sessions := track.NewJobs(), track.NewSessions()
-	jobs.KeepEndedAtMost(endedJobsKept)
-	sessions.KeepEndedAtMost(0)
-	if c.note != nil {
-		full := func(f track.Full) { c.note("qmpwatch: " + f.String()) }
-		jobs.OnFull(full)
-		sessions.OnFull(full)
-	}
-	value := labelValue(name)
-	return &vmState{
-		name: name, value: value, label: appendLabel(nil, "vm", value),
-		events: map[string]uint64{}, violations: map[string]uint64{},
-		shutdowns: map[string]uint64{}, resets: map[string]uint64{},
-		panics: map[string]uint64{}, watchdog: map[string]uint64{},
-		ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
-		causes: track.NewCauses(c.cat), state: track.NewStates(),
-		jobs: jobs, sessions: sessions,
-	}
-}
-
 // snapshot forgets the VMs gone for longer than ForgetAfter and returns
 // the others, by name.
 func (c *Collector) snapshot() []*vmState {
