@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -111,7 +112,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		defer closePublisher(ctx, pub)
 	}
 
-	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter},
+	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter, Note: func(line string) { fmt.Fprintln(ls.notices(), line) }},
 		Addr: o.metricsAddr, TLSCert: o.tlsCert, TLSKey: o.tlsKey, Notes: ls.ErrOut,
 		Configured: o.src.Configured(), Watchers: o.src.Watchers(),
 		Status:      func(st source.Status) { printStatus(ls.ErrOut, st) },

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 func records(t *testing.T, out string) []map[string]any {
@@ -72,4 +74,32 @@ func (s *events) Next(context.Context) (*decode.Event, error) {
 	ev := (*s)[0]
 	*s = (*s)[1:]
 	return ev, nil
+}
+
+// A VM that opens more sessions than a tracker keeps is said once on
+// Notices, its label escaped; the records stop at the bound.
+func TestTrackerSaysFullOnce(t *testing.T) {
+	const vm = "flood\x1b]52;c;AAAA\x07"
+	var evs []*decode.Event
+	for i := 0; i < track.MaxOpen+40; i++ {
+		line := fmt.Sprintf(`{"timestamp": {"seconds": 1700000000, "microseconds": %d}, "event": "VNC_CONNECTED", "data": {"server": {"auth": "none", "family": "ipv4", "service": "5901", "host": "0.0.0.0", "websocket": false}, "client": {"family": "ipv4", "service": "%d", "host": "10.1.1.1", "websocket": false}}}`, i, 10000+i)
+		m, err := decode.ScanMessage([]byte(line))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, decode.NewEvent(&m, vm))
+	}
+	src := events(evs)
+	var out, notices bytes.Buffer
+	tr := NewTracker(TrackOptions{Out: &out, JSON: true, Notices: &notices}, NewSessionsView())
+	if err := tr.Run(context.Background(), &src); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(records(t, out.String())); n != track.MaxOpen {
+		t.Errorf("%d records, want %d", n, track.MaxOpen)
+	}
+	want := `qmpwatch: flood\x1b]52;c;AAAA\x07: 256 open display sessions, the most qmpwatch tracks per VM; more are ignored until some end` + "\n"
+	if notices.String() != want {
+		t.Errorf("notices %q, want %q", notices.String(), want)
+	}
 }
