@@ -38,11 +38,12 @@ func TestCatalogMatchesQAPI(t *testing.T) {
 	}
 }
 
-// TestCatalogNewestMatchesDumps keeps Newest in step with the dumps.
+// TestCatalogNewestMatchesDumps keeps Newest in step with the dumps of
+// releases: a snapshot of upstream master is checked, but is no release.
 func TestCatalogNewestMatchesDumps(t *testing.T) {
 	var newest Version
 	for _, d := range loadQAPIDumps(t) {
-		if newest.Less(d.Version()) {
+		if d.Snapshot == "" && newest.Less(d.Version()) {
 			newest = d.Version()
 		}
 	}
