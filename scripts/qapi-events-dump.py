@@ -226,6 +226,17 @@ def owner_name(defined_in):
     return defined_in
 
 
+def with_extras(d, src, since):
+    """d with the since, build condition and features of src, when set."""
+    if since:
+        d["since"] = since
+    if src.get("if"):
+        d["if"] = src["if"]
+    if src.get("features"):
+        d["features"] = sorted(src["features"])
+    return d
+
+
 class ResolvedDumper:
     """The same dump, from events whose types are written out in full."""
 
@@ -262,14 +273,7 @@ class ResolvedDumper:
         if t["kind"] == "enum":
             vals = []
             for v in t["values"]:
-                d = {"name": v["name"]}
-                if v.get("since"):
-                    d["since"] = v["since"]
-                if v.get("if"):
-                    d["if"] = v["if"]
-                if v.get("features"):
-                    d["features"] = sorted(v["features"])
-                vals.append(d)
+                vals.append(with_extras({"name": v["name"]}, v, v.get("since")))
             out["enum"] = vals
         else:
             out["members"] = self.members(t["members"])
@@ -285,24 +289,11 @@ class ResolvedDumper:
             d = {"name": m["name"], "type": self.type_ref(m["type"])}
             if m.get("optional"):
                 d["optional"] = True
-            since = self.since(m)
-            if since:
-                d["since"] = since
-            if m.get("if"):
-                d["if"] = m["if"]
-            if m.get("features"):
-                d["features"] = sorted(m["features"])
-            out.append(d)
+            out.append(with_extras(d, m, self.since(m)))
         return out
 
     def event(self, ev):
-        d = {"name": ev["name"]}
-        if ev.get("since"):
-            d["since"] = ev["since"]
-        if ev.get("if"):
-            d["if"] = ev["if"]
-        if ev.get("features"):
-            d["features"] = sorted(ev["features"])
+        d = with_extras({"name": ev["name"]}, ev, ev.get("since"))
         if ev.get("members") is not None and ev.get("arg_type") is not None:
             d["members"] = self.members(ev["members"])
         return d

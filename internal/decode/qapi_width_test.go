@@ -8,20 +8,12 @@ import (
 // A dump that keeps QAPI's integer names (int_widths) is compared width by
 // width; an older dump, which named every integer "int", is not.
 func TestCompareQAPIIntWidths(t *testing.T) {
-	cat, err := ParseCatalogYAML(map[string][]byte{"x.yaml": []byte(`
-events:
-  - name: A
-    since: "1.0"
-    doc: a
-    fields:
+	cat := testCatalog(t, eventA+`
       - {name: n32, type: uint32, doc: n}
       - {name: n64, type: uint64, doc: n}
       - {name: s, type: size, doc: s}
       - {name: i, type: int, doc: i}
-`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	members := `[{"name": "n32", "type": "uint32"}, {"name": "n64", "type": "uint32"}, {"name": "s", "type": "uint64"}, {"name": "i", "type": "int8"}]`
 	withWidths, err := ParseQAPIDump([]byte(`{"qemu": "2.0", "int_widths": true, "events": [{"name": "A", "since": "1.0", "members": ` + members + `}]}`))
 	if err != nil {
