@@ -19,17 +19,11 @@ func (m *Merge) WatchDir(dir string, poll time.Duration, reconnect bool) {
 	m.WatchDirWith(dir, DirOptions{Poll: poll, Reconnect: reconnect})
 }
 
-// WatchDirMatching is WatchDir for the sockets whose base name match
-// accepts (nil: every socket): --dir-glob and --exclude-socket.
-func (m *Merge) WatchDirMatching(dir string, poll time.Duration, reconnect bool, match func(name string) bool) {
-	m.WatchDirWith(dir, DirOptions{Poll: poll, Reconnect: reconnect, Match: match})
-}
-
 // DirOptions tune a folder watch (WatchDirWith).
 type DirOptions struct {
 	Poll      time.Duration
 	Reconnect bool
-	Match     func(name string) bool // nil: every socket
+	Match     func(name string) bool // the sockets taken, by base name (--dir-glob, --exclude-socket); nil: every socket
 	// FollowSymlinks follows every symbolic link to a socket
 	// (--dir-follow-symlinks). Without it, a link is followed only when it
 	// and its socket have the same owner: anyone who may create files in a
