@@ -28,6 +28,9 @@ type Spec struct {
 	Dir      string // --dir: every socket of a folder, now and later
 	DirGlob  string // --dir-glob: which sockets of Dir; every one when empty
 	Exclude  []string
+	// DirFollowSymlinks follows every link to a socket in Dir
+	// (--dir-follow-symlinks; see DirOptions.FollowSymlinks).
+	DirFollowSymlinks bool
 	// Listen is an address QEMU dials (--listen); SocketMode is its unix
 	// socket's permissions: whoever can connect can send events under any
 	// VM name, so commands give 0600 unless told otherwise.

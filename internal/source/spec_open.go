@@ -143,7 +143,7 @@ func (s *Spec) Open(ctx context.Context, o OpenOptions) (*Opened, error) {
 		if poll == 0 {
 			poll = DefaultDirPoll
 		}
-		op.WatchDirMatching(s.Dir, poll, s.Reconnect, s.dirMatch)
+		op.WatchDirWith(s.Dir, DirOptions{Poll: poll, Reconnect: s.Reconnect, Match: s.dirMatch, FollowSymlinks: s.DirFollowSymlinks})
 	}
 	if s.listen != nil {
 		ln, err := ListenSocket(*s.listen, s.SocketMode)
