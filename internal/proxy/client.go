@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -23,8 +24,8 @@ type client struct {
 	fds        []int // received and not yet given to a command
 
 	qmu     sync.Mutex
-	q       chan []byte // messages for the writer
-	qbytes  int         // their size
+	q       chan []byte  // messages for the writer
+	qbytes  atomic.Int64 // their size (the writer takes it down without qmu)
 	qclosed bool
 	dropped string        // why the proxy disconnected it, if it did
 	dead    chan struct{} // closed when the connection is closed
@@ -137,7 +138,7 @@ func (c *client) closeFDs(fds []int) {
 	}
 }
 
-// send queues a message for the client. A lossless client makes the
+// send queues messages (each ended with CRLF) for the client. A lossless client makes the
 // caller wait; any other is dropped once its queue is full.
 func (c *client) send(msg []byte) {
 	c.qmu.Lock()
@@ -157,13 +158,13 @@ func (c *client) send(msg []byte) {
 		}
 		return
 	}
-	if c.qbytes+len(msg) > c.p.o.QueueBytes {
+	if int(c.qbytes.Load())+len(msg) > c.p.o.QueueBytes {
 		c.dropLocked(fmt.Sprintf("it stopped reading (%d MB queued)", c.p.o.QueueBytes>>20))
 		return
 	}
 	select {
 	case c.q <- msg:
-		c.qbytes += len(msg)
+		c.qbytes.Add(int64(len(msg)))
 	default:
 		c.dropLocked(fmt.Sprintf("it stopped reading (%d messages queued)", c.p.o.QueueLen))
 	}
@@ -203,32 +204,29 @@ func (c *client) close() {
 	})
 }
 
-// write writes the queue to the client, as much as is queued in one write,
-// each message ended with CRLF as QEMU does. At the queue's end (the
-// monitor went away) it closes the connection: end of stream.
+// write writes the queue to the client, as much as is queued in one
+// write. At the queue's end (the monitor went away) it closes the
+// connection: end of stream.
 func (c *client) write() {
 	var out []byte
 	for msg := range c.q {
-		out = append(append(out[:0], msg...), '\r', '\n')
+		out = append(out[:0], msg...)
 		size := len(msg)
 	more:
-		for len(out) < 64<<10 {
+		for len(out) < maxBatch {
 			select {
 			case m, ok := <-c.q:
 				if !ok {
 					break more
 				}
-				out = append(append(out, m...), '\r', '\n')
+				out = append(out, m...)
 				size += len(m)
 			default:
 				break more
 			}
 		}
-		c.qmu.Lock()
-		c.qbytes -= size
-		c.qmu.Unlock()
+		c.qbytes.Add(-int64(size))
 		if _, err := c.nc.Write(out); err != nil {
-			c.close()
 			break
 		}
 	}

@@ -78,7 +78,7 @@ func (c *client) command(raw []byte, fds []int) {
 	case r.name == "qmp_capabilities":
 		class, desc = c.capabilities(r.args)
 		if class == "" {
-			c.reply(emptyReturn(r.id))
+			c.reply(line(emptyReturn(r.id)))
 			c.s.negotiated(c)
 		}
 	case c.p.o.ReadOnly && !conn.ReadOnly(r.name):
@@ -95,7 +95,7 @@ func (c *client) command(raw []byte, fds []int) {
 	}
 	c.closeFDs(fds) // sent up (the kernel holds copies), or unused
 	if class != "" {
-		c.reply(errorReply(r.id, class, desc))
+		c.reply(line(errorReply(r.id, class, desc)))
 	}
 }
 

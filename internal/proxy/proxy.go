@@ -18,9 +18,9 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
-// The bounds of one client's queue of messages the proxy has for it and it
-// has not read yet (events and replies): past either, the client is
-// disconnected. Memory stays bounded whatever a client does, and a client
+// The bounds of one client's queue of what the proxy has for it and it has
+// not read yet (replies, and events in batches of those read from QEMU
+// together): past either, the client is disconnected. Memory stays bounded whatever a client does, and a client
 // that stops reading never holds up QEMU or the others.
 const (
 	DefaultQueueLen   = 4096
@@ -28,6 +28,8 @@ const (
 	// MaxCommand bounds one command a client sends; a longer one ends
 	// that client.
 	MaxCommand = 1 << 20
+	// maxBatch is about how many bytes of events go to a client at once.
+	maxBatch = 64 << 10
 	// maxFDs bounds the descriptors kept for one client's next command.
 	maxFDs = 64
 )

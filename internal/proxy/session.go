@@ -63,11 +63,23 @@ func greeting(qmp []byte, oob bool) []byte {
 		caps = `["oob"]`
 	}
 	b := append([]byte(`{"QMP": {"version": `), version...)
-	return append(b, `, "capabilities": `+caps+`}}`...)
+	return line(append(b, `, "capabilities": `+caps+`}}`...))
 }
 
-// read relays the monitor's messages until it goes away.
+// read relays the monitor's messages until it goes away. The events it has
+// already read go to each client together, one queue entry and one write
+// for many events under load; a reply first sends the events before it.
 func (s *session) read() {
+	var batch []byte
+	flush := func() {
+		if len(batch) > 0 {
+			for _, c := range *s.clients.Load() {
+				c.send(batch)
+			}
+			batch = nil // the clients hold the old one
+		}
+	}
+	defer flush()
 	for {
 		m, err := s.fr.NextMessage()
 		if err != nil {
@@ -75,12 +87,13 @@ func (s *session) read() {
 		}
 		switch m.Kind {
 		case decode.MsgEvent:
-			raw := append([]byte(nil), m.Raw...)
-			for _, c := range *s.clients.Load() {
-				c.send(raw)
-			}
+			batch = append(append(batch, m.Raw...), '\r', '\n')
 		case decode.MsgReturn, decode.MsgError:
+			flush()
 			s.reply(&m)
+		}
+		if len(batch) >= maxBatch || !s.fr.Ready() {
+			flush()
 		}
 	}
 }
@@ -99,7 +112,7 @@ func (s *session) reply(m *decode.Message) {
 		return
 	}
 	ms, _ := members(m.Raw)
-	sl.c.answer(sl, withID(ms, sl.id))
+	sl.c.answer(sl, line(withID(ms, sl.id)))
 }
 
 // forward sends a client's command up under a new id of the proxy's, with
@@ -123,6 +136,9 @@ func (s *session) forward(sl *slot, ms []member, fds []int) {
 	// the session with.
 	s.nc.Write(msg)
 }
+
+// line ends a message as QEMU does, with CRLF.
+func line(b []byte) []byte { return append(b, '\r', '\n') }
 
 // attach adds a client to the session; false when the session is over.
 func (s *session) attach(c *client) bool {
