@@ -60,7 +60,7 @@ func (p *Proxy) serve(ctx context.Context, nc net.Conn, lossless bool) {
 	defer stop()
 	if !lossless {
 		c.n = int(p.number.Add(1))
-		p.note(Note{Kind: ClientConnected, Client: c.n, Clients: int(p.clients.Add(1))})
+		p.note(Note{Kind: ClientConnected, Client: c.n}, 1)
 	}
 	go c.write()
 	c.send(s.greeting)
@@ -70,13 +70,13 @@ func (p *Proxy) serve(ctx context.Context, nc net.Conn, lossless bool) {
 	c.close()
 	c.closeFDs(c.fds)
 	if !lossless {
-		n := Note{Kind: ClientLeft, Client: c.n, Clients: int(p.clients.Add(-1))}
+		n := Note{Kind: ClientLeft, Client: c.n}
 		c.qmu.Lock()
 		if c.dropped != "" {
 			n.Kind, n.Reason = ClientDropped, c.dropped
 		}
 		c.qmu.Unlock()
-		p.note(n)
+		p.note(n, -1)
 	}
 }
 

@@ -71,7 +71,8 @@ type Proxy struct {
 	mu      sync.Mutex
 	sess    *session      // the live upstream session, nil between sessions
 	ready   chan struct{} // closed when sess is set
-	clients atomic.Int64  // connected (counted) clients
+	noteMu  sync.Mutex
+	clients int // connected (counted) clients, under noteMu
 	number  atomic.Int64
 	ended   chan struct{} // closed when Run returns
 }
@@ -198,5 +199,12 @@ func (p *Proxy) Pipe(ctx context.Context, _ conn.Addr) (net.Conn, error) {
 	return theirs, nil
 }
 
-// note reports a client change.
-func (p *Proxy) note(n Note) { p.o.Note(n) }
+// note counts a client in or out and reports it; one lock keeps the
+// counts of the notes in the order of the notes.
+func (p *Proxy) note(n Note, delta int) {
+	p.noteMu.Lock()
+	defer p.noteMu.Unlock()
+	p.clients += delta
+	n.Clients = p.clients
+	p.o.Note(n)
+}

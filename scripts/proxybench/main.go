@@ -2,6 +2,7 @@
 //
 //	proxybench latency DIRECT PROXIED N   median query-status round trip on each, in ms
 //	proxybench fanout PROXIED CLIENTS SECONDS   events/s each client reads
+//	proxybench monitor PATH RATE ANY            a fake monitor at PATH sending RATE events/s
 //
 // A client here is what a manager's is: a unix socket, the greeting,
 // qmp_capabilities, then commands or reading.
@@ -11,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -23,13 +25,15 @@ import (
 
 func main() {
 	if len(os.Args) != 5 {
-		fail("usage: proxybench latency DIRECT PROXIED N | fanout PROXIED CLIENTS SECONDS")
+		fail("usage: proxybench latency DIRECT PROXIED N | fanout PROXIED CLIENTS SECONDS | monitor PATH RATE -")
 	}
 	switch os.Args[1] {
 	case "latency":
 		n := atoi(os.Args[4])
 		d, p := median(os.Args[2], n), median(os.Args[3], n)
 		fmt.Printf("direct %.3f ms proxied %.3f ms added %.3f ms\n", d, p, p-d)
+	case "monitor":
+		monitor(os.Args[2], atoi(os.Args[3]))
 	case "fanout":
 		fanout(os.Args[2], atoi(os.Args[3]), time.Duration(atoi(os.Args[4]))*time.Second)
 	default:
@@ -140,4 +144,73 @@ func ctxOf(stop chan struct{}) context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { <-stop; cancel() }()
 	return ctx
+}
+
+// monitor serves one client at path as a QEMU 7.2 would (greeting, a reply
+// to every command) and sends it rate events a second, every 10 ms, so
+// that the fan-out is measured at a rate the clients can be held to
+// (a monitor flooding without limit outruns any client on a small
+// machine, and the proxy rightly disconnects them).
+func monitor(path string, rate int) {
+	os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		fail(err.Error())
+	}
+	c, err := ln.Accept()
+	if err != nil {
+		fail(err.Error())
+	}
+	ln.Close()
+	var mu sync.Mutex
+	write := func(b []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := c.Write(b); err != nil {
+			os.Exit(0)
+		}
+	}
+	write([]byte(`{"QMP": {"version": {"qemu": {"micro": 22, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}` + "\r\n"))
+	started := make(chan struct{})
+	var once sync.Once
+	go func() {
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadBytes('\n')
+			if err != nil {
+				os.Exit(0)
+			}
+			var cmd struct {
+				Execute string          `json:"execute"`
+				ID      json.RawMessage `json:"id"`
+			}
+			json.Unmarshal(line, &cmd)
+			id := "null"
+			if cmd.ID != nil {
+				id = string(cmd.ID)
+			}
+			ret := "{}"
+			switch cmd.Execute {
+			case "query-status":
+				ret = `{"status": "running", "singlestep": false, "running": true}`
+			case "query-name":
+				ret = `{"name": "bench"}`
+			}
+			write([]byte(`{"return": ` + ret + `, "id": ` + id + "}\r\n"))
+			if cmd.Execute == "query-status" {
+				once.Do(func() { close(started) }) // events flow once a watcher asked how the VM runs
+			}
+		}
+	}()
+	<-started
+	per := rate / 100
+	var batch []byte
+	for t := time.Now(); ; t = t.Add(10 * time.Millisecond) {
+		batch = batch[:0]
+		for i := range per {
+			batch = fmt.Appendf(batch, `{"timestamp": {"seconds": %d, "microseconds": %d}, "event": "BLOCK_JOB_COMPLETED", "data": {"device": "job1", "len": 1073741824, "offset": 1073741824, "speed": 0, "type": "mirror"}}`+"\r\n", t.Unix(), i)
+		}
+		write(batch)
+		time.Sleep(time.Until(t.Add(10 * time.Millisecond)))
+	}
 }
