@@ -12,6 +12,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/proxy"
+	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -191,4 +192,16 @@ func proxyNote(n proxy.Note) string {
 		return fmt.Sprintf("proxy: client %d disconnected: %s (%s)", n.Client, n.Reason, count)
 	}
 	return fmt.Sprintf("proxy: client %d left (%s)", n.Client, count)
+}
+
+// shareMonitors makes the Merge's dials take each monitor over (serve
+// --share): co.Dial goes through a proxy.Sharer. The function it returns
+// gives every path back; call it once the Merge has ended.
+func shareMonitors(ctx context.Context, s *Streams, co *conn.Options) func() {
+	sh := proxy.NewSharer(ctx, proxy.Options{
+		Conn: conn.Options{DialTimeout: co.DialTimeout, GreetingTimeout: co.GreetingTimeout, QueryTimeout: co.QueryTimeout},
+		Note: func(n proxy.Note) { fmt.Fprintln(s.notices(), render.Safe(n.Monitor)+": "+proxyNote(n)) },
+	})
+	co.Dial = sh.Dial
+	return sh.Close
 }

@@ -63,6 +63,7 @@ type Note struct {
 	Client  int    // the client's number, from 1
 	Clients int    // clients connected after the change
 	Reason  string // ClientDropped: why
+	Monitor string // the monitor's path as given (Options.Addr), for many proxies' notes
 }
 
 // Proxy is one shared monitor.
@@ -72,7 +73,8 @@ type Proxy struct {
 	sess    *session      // the live upstream session, nil between sessions
 	ready   chan struct{} // closed when sess is set
 	noteMu  sync.Mutex
-	clients int // connected (counted) clients, under noteMu
+	monitor string // Options.Addr as given, for notes (Retarget leaves it)
+	clients int    // connected (counted) clients, under noteMu
 	number  atomic.Int64
 	ended   chan struct{} // closed when Run returns
 }
@@ -89,7 +91,7 @@ func New(o Options) *Proxy {
 		o.Note = func(Note) {}
 	}
 	o.Conn.Enable = []string{"oob"} // passed on to the clients that ask for it
-	return &Proxy{o: o, ready: make(chan struct{}), ended: make(chan struct{})}
+	return &Proxy{o: o, monitor: o.Addr.String(), ready: make(chan struct{}), ended: make(chan struct{})}
 }
 
 // Connect dials the monitor: the greeting and negotiation. Its error is
@@ -206,5 +208,6 @@ func (p *Proxy) note(n Note, delta int) {
 	defer p.noteMu.Unlock()
 	p.clients += delta
 	n.Clients = p.clients
+	n.Monitor = p.monitor
 	p.o.Note(n)
 }
