@@ -161,7 +161,10 @@ func proxyListen(ctx context.Context, px *proxy.Proxy, o *proxyOptions, listen c
 			return nil, nil, err
 		}
 		ln, err := source.ListenSocket(listen, o.socketMode)
-		return ln, func() {}, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return ln, func() { ln.Close() }, nil // removes the socket
 	}
 	t, _, err := proxy.Take(o.takeover)
 	if err != nil {
