@@ -36,7 +36,12 @@ func TestQEMUSlowClient(t *testing.T) {
 	if g := eventKeys(got); !reflect.DeepEqual(g, want) {
 		t.Fatalf("the reading client's events differ from the reference's (%d, want %d)", len(g), len(want))
 	}
-	dropped := r.noted(ClientDropped)
+	// The note comes once the stuck client's goroutine has seen its end.
+	var dropped []Note
+	for deadline := time.Now().Add(10 * time.Second); len(dropped) == 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		dropped = r.noted(ClientDropped)
+	}
 	if len(dropped) != 1 || dropped[0].Client != 1 || !strings.Contains(dropped[0].Reason, "stopped reading") {
 		t.Fatalf("notes of dropped clients: %+v, want client 1 for not reading", dropped)
 	}
