@@ -40,8 +40,8 @@ func newProxyCmd(a *app) *cobra.Command {
 --listen PATH (or, with --takeover, at the monitor's own path). Each client gets
 QEMU's greeting and negotiates for itself; its commands are forwarded and each
 reply comes back to it alone, with its own id; every event goes to every client,
-in QEMU's order. A client that stops reading is disconnected once 4096 messages
-(or 16 MB) wait for it; nobody else waits for it.
+in QEMU's order. A client that stops reading is disconnected once 16 MB (or 4096
+replies and batches of events) wait for it; nobody else waits for it.
 
 qmpwatch's own commands stay read-only, but the proxy relays what its clients
 send: anyone who can connect to PATH can stop or delete the VM, as on QEMU's own

@@ -166,7 +166,7 @@ func (c *client) send(msg []byte) {
 	case c.q <- msg:
 		c.qbytes.Add(int64(len(msg)))
 	default:
-		c.dropLocked(fmt.Sprintf("it stopped reading (%d messages queued)", c.p.o.QueueLen))
+		c.dropLocked(fmt.Sprintf("it stopped reading (%d writes queued)", c.p.o.QueueLen))
 	}
 }
 
