@@ -38,6 +38,7 @@ exporters:
   file:
     path: %s
     flush_interval: 100ms
+    append: true # a restart keeps what was written
 service:
   telemetry:
     metrics:
