@@ -86,6 +86,11 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 	if o.durable != "" || o.host != "" || o.vm != "" || o.since != "" {
 		return usageErrorf("--durable, --host, --vm and --since read a nats:// source, not a libvirt URI")
 	}
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	pub, err := startPublishing(ls, &o.fleetOptions)
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ type serveOptions struct {
 	socketMode      os.FileMode // --listen's socket
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
+	otlpOptions                 // otlp.go: --otlp
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -82,6 +83,7 @@ every monitor has gone.`,
 	fs.Var(newFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	addFleetPublishFlags(fs, &o.fleetOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
+	addOTLPFlag(fs, &o.otlpOptions)
 	return cmd
 }
 
@@ -94,6 +96,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	// warnings: one lock keeps stderr lines whole.
 	ls := a.streams.lockedStderr()
 	defer ls.closeStderr() // last: after the publisher has said what it could not send
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	pub, err := startPublishing(ls, &o.fleetOptions)
 	if err != nil {
 		return err
@@ -110,9 +117,13 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}
 	defer p.Close()
 
-	mopts := metrics.Options{ForgetAfter: o.forgetAfter}
+	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
+	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{}}
 	if pub != nil {
-		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
+		mopts.Lost["nats"] = pub.DroppedByVM
+	}
+	if o.sink != nil {
+		mopts.Lost["otlp"] = o.sink.DroppedByVM
 	}
 	col := metrics.New(mopts)
 	health := metrics.NewHealth(plan.configured...)
@@ -136,6 +147,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
 	mo.Status = func(st source.Status) {
 		printStatus(ls.ErrOut, st)
+		if o.sink != nil {
+			o.sink.Status(st) // the monitor's address, for qemu.monitor.address
+		}
 		col.Status(st)
 		health.Status(st)
 	}

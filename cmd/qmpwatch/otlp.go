@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/qmpwatch/qmpwatch/internal/otlp"
+)
+
+// otlpOptions is --otlp, on watch and serve (docs/otlp.md).
+type otlpOptions struct {
+	otlp string
+	sink *otlp.Sink // started by startOTLP
+}
+
+func addOTLPFlag(fs *pflag.FlagSet, o *otlpOptions) {
+	fs.StringVar(&o.otlp, "otlp", "", "also send each event that passes the filters to an OpenTelemetry collector at URL (OTLP/HTTP, e.g. http://127.0.0.1:4318), as a log record")
+}
+
+// startOTLP starts the --otlp sink, when asked for, as one of eo's sinks,
+// and returns what stops it: the queue gets a deadline to drain, shorter
+// when qmpwatch was interrupted (SIGINT, SIGTERM). It opens no connection.
+func startOTLP(ctx context.Context, s *Streams, o *otlpOptions, eo *eventOptions) (stop func(), err error) {
+	if o.otlp == "" {
+		return func() {}, nil
+	}
+	if _, err := otlp.CheckURL(o.otlp); err != nil {
+		return nil, withCode(exitUsage, err)
+	}
+	bi, _ := debug.ReadBuildInfo()
+	v, _ := buildVersion(bi, version, commit)
+	o.sink, err = otlp.New(otlp.Options{URL: o.otlp, Version: v, Host: hostLabel(""), Notes: s.ErrOut})
+	if err != nil {
+		return nil, err
+	}
+	eo.sinks = append(eo.sinks, o.sink)
+	return func() {
+		grace := 30 * time.Second
+		if ctx.Err() != nil {
+			grace = otlp.FlushTimeout
+		}
+		o.sink.Close(grace)
+	}, nil
+}
