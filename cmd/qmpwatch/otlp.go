@@ -17,7 +17,7 @@ type otlpOptions struct {
 }
 
 func addOTLPFlag(fs *pflag.FlagSet, o *otlpOptions) {
-	fs.StringVar(&o.otlp, "otlp", "", "also send each event that passes the filters to an OpenTelemetry collector at URL (OTLP/HTTP, e.g. http://127.0.0.1:4318), as a log record")
+	fs.StringVar(&o.otlp, "otlp", "", "also send each event that passes the filters, as an OpenTelemetry log record, to the collector at `URL` (OTLP/HTTP, e.g. http://127.0.0.1:4318; docs/otlp.md)")
 }
 
 // startOTLP starts the --otlp sink, when asked for, as one of eo's sinks,

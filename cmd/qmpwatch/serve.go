@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -65,8 +66,8 @@ every monitor has gone.`,
 	}
 	fs := cmd.Flags()
 	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
-	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json: write only events whose name matches a glob (metrics count every event)")
-	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json: do not write events whose name matches a glob")
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json or --otlp: write or send only events whose name matches a glob (metrics count every event)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json or --otlp: do not write or send events whose name matches a glob")
 	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
 	// and reported on stderr, never a reason for the daemon to stop.
 	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
@@ -106,6 +107,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		return err
 	}
 	var hooks []func(*pipeline.Options)
+	if plan.discardOut {
+		hooks = append(hooks, func(po *pipeline.Options) { po.Out = io.Discard })
+	}
 	if pub != nil {
 		defer closePublisher(ctx, pub)
 		// The stream gets every event, in order, before the -o json filters.

@@ -2,10 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	collogpb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/qmpwatch/qmpwatch/internal/otlp/otelcoltest"
 	"github.com/qmpwatch/qmpwatch/internal/qemutest"
@@ -120,5 +127,53 @@ func waitOTLP(t *testing.T, col *otelcoltest.Collector, s *served, n int) []otel
 			return recs
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Without -o json, serve --otlp sends the events that -e and -x let
+// through, and stdout stays empty; the metrics still count every event.
+func TestServeOTLPWithoutJSON(t *testing.T) {
+	var mu sync.Mutex
+	var names []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req collogpb.ExportLogsServiceRequest
+		if err := proto.Unmarshal(body, &req); err != nil {
+			t.Errorf("not OTLP protobuf: %v", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, rl := range req.ResourceLogs {
+			for _, sl := range rl.ScopeLogs {
+				for _, lr := range sl.LogRecords {
+					names = append(names, lr.EventName)
+				}
+			}
+		}
+	}))
+	defer srv.Close()
+	a := answeringVM(t, "vm-a", fakeEvents...)
+	s := startServe(t, a.Addr, "--schema", "builtin", "--otlp", srv.URL, "-x", "SPICE_*")
+	s.waitMetric(t, `qmpwatch_events_total{vm="vm-a",event="SPICE_INITIALIZED"} 1`)
+	if code := s.stop(t); code != 0 { // the queue is flushed before serve ends
+		t.Errorf("exit %d after interrupt: %s", code, s.stderr)
+	}
+	var want []string
+	for _, line := range fakeEvents {
+		var ev servedEvent
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(ev.Event, "SPICE_") {
+			want = append(want, ev.Event)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Errorf("sent %v, want %v", names, want)
+	}
+	if out := s.stdout.String(); out != "" {
+		t.Errorf("stdout without -o json: %q", out)
 	}
 }
