@@ -21,10 +21,10 @@ const (
 // trackers, so forgetting a VM frees all of it at once.
 type vmState struct {
 	mu         sync.Mutex
-	forgotten  bool   // swept out of the collector; a new state replaces it
-	name       string // the VM's label, as the trackers know it
+	forgotten  bool     // swept out of the collector; a new state replaces it
+	name       string   // the VM's label, as the trackers know it
 	lost       []uint64 // counted, then lost by each sink (Options.Lost), in Collector.sinks' order
-	label      []byte // `vm="NAME"`, escaped for the text format
+	label      []byte   // `vm="NAME"`, escaped for the text format
 	up         bool
 	seen       bool      // a Connected status arrived once
 	goneSince  time.Time // when it went away; zero while up or never connected

@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 func TestRealCollector(t *testing.T) {
 	col := otelcoltest.Start(t)
 	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test")
-	var notes lockedBuffer
+	var notes bytes.Buffer // read after Close, when the sink has stopped writing
 	s, err := New(Options{URL: col.URL(), Version: "1.2.3", Host: "host1", Notes: &notes})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"context"
+	"maps"
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -108,11 +109,7 @@ func (q *queue) takeUnsaid() uint64 {
 func (q *queue) droppedByVM() map[string]uint64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	out := make(map[string]uint64, len(q.dropped))
-	for vm, n := range q.dropped {
-		out[vm] = n
-	}
-	return out
+	return maps.Clone(q.dropped)
 }
 
 func (q *queue) loseLocked(r *sdklog.Record) {

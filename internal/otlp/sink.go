@@ -58,6 +58,7 @@ type Sink struct {
 	provider *sdklog.LoggerProvider
 	exp      sdklog.Exporter
 	q        *queue
+	noteMu   sync.Mutex // the sender and the drop ticker both write notes
 	addrMu   sync.Mutex
 	addrs    map[string]string // VM label → monitor address
 	ctx      context.Context   // the sender's; Close cancels it at the deadline
@@ -168,6 +169,8 @@ func (s *Sink) Close(timeout time.Duration) {
 // note says one line on Notes, escaped like every text that reaches stderr.
 func (s *Sink) note(format string, args ...any) {
 	if s.o.Notes != nil {
+		s.noteMu.Lock()
+		defer s.noteMu.Unlock()
 		fmt.Fprintf(s.o.Notes, "qmpwatch: otlp: %s\n", render.Safe(strings.TrimSpace(fmt.Sprintf(format, args...))))
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,24 +15,6 @@ import (
 	collogpb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/protobuf/proto"
 )
-
-// lockedBuffer collects the sink's notes from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func stop(t *testing.T, i int) string {
 	return fmt.Sprintf(`{"event": "STOP", "timestamp": {"seconds": 1700000000, "microseconds": %d}}`, i)
@@ -62,7 +43,7 @@ func TestRetryOn503(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	defer srv.Close()
-	var notes lockedBuffer
+	var notes bytes.Buffer // read after Close, when the sink has stopped writing
 	s, err := New(Options{URL: srv.URL, Notes: &notes})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +67,7 @@ func TestPermanentRefusal(t *testing.T) {
 		http.Error(w, "bad\x1b[31m", http.StatusBadRequest)
 	}))
 	defer srv.Close()
-	var notes lockedBuffer
+	var notes bytes.Buffer // read after Close, when the sink has stopped writing
 	s, err := New(Options{URL: srv.URL, Notes: &notes})
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +91,8 @@ func TestOverflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := "http://" + l.Addr().String()
-	l.Close() // nothing listens: connection refused
-	var notes lockedBuffer
+	l.Close()              // nothing listens: connection refused
+	var notes bytes.Buffer // read after Close, when the sink has stopped writing
 	s, err := New(Options{URL: url, Queue: 3, Notes: &notes})
 	if err != nil {
 		t.Fatal(err)
