@@ -25,15 +25,15 @@ func source() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "..", "tools", "otelcol")
 }
 
-// cacheDir holds the binaries, one per version of tools/otelcol's files.
-// QMPWATCH_OTELCOL_CACHE overrides it.
+// cacheDir holds the binaries, one per version of tools/otelcol's files
+// and Go. QMPWATCH_OTELCOL_CACHE overrides it.
 func cacheDir() (string, error) {
 	if d := os.Getenv("QMPWATCH_OTELCOL_CACHE"); d != "" {
 		return d, nil
 	}
 	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
+	if err != nil { // no HOME: a shared temporary folder still saves rebuilds
+		return filepath.Join(os.TempDir(), "qmpwatch-otelcol"), nil
 	}
 	return filepath.Join(d, "qmpwatch", "otelcol"), nil
 }
