@@ -108,7 +108,7 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 	// Attach never runs for a domain (there is no QMP client): events are
 	// checked against the builtin catalog as the version libvirt reports,
 	// which the source stamps on each.
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{}))
+	m := source.New(mctx, o.withAddresses(mergeOptions(ls, p, &o.multiOptions, conn.Options{})))
 	defer func() {
 		cancel()
 		m.Wait()

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/otlp"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // otlpOptions is --otlp, on watch and serve (docs/otlp.md).
@@ -44,4 +45,18 @@ func startOTLP(ctx context.Context, s *Streams, o *otlpOptions, eo *eventOptions
 		}
 		o.sink.Close(grace)
 	}, nil
+}
+
+// withAddresses also tells the --otlp sink each VM's monitor address, for
+// the records' qemu.monitor.address.
+func (o *otlpOptions) withAddresses(so source.Options) source.Options {
+	if o.sink == nil {
+		return so
+	}
+	status := so.Status
+	so.Status = func(st source.Status) {
+		o.sink.Status(st)
+		status(st)
+	}
+	return so
 }

@@ -151,9 +151,6 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
 	mo.Status = func(st source.Status) {
 		printStatus(ls.ErrOut, st)
-		if o.sink != nil {
-			o.sink.Status(st) // the monitor's address, for qemu.monitor.address
-		}
 		col.Status(st)
 		health.Status(st)
 	}
@@ -173,7 +170,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		_ = p.Check(ev) // fills ev.Check; without --strict it never fails
 		col.Observe(ev)
 	}
-	m := source.New(mctx, mo)
+	m := source.New(mctx, o.withAddresses(mo))
 	defer func() {
 		cancel()
 		m.Wait()

@@ -118,7 +118,11 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return p.DeadlineErr(err)
 	}
-	printStatus(ls.notices(), source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
+	connected := source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note}
+	if o.sink != nil {
+		o.sink.Status(connected) // the address, for qemu.monitor.address
+	}
+	printStatus(ls.notices(), connected)
 	// Single reports the end (Ended) once Run has flushed the events before
 	// it, so "closed" never comes before stdout's last event.
 	return o.endErr(p.Run(ctx, source.NewSingle(c, func(st source.Status) { o.status(ls, st) })))
