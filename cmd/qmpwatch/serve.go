@@ -122,7 +122,8 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	defer p.Close()
 
 	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
-	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{}}
+	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{},
+		Note: func(line string) { fmt.Fprintln(ls.notices(), line) }}
 	if pub != nil {
 		mopts.Lost["nats"] = pub.DroppedByVM
 	}
