@@ -70,15 +70,18 @@ type servePlan struct {
 	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
 	libvirt    *libvirt.URI // a libvirt URI's domains, nil when none
 	socketMode os.FileMode  // --listen's socket
+	discardOut bool         // --otlp without -o json: events pass the filters, stdout gets none
 }
 
 // planServe checks serve's options and sources before anything starts.
 func planServe(configFile string, o *serveOptions, args []string) (*servePlan, error) {
-	if o.output == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return nil, usageErrorf("-e and -x choose what -o json writes: give -o json")
+	if o.output == "" && o.otlp == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
+		return nil, usageErrorf("-e and -x choose what -o json writes or --otlp sends: give -o json or --otlp")
 	}
-	if o.output == "" {
-		// No event output: every event is counted, none rendered.
+	// Without -o json, stdout gets no event: with --otlp the events still
+	// pass the filters, for the collector; else none is even rendered.
+	discardOut := o.output == "" && o.otlp != ""
+	if o.output == "" && o.otlp == "" {
 		o.excludes = []string{"*"}
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"
@@ -98,7 +101,7 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 	if len(srcs) == 0 && o.dir == "" && o.listen == "" {
 		return nil, usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
-	plan := &servePlan{socketMode: o.socketMode}
+	plan := &servePlan{socketMode: o.socketMode, discardOut: discardOut}
 	var addrs []string
 	for _, s := range srcs {
 		if s.Label == "" {
