@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -54,6 +56,11 @@ func watchArgs(o *multiOptions) cobra.PositionalArgs {
 		}
 		return nil
 	}
+}
+
+// mergeOptions wire a Merge to the pipeline (schema per VM) and stderr.
+func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
+	return source.Options{Status: func(st source.Status) { o.status(s, st) }, Markers: o.markers, Conn: co, Attach: p.Attach}
 }
 
 // printStatus writes the one line on stderr for a connection change.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -31,9 +32,12 @@ type serveOptions struct {
 	tlsKey          string
 	forgetAfter     time.Duration
 	socketMode      os.FileMode // --listen's socket
+	share           bool        // proxy.go: --share takes the --dir sockets over
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
 	src             source.Spec
+	discardOut      bool // --otlp without -o json: events pass the filters, stdout gets none
+	otlpOptions          // otlp.go: --otlp
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -67,12 +71,13 @@ every monitor has gone.`,
 	}
 	fs := cmd.Flags()
 	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
-	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json: write only events whose name matches a glob (metrics count every event)")
-	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json: do not write events whose name matches a glob")
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json or --otlp: write or send only events whose name matches a glob (metrics count every event)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json or --otlp: do not write or send events whose name matches a glob")
 	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
 	// and reported on stderr, never a reason for the daemon to stop.
 	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
 	addMultiFlags(fs, &o.multiOptions)
+	fs.BoolVar(&o.share, "share", false, "with --dir: take over each socket as proxy --takeover does, so that other QMP clients keep using the VMs' own paths; each is given back on exit")
 	fs.StringVar(&o.listen, "listen", "", "also accept the monitor connections QEMU opens itself on ADDRESS (as qmpwatch listen)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
@@ -85,6 +90,7 @@ every monitor has gone.`,
 	fs.Var(newFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	addFleetPublishFlags(fs, &o.fleetOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
+	addOTLPFlag(fs, &o.otlpOptions)
 	return cmd
 }
 
@@ -93,8 +99,16 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	// warnings: one lock keeps stderr lines whole.
 	ls := a.streams.lockedStderr()
 	defer ls.closeStderr() // last: after the publisher has said what it could not send
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	var pub *fleet.Publisher
 	p, err := newPipeline(ls, &o.eventOptions, true, o.record, func(po *pipeline.Options) {
+		if o.discardOut {
+			po.Out = io.Discard // --otlp without -o json: the events pass the filters, stdout gets none
+		}
 		if o.publish != "" {
 			// The stream gets every event, in order, before the -o json
 			// filters; the publisher starts below, before any event.
@@ -112,7 +126,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		defer closePublisher(ctx, pub)
 	}
 
-	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter, Note: func(line string) { fmt.Fprintln(ls.notices(), line) }},
+	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
+	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{},
+		Note: func(line string) { fmt.Fprintln(ls.notices(), line) }},
 		Addr: o.metricsAddr, TLSCert: o.tlsCert, TLSKey: o.tlsKey, Notes: ls.ErrOut,
 		Configured: o.src.Configured(), Watchers: o.src.Watchers(),
 		Status:      func(st source.Status) { printStatus(ls.ErrOut, st) },
@@ -120,7 +136,10 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		AttachState: p.AttachState,
 	}
 	if pub != nil {
-		ao.Lost = pub.DroppedByVM // events the stream lost are not silently gone
+		ao.Lost["nats"] = pub.DroppedByVM
+	}
+	if o.sink != nil {
+		ao.Lost["otlp"] = o.sink.DroppedByVM
 	}
 	agent, err := metrics.StartAgent(ctx, ao)
 	if err != nil {
@@ -128,7 +147,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	}
 	defer agent.Close()
 	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
-	op, err := o.src.Open(ctx, source.OpenOptions{Options: agent.SourceOptions(co), Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
+	mo := o.withAddresses(agent.SourceOptions(co))
+	if o.share {
+		defer shareMonitors(ctx, ls, &mo.Conn)() // after the Merge has ended: each path given back
+	}
+	op, err := o.src.Open(ctx, source.OpenOptions{Options: mo, Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
 		Notes: ls.ErrOut, Seed: agent.SetState})
 	if err != nil {
 		return err

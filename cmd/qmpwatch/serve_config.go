@@ -58,11 +58,16 @@ func configSources(file string) ([]serveSource, error) {
 // validate checks serve's options and sources before anything starts,
 // and fills o.src with what serve will watch.
 func (o *serveOptions) validate(configFile string, args []string) error {
-	if o.output == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return usageErrorf("-e and -x choose what -o json writes: give -o json")
+	if o.output == "" && o.otlp == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
+		return usageErrorf("-e and -x choose what -o json writes or --otlp sends: give -o json or --otlp")
 	}
-	if o.output == "" {
-		// No event output: every event is counted, none rendered.
+	if o.share && o.dir == "" {
+		return usageErrorf("--share takes over the sockets of --dir: give --dir")
+	}
+	// Without -o json, stdout gets no event: with --otlp the events still
+	// pass the filters, for the collector; else none is even rendered.
+	o.discardOut = o.output == "" && o.otlp != ""
+	if o.output == "" && o.otlp == "" {
 		o.excludes = []string{"*"}
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"

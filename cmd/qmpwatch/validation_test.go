@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
 	"strings"
 	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
 )
 
 var badReset = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RESET", "data": {"guest": "yes", "reason": "guest-reset"}}`

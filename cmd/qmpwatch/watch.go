@@ -24,6 +24,7 @@ type watchOptions struct {
 	libvirtOptions  // libvirt.go: --domain
 	fleetOptions    // fleet.go: nats:// sources and --publish
 	src             source.Spec
+	otlpOptions     // otlp.go: --otlp
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -71,6 +72,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	addFleetFlags(fs, &o.fleetOptions)
+	addOTLPFlag(fs, &o.otlpOptions)
 	return cmd
 }
 
@@ -102,6 +104,11 @@ func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 	// closed last, after the publisher has said what it could not send.
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	var pub *fleet.Publisher
 	var op *source.Opened
 	p, err := newPipeline(ls, &o.eventOptions, o.src.Many(), o.record, func(po *pipeline.Options) {
@@ -126,7 +133,7 @@ func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 		return o.runSingle(ctx, ls, p, addr)
 	}
 	op, err = o.src.Open(ctx, source.OpenOptions{
-		Options: source.Options{Status: func(st source.Status) { o.status(ls, st) }, Conn: o.connOptions(), Attach: p.Attach},
+		Options: o.withAddresses(mergeOptions(ls, p, &o.multiOptions, o.connOptions())),
 		Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
 		Notes:   ls.ErrOut,
 	})
@@ -159,7 +166,11 @@ func (o *watchOptions) runSingle(ctx context.Context, ls *Streams, p *pipeline.P
 	if err != nil {
 		return p.DeadlineErr(err)
 	}
-	printStatus(ls.notices(), source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
+	connected := source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note}
+	if o.sink != nil {
+		o.sink.Status(connected) // the address, for qemu.monitor.address
+	}
+	printStatus(ls.notices(), connected)
 	// Single reports the end (Ended) once Run has flushed the events before
 	// it, so "closed" never comes before stdout's last event.
 	return o.endErr(p.Run(ctx, source.NewSingle(c, func(st source.Status) { o.status(ls, st) })))

@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"github.com/spf13/cobra"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
 )
