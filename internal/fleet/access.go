@@ -32,15 +32,26 @@ func IsURL(arg string) bool {
 	return strings.HasPrefix(arg, "nats://") || strings.HasPrefix(arg, "tls://")
 }
 
-// Redacted is the URL without its password, for messages.
+// Redacted is the URL without its password, for messages and for
+// qmpwatch config. A URL that does not parse (a password with an unescaped
+// "/" or "#") has everything between the scheme and its last "@" hidden.
 func (a Access) Redacted() string {
 	parts := strings.Split(a.URL, ",")
 	for i, p := range parts {
-		if u, err := url.Parse(p); err == nil && u.User != nil {
+		u, err := url.Parse(p)
+		if err == nil && u.User != nil {
 			if _, has := u.User.Password(); has {
 				u.User = url.UserPassword(u.User.Username(), "xxx")
 			}
 			parts[i] = u.String()
+			continue
+		}
+		if at, scheme := strings.LastIndex(p, "@"), strings.Index(p, "://"); at > scheme && (err != nil || scheme >= 0) {
+			if scheme < 0 {
+				parts[i] = "xxx" + p[at:]
+			} else {
+				parts[i] = p[:scheme+3] + "xxx" + p[at:]
+			}
 		}
 	}
 	return strings.Join(parts, ",")

@@ -128,6 +128,20 @@ func (s *Server) Stop() {
 	s.cmd = nil
 }
 
+// Kill ends the server with SIGKILL, as a crash would (nothing flushed),
+// and waits for it; Start restarts it on the same port and store.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	s.cmd.Process.Kill()
+	<-s.done
+	s.log.Close()
+	s.cmd = nil
+}
+
 // Log is the server's output so far, for failure reports.
 func (s *Server) Log() string {
 	b, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
