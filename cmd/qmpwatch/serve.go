@@ -116,6 +116,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}
 	col := metrics.New(mopts)
 	health := metrics.NewHealth(plan.configured...)
+	if pub != nil {
+		health.Also(pub.Problem) // a stuck publisher is not healthy
+	}
 	for _, w := range plan.watchers {
 		health.Watch(w)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,21 @@ func (a Access) optionsWith(onErr func(error), extra ...nats.Option) []nats.Opti
 		o = append(o, nats.RootCAs(a.TLSCA))
 	}
 	return append(o, extra...)
+}
+
+// credsWarning is a line on a credentials file that others may read or
+// change (its nkey seed lets whoever has it act as this user), else "".
+func (a Access) credsWarning() string {
+	if a.Creds == "" {
+		return ""
+	}
+	fi, err := os.Stat(a.Creds)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return "" // a missing file is nats.go's one-line error
+	}
+	f := render.Safe(a.Creds)
+	return fmt.Sprintf("qmpwatch: nats: --nats-creds %s has mode %04o: other users may read its secret seed and act as this NATS user; chmod 600 %s\n",
+		f, fi.Mode().Perm(), f)
 }
 
 // connectError is the one line for a failed connection.

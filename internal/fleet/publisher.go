@@ -113,6 +113,7 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	if o.Name == "" {
 		o.Name = "qmpwatch publisher " + o.Host
 	}
+	fmt.Fprint(o.Notes, o.credsWarning())
 	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), droppedVM: map[string]uint64{},
 		droppedWhy: map[string]uint64{}, refusedSaid: map[string]bool{},
 		lastTS: map[string][2]int64{}, sameTS: map[string]int{}, done: make(chan struct{})}

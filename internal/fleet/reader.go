@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,6 +79,7 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 	if o.Name == "" {
 		o.Name = "qmpwatch reader"
 	}
+	fmt.Fprint(o.Notes, o.credsWarning())
 	if err := o.Selection.Validate(); err != nil {
 		return nil, err
 	}
@@ -127,13 +127,17 @@ func (r *Reader) open(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := js.Stream(ctx, o.Stream); err != nil {
+	s, err := js.Stream(ctx, o.Stream)
+	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			return fmt.Errorf("%s: stream %s not found (a publisher creates it: qmpwatch watch|serve --publish)", o.Redacted(), o.Stream)
 		}
 		return r.apiError(err)
 	}
 	filter := o.FilterSubject()
+	if err := r.checkShape(s.CachedInfo().Config, filter); err != nil {
+		return err
+	}
 	var cons jetstream.Consumer
 	if o.Durable == "" {
 		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverNewPolicy}
@@ -157,21 +161,6 @@ func (r *Reader) open(ctx context.Context) error {
 		return r.apiError(err)
 	}
 	return nil
-}
-
-// apiError names the refusals a user can fix.
-func (r *Reader) apiError(err error) error {
-	msg := err.Error()
-	if refused, _ := r.refused.Load().(string); refused != "" {
-		err, msg = errors.New(render.Safe(refused)), refused
-	}
-	if strings.Contains(strings.ToLower(msg), "permission") {
-		return fmt.Errorf("%s: subject not allowed for this user (filter %s on stream %s): %w", r.o.Redacted(), r.o.FilterSubject(), r.o.Stream, err)
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
-		return fmt.Errorf("%s: no JetStream answer (is JetStream enabled, does the user have access to $JS.API?): %w", r.o.Redacted(), err)
-	}
-	return fmt.Errorf("%s: %w", r.o.Redacted(), err)
 }
 
 // Next returns the next event. Its VM label is "<host>/<vm>"; its raw

@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -46,52 +44,7 @@ func (p *Publisher) checkStream(ctx context.Context) string {
 	}
 	cfg := s.CachedInfo().Config
 	p.maxMsg.Store(int64(cfg.MaxMsgSize))
-	if !takes(cfg.Subjects, Escape(p.o.Host)) {
-		return fmt.Sprintf("stream %s does not take %s.> (its subjects: %s): add %s.> to its subjects, or name another stream with --stream",
-			p.o.Stream, Prefix, strings.Join(cfg.Subjects, " "), Prefix)
-	}
-	return ""
-}
-
-// takes reports whether a stream with these subjects stores every
-// qmp.<host>.<vm>.<EVENT> of one host, whatever the VM and event.
-func takes(subjects []string, host string) bool {
-	want := []string{Prefix, host, "*", "*"}
-	for _, s := range subjects {
-		if covers(strings.Split(s, "."), want) {
-			return true
-		}
-	}
-	return false
-}
-
-// covers: the filter's tokens match every subject of want's, where a "*"
-// in want stands for any token and so needs a wildcard in the filter.
-func covers(filter, want []string) bool {
-	for i, f := range filter {
-		if f == ">" {
-			return i < len(want)
-		}
-		if i >= len(want) || (f != "*" && f != want[i]) {
-			return false
-		}
-	}
-	return len(filter) == len(want)
-}
-
-// jsCause names, in one line, why the JetStream API of a stream did not
-// answer as it should, and the fix when there is one.
-func jsCause(err error, stream string) string {
-	switch {
-	case errors.Is(err, jetstream.ErrJetStreamNotEnabled), errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount),
-		errors.Is(err, nats.ErrNoResponders):
-		return "JetStream is not enabled on the server or for this account: start nats-server with -js (or jetstream {} in its configuration, and jetstream: enabled in the account)"
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout):
-		return "no JetStream answer in time (is JetStream enabled, may this user use $JS.API.>?)"
-	case strings.Contains(strings.ToLower(err.Error()), "permission"):
-		return fmt.Sprintf("this user may not use the JetStream API of stream %s: allow $JS.API.STREAM.INFO.%s (and .CREATE.%s to create it): %v", stream, stream, stream, err)
-	}
-	return fmt.Sprintf("stream %s: %v", stream, err)
+	return shapeCause(p.o.Stream, cfg, Prefix+"."+Escape(p.o.Host)+".*.*")
 }
 
 // StreamConfig is the stream a publisher creates when it is missing.
