@@ -125,7 +125,12 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 		// the buffer, and it knows what was acknowledged.
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(*nats.Conn, error) { p.outage() }),
-		nats.ReconnectHandler(func(*nats.Conn) { p.poke() }),
+		nats.ReconnectHandler(func(*nats.Conn) {
+			if p.Pending() == 0 {
+				p.recovered() // nothing to send: being back is all
+			}
+			p.poke()
+		}),
 		// A refusal (wrong password, expired credentials) is not an
 		// outage to wait out silently: say it, once per reason.
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {

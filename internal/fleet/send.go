@@ -16,10 +16,8 @@ import (
 // the message ids make the stream drop what it already stored.
 func (p *Publisher) run(ctx context.Context) {
 	defer close(p.done)
-	for !p.ensureStream(ctx) {
-		if !sleep(ctx, retryWait) {
-			return
-		}
+	if !p.waitStream(ctx) {
+		return
 	}
 	var futures []jetstream.PubAckFuture // in queue order
 	for {
@@ -105,13 +103,24 @@ func (p *Publisher) run(ctx context.Context) {
 			if !sleep(ctx, retryWait) {
 				return
 			}
-			for !p.ensureStream(ctx) {
-				if !sleep(ctx, retryWait) {
-					return
-				}
+			if !p.waitStream(ctx) {
+				return
 			}
 		}
 	}
+}
+
+// waitStream retries ensureStream until it works (true) or ctx ends.
+func (p *Publisher) waitStream(ctx context.Context) bool {
+	for !p.ensureStream(ctx) {
+		if !sleep(ctx, retryWait) {
+			return false
+		}
+	}
+	if p.Pending() == 0 {
+		p.recovered() // no acknowledgement to come and prove it
+	}
+	return true
 }
 
 func isConnRefused(err error) bool {
