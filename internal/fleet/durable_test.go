@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -94,13 +93,7 @@ func TestDurableNoDuplicateAfterServerKill(t *testing.T) {
 
 func consumer(t *testing.T, url, name string) jetstream.Consumer {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	c, err := js.Consumer(context.Background(), DefaultStream, name)
+	c, err := jsFor(t, url).Consumer(context.Background(), DefaultStream, name)
 	if err != nil {
 		t.Fatal(err)
 	}

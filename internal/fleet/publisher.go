@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -207,11 +208,7 @@ func (p *Publisher) Dropped() uint64 { return p.dropped.Load() }
 func (p *Publisher) DroppedByVM() map[string]uint64 {
 	p.noteMu.Lock()
 	defer p.noteMu.Unlock()
-	m := make(map[string]uint64, len(p.droppedVM))
-	for vm, n := range p.droppedVM {
-		m[vm] = n
-	}
-	return m
+	return maps.Clone(p.droppedVM)
 }
 
 // Acked is how many events the stream has acknowledged.

@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -106,9 +107,5 @@ func (p *Publisher) refused(m *nats.Msg, reason, detail string) {
 func (p *Publisher) DroppedByReason() map[string]uint64 {
 	p.noteMu.Lock()
 	defer p.noteMu.Unlock()
-	m := make(map[string]uint64, len(p.droppedWhy))
-	for r, n := range p.droppedWhy {
-		m[r] = n
-	}
-	return m
+	return maps.Clone(p.droppedWhy)
 }

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
@@ -19,12 +16,7 @@ import (
 // disagreement is said once per VM. Before, -o json printed the body's.
 func TestSubjectIsTheTruth(t *testing.T) {
 	srv := natstest.Start(t, "")
-	nc, err := nats.Connect(srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := jsFor(t, srv.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if _, err := js.CreateStream(ctx, (&Publisher{o: PublisherOptions{Stream: DefaultStream, MaxAge: time.Hour}}).StreamConfig()); err != nil {
