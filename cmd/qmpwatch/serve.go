@@ -137,6 +137,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}
 	col := metrics.New(mopts)
 	health := metrics.NewHealth(plan.configured...)
+	if pub != nil {
+		health.Also(pub.Problem) // a stuck publisher is not healthy
+	}
 	for _, w := range plan.watchers {
 		health.Watch(w)
 	}
@@ -186,6 +189,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}()
 	if err := plan.start(m, ls, o, func(vm string, st track.RunState) { col.SetState(vm, st) }); err != nil {
 		return err
+	}
+	if plan.listenKept != nil {
+		health.Also(plan.listenKept) // a deleted socket: QEMU cannot connect
 	}
 	m.Seal()
 	// The HTTP server failing (it should not) ends serve like a source error.

@@ -62,14 +62,15 @@ func configSources(file string) ([]serveSource, error) {
 // servePlan is what serve will watch, and which of it /healthz answers for.
 type servePlan struct {
 	targets    []source.Target
-	missing    []string     // globs that matched nothing
-	listen     *conn.Addr   // --listen, nil when none
-	dir        *dirOptions  // --dir and its patterns, nil when none
-	reconnect  bool         // redial the --dir sockets
-	configured []string     // dialled addresses as source.Status.Addr gives them
-	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
-	libvirt    *libvirt.URI // a libvirt URI's domains, nil when none
-	socketMode os.FileMode  // --listen's socket
+	missing    []string      // globs that matched nothing
+	listen     *conn.Addr    // --listen, nil when none
+	dir        *dirOptions   // --dir and its patterns, nil when none
+	reconnect  bool          // redial the --dir sockets
+	configured []string      // dialled addresses as source.Status.Addr gives them
+	watchers   []string      // the --dir folder, the --listen address, a libvirt URI
+	libvirt    *libvirt.URI  // a libvirt URI's domains, nil when none
+	socketMode os.FileMode   // --listen's socket
+	listenKept func() string // "" while --listen's socket file is there
 	discardOut bool         // --otlp without -o json: events pass the filters, stdout gets none
 }
 
@@ -177,6 +178,7 @@ func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions, seed 
 		}
 		fmt.Fprintf(s.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(plan.listen.String()), render.Safe(chardevHint(*plan.listen)))
 		m.Listen(ln)
+		plan.listenKept = source.SocketKept(ln) // for /healthz
 	}
 	return nil
 }
