@@ -146,6 +146,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		return err
 	}
 	defer agent.Close()
+	if pub != nil {
+		agent.Also(pub.Problem) // a stuck publisher is not healthy
+	}
 	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
 	mo := o.withAddresses(agent.SourceOptions(co))
 	if o.share {
@@ -157,5 +160,6 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		return err
 	}
 	defer op.Close()
+	agent.Also(op.ListenKept) // a deleted socket: QEMU cannot connect
 	return agent.Run(ctx, func(ctx context.Context) error { return p.Run(ctx, op) })
 }

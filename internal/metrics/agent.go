@@ -58,6 +58,14 @@ func StartAgent(ctx context.Context, o AgentOptions) (*Agent, error) {
 	return a, nil
 }
 
+// Also makes /healthz fail while problem reports one (a stuck publisher,
+// a deleted --listen socket); a nil problem is nothing to check.
+func (a *Agent) Also(problem func() string) {
+	if problem != nil {
+		a.health.Also(problem)
+	}
+}
+
 // SetState records a VM's run state (a libvirt domain's, at connect).
 func (a *Agent) SetState(vm string, st track.RunState) { a.col.SetState(vm, st) }
 

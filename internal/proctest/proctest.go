@@ -124,6 +124,17 @@ func (s *Server) Stop() {
 	}
 }
 
+// Kill ends the server with SIGKILL, as a crash would (nothing flushed),
+// and waits for it; Start runs it again on the same arguments.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc != nil {
+		s.proc.kill()
+		s.proc = nil
+	}
+}
+
 // Log is the server's output so far, for failure reports.
 func (s *Server) Log() string {
 	b, _ := os.ReadFile(s.LogPath)

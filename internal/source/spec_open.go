@@ -111,6 +111,9 @@ type Opened struct {
 	cancel  context.CancelFunc
 	readers []*fleet.Reader
 	durable bool
+	// ListenKept is "" while --listen's socket file is the one made here,
+	// else why QEMU cannot connect (for /healthz); nil without --listen.
+	ListenKept func() string
 }
 
 // Open opens every source of a validated and resolved Spec as one sealed
@@ -153,6 +156,7 @@ func (s *Spec) Open(ctx context.Context, o OpenOptions) (*Opened, error) {
 		}
 		fmt.Fprintf(o.Notes, "qmpwatch: listening on %s for QEMU's connections (%s)\n", safe.String(s.listen.String()), safe.String(ChardevHint(*s.listen)))
 		op.Listen(ln)
+		op.ListenKept = SocketKept(ln)
 	}
 	op.Seal()
 	return op, nil
