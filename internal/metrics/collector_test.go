@@ -70,7 +70,7 @@ func TestGuestRecording(t *testing.T) {
 		{"qmpwatch_guest_panics_total", labels{"action": "run"}, 1},
 		{"qmpwatch_watchdog_total", labels{"action": "pause"}, 1},
 		{"qmpwatch_block_io_errors_total", labels{"device": "iodisk", "operation": "write", "action": "stop", "nospace": "true"}, 1},
-		{"qmpwatch_events_dropped_total", nil, 0},
+		{"qmpwatch_events_dropped_total", labels{"sink": "metrics"}, 0},
 		{"qmpwatch_up", nil, 1},
 		{"qmpwatch_reconnects_total", nil, 0},
 		{"qmpwatch_last_event_timestamp_seconds", nil, float64(r.events[len(r.events)-1].Seconds) + float64(r.events[len(r.events)-1].Micros)/1e6},
@@ -289,7 +289,7 @@ func TestDropped(t *testing.T) {
 	c := New(Options{})
 	c.Observe(event(t, "vm1", "STOP", ""))
 	c.Uncounted(event(t, "vm1", "RESUME", ""))
-	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1"}); v != 1 {
+	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1", "sink": "metrics"}); v != 1 {
 		t.Errorf("dropped = %v, want 1", v)
 	}
 }
@@ -390,14 +390,14 @@ func TestLostBySink(t *testing.T) {
 		c.Observe(event(t, "vm1", "STOP", ""))
 	}
 	c.Observe(event(t, "vm2", "STOP", ""))
-	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1"}); v != 2 {
+	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1", "sink": "nats"}); v != 2 {
 		t.Errorf("vm1 dropped = %v, want 2", v)
 	}
-	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm2"}); v != 0 {
+	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm2", "sink": "nats"}); v != 0 {
 		t.Errorf("vm2 dropped = %v, want 0", v)
 	}
 	text := string(c.AppendText(nil))
-	if !strings.Contains(text, `qmpwatch_events_dropped_total{vm="vm1"} 2`) {
+	if !strings.Contains(text, `qmpwatch_events_dropped_total{vm="vm1",sink="nats"} 2`) {
 		t.Errorf("text exposition lacks vm1's 2 lost events:\n%s", text)
 	}
 }
