@@ -41,27 +41,23 @@ func (w *Webhook) Run(ctx context.Context, ev *Event) (string, error) {
 		client = http.DefaultClient
 	}
 	body := bytes.TrimSuffix(ev.JSON, []byte{'\n'})
-	var last error
 	for try := 0; ; try++ {
 		retry, err := w.post(ctx, client, body)
-		if err == nil {
+		switch {
+		case err == nil:
 			return ResultOK, nil
-		}
-		last = err
-		if !retry || try >= w.Retries {
-			break
+		case !retry:
+			return ResultFailed, fmt.Errorf("gave up: %v", err)
+		case try >= w.Retries:
+			return ResultFailed, fmt.Errorf("gave up after %d retries: %v", w.Retries, err)
 		}
 		select {
 		case <-ctx.Done():
-			return ResultTimeout, fmt.Errorf("stopped at exit after %d tries: %v", try+1, last)
+			return ResultTimeout, fmt.Errorf("stopped at exit after %d tries: %v", try+1, err)
 		case <-time.After(wait):
 		}
 		wait = min(2*wait, maxBackoff)
 	}
-	if w.Retries == 0 {
-		return ResultFailed, fmt.Errorf("gave up: %v", last)
-	}
-	return ResultFailed, fmt.Errorf("gave up after %d retries: %v", w.Retries, last)
 }
 
 // post makes one try; retry says whether another may go better.
