@@ -16,12 +16,12 @@ import (
 // after the retries, said and counted; a 4xx is not tried again.
 func TestWebhook(t *testing.T) {
 	for _, c := range []struct {
-		name     string
-		answers  []int // then 200
-		retries  int
-		posts    int
-		result   string
-		line     string
+		name    string
+		answers []int // then 200
+		retries int
+		posts   int
+		result  string
+		line    string
 	}{
 		{"503 twice then 200", []int{503, 503}, 5, 3, ResultOK, ""},
 		{"gives up", []int{503, 502, 500, 503}, 2, 3, ResultFailed, "qmpwatch: action hook: vm1 BLOCK_IO_ERROR: gave up after 2 retries: http://127.0.0.1:PORT/hook answered 500 Internal Server Error\n"},
