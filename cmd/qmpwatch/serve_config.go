@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/render"
@@ -62,22 +63,28 @@ func configSources(file string) ([]serveSource, error) {
 // servePlan is what serve will watch, and which of it /healthz answers for.
 type servePlan struct {
 	targets    []source.Target
-	missing    []string     // globs that matched nothing
-	listen     *conn.Addr   // --listen, nil when none
-	dir        *dirOptions  // --dir and its patterns, nil when none
-	reconnect  bool         // redial the --dir sockets
-	configured []string     // dialled addresses as source.Status.Addr gives them
-	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
-	libvirt    *libvirt.URI // a libvirt URI's domains, nil when none
-	socketMode os.FileMode  // --listen's socket
+	missing    []string         // globs that matched nothing
+	listen     *conn.Addr       // --listen, nil when none
+	dir        *dirOptions      // --dir and its patterns, nil when none
+	reconnect  bool             // redial the --dir sockets
+	configured []string         // dialled addresses as source.Status.Addr gives them
+	watchers   []string         // the --dir folder, the --listen address, a libvirt URI
+	libvirt    *libvirt.URI     // a libvirt URI's domains, nil when none
+	socketMode os.FileMode      // --listen's socket
+	actions    []*action.Action // the config file's actions
+	discardOut bool             // --exec without -o json: the filters choose its events, stdout gets none
 }
 
 // planServe checks serve's options and sources before anything starts.
-func planServe(configFile string, o *serveOptions, args []string) (*servePlan, error) {
-	if o.output == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return nil, usageErrorf("-e and -x choose what -o json writes: give -o json")
+func planServe(configFile string, o *serveOptions, args []string, run action.Run) (*servePlan, error) {
+	if o.output == "" && o.exec == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
+		return nil, usageErrorf("-e and -x choose what -o json writes and --exec runs for: give -o json or --exec")
 	}
-	if o.output == "" {
+	if err := o.execOptions.validate(); err != nil {
+		return nil, err
+	}
+	plan := &servePlan{socketMode: o.socketMode, discardOut: o.output == "" && o.exec != ""}
+	if o.output == "" && o.exec == "" {
 		// No event output: every event is counted, none rendered.
 		o.excludes = []string{"*"}
 	}
@@ -92,13 +99,15 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 	if err != nil {
 		return nil, withCode(exitUsage, err)
 	}
+	if plan.actions, err = configActions(configFile, run); err != nil {
+		return nil, withCode(exitUsage, err)
+	}
 	for _, a := range args {
 		srcs = append(srcs, serveSource{Address: a})
 	}
 	if len(srcs) == 0 && o.dir == "" && o.listen == "" {
 		return nil, usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
-	plan := &servePlan{socketMode: o.socketMode}
 	var addrs []string
 	for _, s := range srcs {
 		if s.Label == "" {

@@ -19,6 +19,7 @@ type watchOptions struct {
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
 	libvirtOptions  // libvirt.go: --domain
 	fleetOptions    // fleet.go: nats:// sources and --publish
+	execOptions     // exec.go: --exec
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -62,10 +63,14 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	addFleetFlags(fs, &o.fleetOptions)
+	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	if err := o.execOptions.validate(); err != nil {
+		return err
+	}
 	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
 		if err != nil {
 			return err
@@ -84,6 +89,10 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if f.pub != nil {
 		defer closePublisher(ctx, f.pub)
 	}
+	// Closed once the pipeline has run: the last events' runs finish.
+	eng := o.startExec(ls, hostLabel(o.hostLabel), nil)
+	defer eng.Close()
+	f.sinks = sinkHook(eng)
 	if len(f.urls) > 0 || o.isMulti(args) {
 		return runMulti(ctx, ls, o, args, f)
 	}
@@ -91,7 +100,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	p, err := newPipeline(ls, &o.eventOptions, false, o.record, f.hooks)
+	p, err := newPipeline(ls, &o.eventOptions, false, o.record, append(f.sinks, f.hooks)...)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,11 @@ import (
 // Close is called once the stream has ended (its end, --count, --until,
 // SIGINT or SIGTERM): no more runs are queued, the queued ones get Grace
 // to finish, then the runs still going are killed and what was left is
-// said, one line per action.
+// said, one line per action. A nil Engine has nothing to close.
 func (e *Engine) Close() {
+	if e == nil {
+		return
+	}
 	deadline := time.AfterFunc(e.o.Grace, func() {
 		e.mu.Lock()
 		e.stopped = true
