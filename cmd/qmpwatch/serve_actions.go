@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -16,18 +14,11 @@ import (
 // key is checked: a typo would otherwise leave an action silently
 // without its filter (a hook run for every event) or its webhook.
 func configActionSpecs(file string) ([]action.Spec, error) {
-	if file == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
 	var cfg struct {
 		Actions []yaml.Node `yaml:"actions"`
 	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+	if err := readServeConfig(file, &cfg); err != nil {
+		return nil, err
 	}
 	specs := make([]action.Spec, len(cfg.Actions))
 	for i := range cfg.Actions {

@@ -39,18 +39,11 @@ func (s *serveSource) UnmarshalYAML(n *yaml.Node) error {
 // configSources reads the sources list of serve's config file; the other
 // keys are flags, which bindConfig already set.
 func configSources(file string) ([]serveSource, error) {
-	if file == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
 	var cfg struct {
 		Sources []serveSource `yaml:"sources"`
 	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+	if err := readServeConfig(file, &cfg); err != nil {
+		return nil, err
 	}
 	for i, s := range cfg.Sources {
 		if s.Address == "" {
@@ -58,6 +51,22 @@ func configSources(file string) ([]serveSource, error) {
 		}
 	}
 	return cfg.Sources, nil
+}
+
+// readServeConfig decodes serve's config file into cfg, which picks the
+// keys that are not flags (bindConfig set those). No file: nothing to do.
+func readServeConfig(file string, cfg any) error {
+	if file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	if err := yaml.Unmarshal(b, cfg); err != nil && err != io.EOF {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	return nil
 }
 
 // servePlan is what serve will watch, and which of it /healthz answers for.
