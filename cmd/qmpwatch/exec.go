@@ -27,8 +27,12 @@ func addExecFlags(fs *pflag.FlagSet, o *execOptions) {
 	fs.DurationVar(&o.execTimeout, "exec-timeout", action.DefaultTimeout, "kill a run (its whole process group) after this long; at exit, how long the queued runs get to finish")
 }
 
-func (o *execOptions) validate() error {
+// validate checks the limits when something will use them (--exec, or
+// serve's actions): a command built without these flags (demo) has none.
+func (o *execOptions) validate(used bool) error {
 	switch {
+	case !used:
+		return nil
 	case o.execJobs <= 0:
 		return usageErrorf("--exec-jobs must be positive, got %d", o.execJobs)
 	case o.execQueue <= 0:

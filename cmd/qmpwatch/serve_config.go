@@ -89,9 +89,6 @@ func planServe(configFile string, o *serveOptions, args []string, run action.Run
 	if o.output == "" && o.exec == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
 		return nil, usageErrorf("-e and -x choose what -o json writes and --exec runs for: give -o json or --exec")
 	}
-	if err := o.execOptions.validate(); err != nil {
-		return nil, err
-	}
 	plan := &servePlan{socketMode: o.socketMode, discardOut: o.output == "" && o.exec != ""}
 	if o.output == "" && o.exec == "" {
 		// No event output: every event is counted, none rendered.
@@ -110,6 +107,9 @@ func planServe(configFile string, o *serveOptions, args []string, run action.Run
 	}
 	if plan.actions, err = configActions(configFile, run); err != nil {
 		return nil, withCode(exitUsage, err)
+	}
+	if err := o.execOptions.validate(o.exec != "" || len(plan.actions) > 0); err != nil {
+		return nil, err
 	}
 	for _, a := range args {
 		srcs = append(srcs, serveSource{Address: a})

@@ -68,7 +68,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
-	if err := o.execOptions.validate(); err != nil {
+	if err := o.execOptions.validate(o.exec != ""); err != nil {
 		return err
 	}
 	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
