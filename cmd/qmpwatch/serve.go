@@ -114,7 +114,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		// The stream gets every event, in order, before the -o json filters.
 		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
 	}
-	mopts := metrics.Options{ForgetAfter: o.forgetAfter}
+	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Note: func(line string) { fmt.Fprintln(ls.notices(), line) }}
 	if pub != nil {
 		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
 	}
