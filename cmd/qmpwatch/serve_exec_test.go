@@ -28,13 +28,8 @@ func TestServeExecFlood(t *testing.T) {
 	hold := make(chan struct{})
 	holding := func(name string, events ...string) *conntest.Server {
 		return conntest.NewServer(t, func(p *conntest.Peer) error {
-			if err := p.Handshake(name); err != nil {
+			if err := answer(p, name, events, false); err != nil {
 				return err
-			}
-			for _, e := range events {
-				if err := p.SendLine(e); err != nil {
-					return err
-				}
 			}
 			<-hold
 			return nil
