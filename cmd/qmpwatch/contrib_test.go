@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qmpwatch/qmpwatch/internal/action"
 )
 
 // needTool returns the path of a real part a test runs; under CI=true a
@@ -72,8 +75,8 @@ func TestSystemdUnit(t *testing.T) {
 	}
 }
 
-// Every key of the sample config is a serve flag, or the sources list, and
-// serve accepts the file.
+// Every key of the sample config is a serve flag, or the sources or
+// actions list, and serve accepts the file.
 func TestSampleServeConfig(t *testing.T) {
 	path := filepath.Join("..", "..", "contrib", "serve.yaml")
 	b, err := os.ReadFile(path)
@@ -86,11 +89,29 @@ func TestSampleServeConfig(t *testing.T) {
 	}
 	cmd := newServeCmd(&app{})
 	for k := range keys {
-		if k != "sources" && cmd.Flags().Lookup(k) == nil {
+		if k != "sources" && k != "actions" && cmd.Flags().Lookup(k) == nil {
 			t.Errorf("serve.yaml: %s is not a flag of serve", k)
 		}
 	}
 	if _, err := configSources(path); err != nil {
 		t.Errorf("sources: %v", err)
+	}
+	// The sample's actions are commented out: uncommented, they compile.
+	var actions []string
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case line == "actions:":
+			in = true
+		case in && strings.HasPrefix(line, "  # "):
+			actions = append(actions, "  "+strings.TrimPrefix(line, "  # "))
+		case in:
+			in = false
+		}
+	}
+	sample := filepath.Join(t.TempDir(), "actions.yaml")
+	os.WriteFile(sample, []byte("actions:\n"+strings.Join(actions, "\n")+"\n"), 0o600)
+	if got, err := configActions(sample, action.Run{Timeout: time.Second}); err != nil || len(got) != 2 {
+		t.Errorf("the sample actions: %d, %v", len(got), err)
 	}
 }

@@ -192,6 +192,8 @@ func closePublisher(ctx context.Context, pub *fleet.Publisher) {
 type watchFleet struct {
 	*fleetReaders
 	pub *fleet.Publisher
+	// sinks put the outputs beside stdout (--exec) into the same engine.
+	sinks []func(*pipeline.Options)
 }
 
 // startWatchFleet checks watch's fleet flags against its arguments and

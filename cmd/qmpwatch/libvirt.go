@@ -99,7 +99,9 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 		defer closePublisher(ctx, pub)
 		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
 	}
-	p, err := newPipeline(ls, &o.eventOptions, true, o.record, hooks...)
+	eng := o.startExec(ls, hostLabel(o.hostLabel), nil)
+	defer eng.Close() // once the pipeline has run: the last events' runs finish
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record, append(hooks, sinkHook(eng)...)...)
 	if err != nil {
 		return err
 	}

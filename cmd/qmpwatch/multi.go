@@ -94,7 +94,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
 	ls := s.lockedStderr()
-	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "" || len(f.urls) > 0, o.record, f.hooks)
+	p, err := newPipeline(ls, &o.eventOptions, len(targets)+len(missing) > 1 || o.dir != "" || len(f.urls) > 0, o.record, append(f.sinks, f.hooks)...)
 	if err != nil {
 		return err
 	}

@@ -37,13 +37,14 @@ type serveOptions struct {
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
 	otlpOptions                 // otlp.go: --otlp
+	execOptions                 // exec.go: --exec, and the limits of the config file's actions
 }
 
 func newServeCmd(a *app) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:         "serve [ADDRESS...]",
-		Annotations: map[string]string{configKeysAnnotation: "sources", argsAnnotation: argsAddress},
+		Annotations: map[string]string{configKeysAnnotation: "sources,actions", argsAnnotation: argsAddress},
 		Short:       "Watch VMs without a terminal and serve Prometheus metrics of their events",
 		Long: `Watch every VM that watch would (addresses, globs, --dir, and VMs that dial
 in to --listen), count their events, and serve the counts as Prometheus metrics
@@ -56,6 +57,12 @@ by name, plus a list of sources:
 
   sources: [/run/qemu/vm1.qmp, {address: "tcp:127.0.0.1:4444", label: db1}]
 
+and a list of actions, each a command or a webhook with its own filters
+(docs/actions.md):
+
+  actions:
+    - {name: panic-page, events: [GUEST_PANICKED], exec: [/usr/local/bin/page-oncall, "{{.VM}}"]}
+
 Runs until interrupted; without --reconnect, --dir or --listen it ends when
 every monitor has gone.`,
 		Example: `  qmpwatch serve --dir /run/qemu --reconnect --metrics 127.0.0.1:9477
@@ -67,8 +74,8 @@ every monitor has gone.`,
 	}
 	fs := cmd.Flags()
 	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
-	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json or --otlp: write or send only events whose name matches a glob (metrics count every event)")
-	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json or --otlp: do not write or send events whose name matches a glob")
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json, --exec or --otlp: write, run for or send only events whose name matches a glob (metrics count every event)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json, --exec or --otlp: leave out events whose name matches a glob")
 	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
 	// and reported on stderr, never a reason for the daemon to stop.
 	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
@@ -87,21 +94,23 @@ every monitor has gone.`,
 	addFleetPublishFlags(fs, &o.fleetOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
+	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
 
 func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error {
-	plan, err := planServe(a.configFile, o, args)
+	// Sources report from their own goroutines while the pipeline writes
+	// warnings: one lock keeps stderr lines whole.
+	ls := a.streams.lockedStderr()
+	defer ls.closeStderr() // last: after the publisher and the actions have said what they could not do
+	host := hostLabel(o.hostLabel)
+	plan, err := planServe(a.configFile, o, args, o.run(ls, host))
 	if err != nil {
 		return err
 	}
 	if o.share && o.dir == "" {
 		return usageErrorf("--share takes over the sockets of --dir: give --dir")
 	}
-	// Sources report from their own goroutines while the pipeline writes
-	// warnings: one lock keeps stderr lines whole.
-	ls := a.streams.lockedStderr()
-	defer ls.closeStderr() // last: after the publisher has said what it could not send
 	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
 	if err != nil {
 		return err
@@ -112,20 +121,11 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		return err
 	}
 	var hooks []func(*pipeline.Options)
-	if plan.discardOut {
-		hooks = append(hooks, func(po *pipeline.Options) { po.Out = io.Discard })
-	}
 	if pub != nil {
 		defer closePublisher(ctx, pub)
 		// The stream gets every event, in order, before the -o json filters.
 		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
 	}
-	p, err := newPipeline(ls, &o.eventOptions, true, o.record, hooks...)
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-
 	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
 	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{},
 		Note: func(line string) { fmt.Fprintln(ls.notices(), line) }}
@@ -136,6 +136,22 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		mopts.Lost["otlp"] = o.sink.DroppedByVM
 	}
 	col := metrics.New(mopts)
+	// Closed once the pipeline has run: queued runs get --exec-timeout.
+	execEng, actEng := o.startExec(ls, host, col), o.startActions(ls, col, plan.actions...)
+	defer execEng.Close()
+	defer actEng.Close()
+	// --exec runs for the events -e/-x let through; each action has its
+	// own filters, so it is given every event.
+	hooks = append(append(hooks, sinkHook(execEng)...), teeHook(actEng)...)
+	if plan.discardOut {
+		hooks = append(hooks, func(po *pipeline.Options) { po.Out = io.Discard })
+	}
+	p, err := newPipeline(ls, &o.eventOptions, true, o.record, hooks...)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
 	health := metrics.NewHealth(plan.configured...)
 	if pub != nil {
 		health.Also(pub.Problem) // a stuck publisher is not healthy

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/render"
@@ -38,18 +39,11 @@ func (s *serveSource) UnmarshalYAML(n *yaml.Node) error {
 // configSources reads the sources list of serve's config file; the other
 // keys are flags, which bindConfig already set.
 func configSources(file string) ([]serveSource, error) {
-	if file == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
 	var cfg struct {
 		Sources []serveSource `yaml:"sources"`
 	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+	if err := readServeConfig(file, &cfg); err != nil {
+		return nil, err
 	}
 	for i, s := range cfg.Sources {
 		if s.Address == "" {
@@ -59,30 +53,47 @@ func configSources(file string) ([]serveSource, error) {
 	return cfg.Sources, nil
 }
 
+// readServeConfig decodes serve's config file into cfg, which picks the
+// keys that are not flags (bindConfig set those). No file: nothing to do.
+func readServeConfig(file string, cfg any) error {
+	if file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	if err := yaml.Unmarshal(b, cfg); err != nil && err != io.EOF {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	return nil
+}
+
 // servePlan is what serve will watch, and which of it /healthz answers for.
 type servePlan struct {
 	targets    []source.Target
-	missing    []string      // globs that matched nothing
-	listen     *conn.Addr    // --listen, nil when none
-	dir        *dirOptions   // --dir and its patterns, nil when none
-	reconnect  bool          // redial the --dir sockets
-	configured []string      // dialled addresses as source.Status.Addr gives them
-	watchers   []string      // the --dir folder, the --listen address, a libvirt URI
-	libvirt    *libvirt.URI  // a libvirt URI's domains, nil when none
-	socketMode os.FileMode   // --listen's socket
-	listenKept func() string // "" while --listen's socket file is there
-	discardOut bool         // --otlp without -o json: events pass the filters, stdout gets none
+	missing    []string         // globs that matched nothing
+	listen     *conn.Addr       // --listen, nil when none
+	dir        *dirOptions      // --dir and its patterns, nil when none
+	reconnect  bool             // redial the --dir sockets
+	configured []string         // dialled addresses as source.Status.Addr gives them
+	watchers   []string         // the --dir folder, the --listen address, a libvirt URI
+	libvirt    *libvirt.URI     // a libvirt URI's domains, nil when none
+	socketMode os.FileMode      // --listen's socket
+	actions    []*action.Action // the config file's actions
+	listenKept func() string    // "" while --listen's socket file is there
+	discardOut bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
 }
 
 // planServe checks serve's options and sources before anything starts.
-func planServe(configFile string, o *serveOptions, args []string) (*servePlan, error) {
-	if o.output == "" && o.otlp == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return nil, usageErrorf("-e and -x choose what -o json writes or --otlp sends: give -o json or --otlp")
+func planServe(configFile string, o *serveOptions, args []string, run action.Run) (*servePlan, error) {
+	sinks := o.exec != "" || o.otlp != ""
+	if o.output == "" && !sinks && (len(o.events) > 0 || len(o.excludes) > 0) {
+		return nil, usageErrorf("-e and -x choose what -o json writes, --exec runs for and --otlp sends: give -o json, --exec or --otlp")
 	}
-	// Without -o json, stdout gets no event: with --otlp the events still
-	// pass the filters, for the collector; else none is even rendered.
-	discardOut := o.output == "" && o.otlp != ""
-	if o.output == "" && o.otlp == "" {
+	plan := &servePlan{socketMode: o.socketMode, discardOut: o.output == "" && sinks}
+	if o.output == "" && !sinks {
+		// No event output: every event is counted, none rendered.
 		o.excludes = []string{"*"}
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"
@@ -96,13 +107,18 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 	if err != nil {
 		return nil, withCode(exitUsage, err)
 	}
+	if plan.actions, err = configActions(configFile, run); err != nil {
+		return nil, withCode(exitUsage, err)
+	}
+	if err := o.execOptions.validate(o.exec != "" || len(plan.actions) > 0); err != nil {
+		return nil, err
+	}
 	for _, a := range args {
 		srcs = append(srcs, serveSource{Address: a})
 	}
 	if len(srcs) == 0 && o.dir == "" && o.listen == "" {
 		return nil, usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
-	plan := &servePlan{socketMode: o.socketMode, discardOut: discardOut}
 	var addrs []string
 	for _, s := range srcs {
 		if s.Label == "" {

@@ -20,6 +20,7 @@ type watchOptions struct {
 	libvirtOptions  // libvirt.go: --domain
 	fleetOptions    // fleet.go: nats:// sources and --publish
 	otlpOptions     // otlp.go: --otlp
+	execOptions     // exec.go: --exec
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -64,10 +65,14 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	addFleetFlags(fs, &o.fleetOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
+	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
 
 func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) error {
+	if err := o.execOptions.validate(o.exec != ""); err != nil {
+		return err
+	}
 	if u, ok, err := libvirtArgs(args, &o.libvirtOptions); ok || err != nil {
 		if err != nil {
 			return err
@@ -91,6 +96,10 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if f.pub != nil {
 		defer closePublisher(ctx, f.pub)
 	}
+	// Closed once the pipeline has run: the last events' runs finish.
+	eng := o.startExec(ls, hostLabel(o.hostLabel), nil)
+	defer eng.Close()
+	f.sinks = sinkHook(eng)
 	if len(f.urls) > 0 || o.isMulti(args) {
 		return runMulti(ctx, ls, o, args, f)
 	}
@@ -98,7 +107,7 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return withCode(exitUsage, err)
 	}
-	p, err := newPipeline(ls, &o.eventOptions, false, o.record, f.hooks)
+	p, err := newPipeline(ls, &o.eventOptions, false, o.record, append(f.sinks, f.hooks)...)
 	if err != nil {
 		return err
 	}
