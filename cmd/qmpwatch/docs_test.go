@@ -173,12 +173,7 @@ func runExample(t *testing.T, bin string, ex docExample) {
 	for _, c := range ex.commands {
 		line := mapPaths(c.line)
 		if strings.HasSuffix(strings.TrimSpace(line), "&") {
-			sh := exec.CommandContext(ctx, "bash", "-c", strings.TrimSuffix(strings.TrimSpace(line), "&"))
-			sh.Dir, sh.Env = dir, env
-			if err := sh.Start(); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = sh.Process.Kill(); _ = sh.Wait() })
+			startShell(t, ctx, dir, env, strings.TrimSuffix(strings.TrimSpace(line), "&"))
 			for _, p := range regexp.MustCompile(`\S+\.qmp`).FindAllString(line, -1) {
 				if strings.HasPrefix(p, dir) && !strings.Contains(p, "testdata/") {
 					waitForPath(t, p)
@@ -271,12 +266,7 @@ func normaliseDocLine(l string, demo bool) string {
 // for the socket at path.
 func startBackground(t *testing.T, ctx context.Context, dir string, env []string, bin string, args []string, path string) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir, cmd.Env = dir, env
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	startGroup(t, exec.CommandContext(ctx, bin, args...), dir, env, "")
 	waitForPath(t, path)
 }
 
