@@ -3,10 +3,11 @@ package metrics
 import (
 	"bytes"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
@@ -15,13 +16,7 @@ import (
 // promtool check metrics lints a real scrape: every recording fed to one
 // collector, so that every metric family is present.
 func TestPromtoolCheckMetrics(t *testing.T) {
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool not found (CI=true, so this is an error, not a skip): %v", err)
-		}
-		t.Skipf("promtool not found: %v", err)
-	}
+	promtool := realpart.Need(t, "promtool")
 	c := New(Options{})
 	files := []string{"guest.qmp", "blockjobs.qmp", "spice.qmp", "vnc.qmp", "lifecycle.qmp", "demo.qmp"}
 	for _, f := range files {
