@@ -466,7 +466,7 @@ func dialReason(err error, addr Addr) error {
 		if errors.As(oe.Err, &se) {
 			switch se.Err {
 			case syscall.ENOENT:
-				return ErrNoSocket
+				return noSocket(addr)
 			case syscall.EACCES:
 				return errors.New("permission denied (run as the VM's user or fix the socket's mode)")
 			case syscall.ECONNREFUSED:
