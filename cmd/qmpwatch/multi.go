@@ -58,6 +58,9 @@ func (o *multiOptions) endErr(err error) error {
 // watchArgs accepts no ADDRESS only with --dir.
 func watchArgs(o *multiOptions) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := filterAsFollow(cmd, args); err != nil {
+			return err
+		}
 		if len(args) == 0 && o.dir == "" {
 			return errors.New("accepts 1 arg or more (ADDRESS...), or --dir DIR; received 0")
 		}
