@@ -82,4 +82,3 @@ func helpHint(cmd *cobra.Command) string {
 	}
 	return "Run '" + path + " --help' for usage."
 }
-
