@@ -75,7 +75,7 @@ func TestDocsBackgroundLeavesNothing(t *testing.T) {
 		dir := t.TempDir()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		startShell(t, ctx, dir, nil, bin+" serve --dir "+dir+" --reconnect --metrics "+addr+" 2>/dev/null; true")
+		startShell(t, ctx, dir, nil, bin+" serve --dir "+dir+" --reconnect --metrics "+addr+" 2>/dev/null")
 		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
 			c, err := net.Dial("tcp", addr)
 			if err == nil {
