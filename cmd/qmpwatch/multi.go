@@ -110,7 +110,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f
 		m.Wait()
 		f.Close() // after the Merge: a durable reader confirms its last acknowledgement
 	}()
-	if err := f.open(ctx, m, ls.ErrOut); err != nil { // fleet.go: nats:// sources
+	if err := f.open(ctx, m, ls.notices()); err != nil { // fleet.go: nats:// sources; its notices go quiet with -q
 		return err
 	}
 	addSources(m, targets, missing, o.label, o.reconnect, &o.dirOptions)
