@@ -45,7 +45,7 @@ func newRootCmd(a *app) *cobra.Command {
 		Version:       versionText(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			a.started = true
-			return withCode(exitUsage, a.loadConfig(cmd))
+			return a.loadConfig(cmd) // its errors carry their codes
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
