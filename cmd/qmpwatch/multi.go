@@ -25,6 +25,7 @@ type multiOptions struct {
 	dirOptions
 	failOnGone bool
 	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
+	twins      source.Twins
 }
 
 // dirPoll is how often --dir looks for sockets that came or went.
@@ -44,6 +45,9 @@ func (o *multiOptions) status(s *Streams, st source.Status) {
 		o.gone.Store(true)
 	}
 	printStatus(s.notices(), st)
+	if w := o.twins.Check(st); w != "" {
+		fmt.Fprintf(s.notices(), "qmpwatch: %s\n", safeLines(w))
+	}
 }
 
 // endErr is the watch's result: err, or exit 5 under --fail-without-shutdown
