@@ -45,16 +45,24 @@ func startGroup(t *testing.T, cmd *exec.Cmd, dir string, env []string, line stri
 // waitPortFree waits until addr can be listened on again.
 func waitPortFree(t *testing.T, addr string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	if err := retry(30*time.Second, func() error {
 		l, err := net.Listen("tcp", addr)
 		if err == nil {
 			l.Close()
-			return
 		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s is still in use after the example ended: %v", addr, err)
-			return
+		return err
+	}); err != nil {
+		t.Errorf("%s is still in use after the example ended: %v", addr, err)
+	}
+}
+
+// retry calls try until it succeeds or for d, and returns its last error.
+func retry(d time.Duration, try func() error) error {
+	deadline := time.Now().Add(d)
+	for {
+		err := try()
+		if err == nil || time.Now().After(deadline) {
+			return err
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -76,15 +84,14 @@ func TestDocsBackgroundLeavesNothing(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		startShell(t, ctx, dir, nil, bin+" serve --dir "+dir+" --reconnect --metrics "+addr+" 2>/dev/null")
-		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if err := retry(time.Minute, func() error {
 			c, err := net.Dial("tcp", addr)
 			if err == nil {
 				c.Close()
-				break
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("serve did not listen on %s: %v", addr, err)
-			}
+			return err
+		}); err != nil {
+			t.Fatalf("serve did not listen on %s: %v", addr, err)
 		}
 	})
 	l, err = net.Listen("tcp", addr)
