@@ -10,7 +10,10 @@
 // own init, which Go runs before bubbletea's (this package imports only os,
 // so it is ready long before lipgloss is), and Restore puts TERM
 // back. internal/tui calls Restore from its init, which runs after
-// bubbletea's because tui imports bubbletea. The views use no adaptive
+// bubbletea's because tui imports bubbletea. Packages initialised in
+// between see TERM=dumb too: fatih/color sets its global NoColor from it,
+// which qmpwatch never relies on (render.Palette enables or disables each
+// colour on its own, as STYLE.md asks). The views use no adaptive
 // colours, so they never need the answer. TestNoTerminalQueries (in
 // cmd/qmpwatch) guards the order with a pseudo-terminal that never answers.
 package termquiet
