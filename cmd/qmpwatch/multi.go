@@ -158,7 +158,10 @@ func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Opt
 		Status:  func(st source.Status) { o.status(s, st) },
 		Markers: o.markers,
 		Conn:    co,
-		Attach:  p.Attach,
+		Attach: func(c *conn.Client) (string, error) {
+			o.twins.Learn(c) // a VM without -name is known by its -uuid
+			return p.Attach(c)
+		},
 	}
 }
 

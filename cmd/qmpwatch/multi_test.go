@@ -281,39 +281,3 @@ func TestWatchDir(t *testing.T) {
 		t.Errorf("events per VM %v\nstderr:\n%s", got, stderr)
 	}
 }
-
-// TestWatchSameVMTwice: two monitors of one VM (the same -name) in one
-// watch double its events; it is said once, naming both paths.
-func TestWatchSameVMTwice(t *testing.T) {
-	twin := func() *conntest.Server {
-		return conntest.NewServer(t, func(p *conntest.Peer) error {
-			if err := p.Handshake("vm1"); err != nil {
-				return err
-			}
-			p.WaitClosed()
-			return nil
-		})
-	}
-	a, b := twin(), twin()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	_, errOut, code := startRun(t, ctx, "watched twice", "watch", a.Addr, b.Addr, "-o", "json")
-	cancel()
-	if c := <-code; c != 0 {
-		t.Errorf("exit %d: %s", c, errOut)
-	}
-	var warned []string
-	for _, l := range strings.Split(errOut.String(), "\n") {
-		if strings.Contains(l, "watched twice") {
-			warned = append(warned, l)
-		}
-	}
-	first, second := a.Addr, b.Addr
-	if len(warned) == 1 && strings.Index(warned[0], b.Addr) < strings.Index(warned[0], a.Addr) {
-		first, second = b.Addr, a.Addr // whichever connected first
-	}
-	want := "qmpwatch: warning: VM vm1 is watched twice, at " + first + " and " + second + ": each of its events shows twice (watch one of them)"
-	if len(warned) != 1 || warned[0] != want {
-		t.Errorf("warnings %q, want once %q\nstderr:\n%s", warned, want, errOut)
-	}
-}

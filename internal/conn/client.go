@@ -69,6 +69,7 @@ type Client struct {
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	broken   error              // what ended the stream during a query, for Next
 	label    string
+	name     string // the -name VMName learnt (identity.go)
 	stop     func() bool
 }
 
@@ -536,17 +537,4 @@ func clip(b []byte) string {
 		return string(b[:120]) + "..."
 	}
 	return string(b)
-}
-
-// VMName asks QEMU for the VM's -name; "" when it has none.
-func (c *Client) VMName() (string, error) {
-	raw, err := c.Query("query-name", nil)
-	if err != nil {
-		return "", err
-	}
-	var r struct{ Name string }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", &Error{Addr: c.addr, Err: fmt.Errorf("query-name: %w", err)}
-	}
-	return r.Name, nil
 }
