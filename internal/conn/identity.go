@@ -8,13 +8,9 @@ import (
 // VMName asks QEMU for the VM's -name; "" when it has none. The client
 // keeps the answer (Name).
 func (c *Client) VMName() (string, error) {
-	raw, err := c.Query("query-name", nil)
-	if err != nil {
-		return "", err
-	}
 	var r struct{ Name string }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", &Error{Addr: c.addr, Err: fmt.Errorf("query-name: %w", err)}
+	if err := c.queryInto("query-name", &r); err != nil {
+		return "", err
 	}
 	c.name = r.Name
 	return r.Name, nil
@@ -30,16 +26,21 @@ const noUUID = "00000000-0000-0000-0000-000000000000"
 
 // VMUUID asks QEMU for the VM's -uuid (query-uuid); "" when it has none.
 func (c *Client) VMUUID() (string, error) {
-	raw, err := c.Query("query-uuid", nil)
-	if err != nil {
+	var r struct{ UUID string }
+	if err := c.queryInto("query-uuid", &r); err != nil || r.UUID == noUUID {
 		return "", err
 	}
-	var r struct{ UUID string }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", &Error{Addr: c.addr, Err: fmt.Errorf("query-uuid: %w", err)}
-	}
-	if r.UUID == noUUID {
-		return "", nil
-	}
 	return r.UUID, nil
+}
+
+// queryInto asks cmd (no arguments) and decodes its reply into r.
+func (c *Client) queryInto(cmd string, r any) error {
+	raw, err := c.Query(cmd, nil)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, r); err != nil {
+		return &Error{Addr: c.addr, Err: fmt.Errorf("%s: %w", cmd, err)}
+	}
+	return nil
 }
