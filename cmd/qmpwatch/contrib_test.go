@@ -46,7 +46,7 @@ func TestSystemdUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"User=qmpwatch", "Restart=on-failure", "ProtectSystem=strict", "NoNewPrivileges=yes",
-		"ExecStart=/usr/bin/qmpwatch serve --config /etc/qmpwatch/serve.yaml", "AF_UNIX"} {
+		"ExecStart=/usr/bin/qmpwatch serve --config /etc/qmpwatch/serve.yaml", "AF_UNIX", "LimitNOFILE=65536"} {
 		if !strings.Contains(string(unit), want) {
 			t.Errorf("the unit lacks %s", want)
 		}

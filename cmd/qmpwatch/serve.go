@@ -110,7 +110,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}
 	defer p.Close()
 
-	mopts := metrics.Options{ForgetAfter: o.forgetAfter}
+	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Note: func(line string) { fmt.Fprintln(ls.notices(), line) }}
 	if pub != nil {
 		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
 	}

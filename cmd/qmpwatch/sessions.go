@@ -82,7 +82,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
 	out, _ := palettes(s, o.color, os.Getenv)
-	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out}, v)
+	t := pipeline.NewTracker(pipeline.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out, Notices: ls.notices()}, v)
 	if o.replay {
 		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.notices())}})
 	}

@@ -480,6 +480,8 @@ func dialReason(err error, addr Addr) error {
 				return errors.New("not a socket")
 			case syscall.EAGAIN:
 				return &BusyError{}
+			case syscall.EMFILE, syscall.ENFILE:
+				return NewFDLimitError(se.Err.(syscall.Errno))
 			}
 			return se.Err
 		}

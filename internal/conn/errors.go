@@ -3,6 +3,7 @@ package conn
 import (
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/safe"
@@ -108,3 +109,39 @@ func (e *TruncatedError) Error() string {
 }
 
 func (e *TruncatedError) Is(target error) bool { return target == ErrClosed }
+
+// FDLimitError means qmpwatch has as many files open as it may (EMFILE),
+// or the system as a whole has (ENFILE). Each monitor is one open file,
+// so a folder of thousands of sockets needs a limit above that. Nothing
+// was said to the monitor: it is worth dialling again once files close.
+type FDLimitError struct {
+	System     bool   // ENFILE: the system's limit, not qmpwatch's
+	Soft, Hard uint64 // qmpwatch's RLIMIT_NOFILE when it happened
+}
+
+// NewFDLimitError reads the limit that was reached.
+func NewFDLimitError(errno syscall.Errno) *FDLimitError {
+	e := &FDLimitError{System: errno == syscall.ENFILE}
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil {
+		e.Soft, e.Hard = rl.Cur, rl.Max
+	}
+	return e
+}
+
+func (e *FDLimitError) Error() string {
+	if e.System {
+		return "too many open files in the system (ENFILE): raise fs.file-max (sysctl)"
+	}
+	return fmt.Sprintf("too many open files: qmpwatch may have %d open (RLIMIT_NOFILE, hard limit %d), one per monitor "+
+		"and a few more; raise it with ulimit -n before starting qmpwatch, or with LimitNOFILE= in its systemd unit "+
+		"(contrib/systemd/qmpwatch.service sets 65536)", e.Soft, e.Hard)
+}
+
+// Unwrap lets errors.Is find EMFILE or ENFILE.
+func (e *FDLimitError) Unwrap() error {
+	if e.System {
+		return syscall.ENFILE
+	}
+	return syscall.EMFILE
+}

@@ -15,8 +15,10 @@ import (
 // ones kept (decode.ScanMessage). Next then finishes, in order, the lines
 // that were kept. A big log is then read on every core instead of one.
 
+// A batch's events and their decoded trees stay alive until the batch has
+// been consumed: batchLines bounds them (see TestReadAheadHoldsNoHandedOnEvent).
 const (
-	batchLines = 512
+	batchLines = 128
 	batchBytes = 128 << 10
 )
 
@@ -34,8 +36,8 @@ type batch struct {
 
 // scan is a worker's ScanMessage of one JSON line.
 type scan struct {
-	ok  bool // the line is JSON and was scanned
-	m   decode.Message
+	ok  bool            // the line is JSON and was scanned
+	m   *decode.Message // the scan when it made no event (rare): events need only ev
 	err error
 	ev  *decode.Event // the event, already in memory of its own
 }
@@ -84,12 +86,15 @@ func (r *Reader) startAhead() {
 						continue
 					}
 					m, err := decode.ScanMessage(line)
-					sc := scan{ok: true, m: m, err: err}
+					sc := scan{ok: true, err: err}
 					if err == nil && m.Kind == decode.MsgEvent {
 						sc.ev = own.copyEvent(&m, r.o.Label)
 						if r.o.Decode {
 							sc.ev.Data()
 						}
+					} else {
+						mc := m // a copy, so that m itself stays on the stack
+						sc.m = &mc
 					}
 					b.scan[j] = sc
 				}
@@ -181,6 +186,10 @@ func (r *Reader) nextAhead(ctx context.Context) (*decode.Event, error) {
 					return nil, ctx.Err()
 				}
 				if a.cur != nil {
+					// A free batch must not keep the events it handed
+					// on alive (nor their trees and the chunks they
+					// were carved from) while it waits to be reused.
+					clear(a.cur.scan)
 					select {
 					case a.free <- a.cur:
 					default:
@@ -203,9 +212,11 @@ func (r *Reader) nextAhead(ctx context.Context) (*decode.Event, error) {
 			continue
 		}
 		if sc := &a.cur.scan[i]; sc.ev != nil {
-			return sc.ev, nil
+			ev := sc.ev
+			sc.ev = nil // handed on: the batch holds it no longer
+			return ev, nil
 		} else if sc.ok {
-			ev, err := r.scanned(bytes.TrimSpace(a.cur.line(i)), &sc.m, sc.err)
+			ev, err := r.scanned(bytes.TrimSpace(a.cur.line(i)), sc.m, sc.err)
 			if err != nil && r.o.Warn != nil {
 				r.o.Warn(&LineError{Name: r.o.Name, Line: r.line, Err: err})
 			}

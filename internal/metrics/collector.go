@@ -44,6 +44,10 @@ type Options struct {
 	// were counted (the fleet publisher's overflow while its server was
 	// away): they are added to qmpwatch_events_dropped_total at each scrape.
 	Lost func() map[string]uint64
+	// Note, when set, is told a line for stderr, already escaped: a VM that
+	// reached a tracker's bound (track.Full), once per VM. It may be
+	// called from several VMs' goroutines at once.
+	Note func(line string)
 }
 
 // Collector is a prometheus.Collector of qmpwatch's metrics. Its methods
@@ -62,6 +66,7 @@ type Collector struct {
 	d           descs
 	sorted      []string // VM names in order, for the text exposition; nil when stale
 	lost        func() map[string]uint64
+	note        func(line string)
 }
 
 // New returns an empty Collector.
@@ -75,7 +80,7 @@ func New(o Options) *Collector {
 	if o.Catalog == nil {
 		o.Catalog = decode.Builtin()
 	}
-	c := &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, fams: newFamilies(o.Catalog), lost: o.Lost}
+	c := &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, fams: newFamilies(o.Catalog), lost: o.Lost, note: o.Note}
 	c.d = newDescs(&c.fams)
 	return c
 }
@@ -101,24 +106,6 @@ func (c *Collector) lockVM(name string) *vmState {
 			return v
 		}
 		v.mu.Unlock() // swept meanwhile: make it anew
-	}
-}
-
-func (c *Collector) newVM(name string) *vmState {
-	// The trackers only count here: they keep no ended sessions, and only
-	// the few ended jobs whose epilogue may still come, not the tables'
-	// history (less to hold for 500 VMs, and less to step over).
-	jobs, sessions := track.NewJobs(), track.NewSessions()
-	jobs.KeepEndedAtMost(endedJobsKept)
-	sessions.KeepEndedAtMost(0)
-	return &vmState{
-		name: name, label: appendLabel(nil, "vm", labelValue(name)),
-		events: map[string]uint64{}, violations: map[string]uint64{},
-		shutdowns: map[string]uint64{}, resets: map[string]uint64{},
-		panics: map[string]uint64{}, watchdog: map[string]uint64{},
-		ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
-		causes: track.NewCauses(c.cat), state: track.NewStates(),
-		jobs: jobs, sessions: sessions,
 	}
 }
 

@@ -118,7 +118,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, v := range c.snapshot() {
 		v.mu.Lock()
-		c.collectVM(ch, labelValue(v.name), v)
+		c.collectVM(ch, v.value, v)
 		v.mu.Unlock()
 	}
 }

@@ -1,9 +1,13 @@
 package metrics
 
 import (
-	"strings"
+	"fmt"
+	"hash/fnv"
 	"sync"
 	"time"
+	"unicode/utf8"
+
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -24,6 +28,7 @@ type vmState struct {
 	forgotten  bool   // swept out of the collector; a new state replaces it
 	name       string // the VM's label, as the trackers know it
 	lost       uint64 // counted, then lost by a sink (Options.Lost)
+	value      string // the vm label's value (labelValue of name)
 	label      []byte // `vm="NAME"`, escaped for the text format
 	up         bool
 	seen       bool      // a Connected status arrived once
@@ -47,6 +52,31 @@ type vmState struct {
 	state    *track.States
 	jobs     *track.Jobs
 	sessions *track.Sessions
+}
+
+// newVM is the state of a VM seen for the first time.
+func (c *Collector) newVM(name string) *vmState {
+	// The trackers only count here: they keep no ended sessions, and only
+	// the few ended jobs whose epilogue may still come, not the tables'
+	// history (less to hold for 500 VMs, and less to step over).
+	jobs, sessions := track.NewJobs(), track.NewSessions()
+	jobs.KeepEndedAtMost(endedJobsKept)
+	sessions.KeepEndedAtMost(0)
+	if c.note != nil {
+		full := func(f track.Full) { c.note("qmpwatch: " + f.String()) }
+		jobs.OnFull(full)
+		sessions.OnFull(full)
+	}
+	value := labelValue(name)
+	return &vmState{
+		name: name, value: value, label: appendLabel(nil, "vm", value),
+		events: map[string]uint64{}, violations: map[string]uint64{},
+		shutdowns: map[string]uint64{}, resets: map[string]uint64{},
+		panics: map[string]uint64{}, watchdog: map[string]uint64{},
+		ioErrors: map[ioKey]uint64{}, jobHist: map[jobKey]*histogram{},
+		causes: track.NewCauses(c.cat), state: track.NewStates(),
+		jobs: jobs, sessions: sessions,
+	}
 }
 
 // ioKey is the label set of a block I/O error.
@@ -82,11 +112,43 @@ func bump(m map[string]uint64, key string, limit int) {
 	m[key]++
 }
 
-// labelValue makes a wire string usable as a label value: valid UTF-8
-// (client_golang refuses anything else), "none" when QEMU sent nothing.
+// maxLabelValue bounds a label value in bytes: a VM named with 4 MB made
+// every series, and every scrape, 4 MB longer.
+const maxLabelValue = 128
+
+// labelValue makes a wire string usable as a label value: "none" when QEMU
+// sent nothing; escaped as for a terminal (internal/safe: control, C1 and
+// bidi characters, invalid UTF-8), since a scrape is read with curl too
+// and client_golang takes only valid UTF-8; and at most maxLabelValue
+// bytes, a longer value cut and marked "…#" with 8 hex digits of a hash
+// of the whole, so that two long names stay two VMs.
 func labelValue(s string) string {
 	if s == "" {
 		return "none"
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= maxLabelValue && plainASCII(s) {
+		return s // the usual value, as it is
+	}
+	b := make([]byte, 0, min(len(s), maxLabelValue)+4)
+	for i := 0; i < len(s); {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		n := len(b)
+		if b = safe.Append(b, s[i:i+w]); len(b) > maxLabelValue {
+			h := fnv.New32a()
+			h.Write([]byte(s))
+			return string(b[:n]) + "…#" + fmt.Sprintf("%08x", h.Sum32())
+		}
+		i += w
+	}
+	return string(b)
+}
+
+// plainASCII: printable ASCII only, nothing to escape.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }

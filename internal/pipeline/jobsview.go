@@ -21,6 +21,9 @@ func NewJobsView() *JobsView {
 	return &JobsView{tr: track.NewJobs(), pollers: map[string]*live.Poller{}}
 }
 
+// OnFull implements Bounded.
+func (v *JobsView) OnFull(fn func(track.Full)) { v.tr.OnFull(fn) }
+
 // Seed implements Seeder: the jobs running at connect start, and the VM's
 // progress is polled while any runs.
 func (v *JobsView) Seed(vm string, s *live.Seed, w *TrackWriter) {

@@ -16,6 +16,9 @@ type SessionsView struct{ tr *track.Sessions }
 // NewSessionsView returns a view over a fresh sessions tracker.
 func NewSessionsView() *SessionsView { return &SessionsView{tr: track.NewSessions()} }
 
+// OnFull implements Bounded.
+func (v *SessionsView) OnFull(fn func(track.Full)) { v.tr.OnFull(fn) }
+
 // Observe implements View: a record when a session starts or ends.
 func (v *SessionsView) Observe(ev *decode.Event, w *TrackWriter) {
 	sess, ch := v.tr.Observe(ev)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"time"
 
@@ -38,6 +39,9 @@ type TrackOptions struct {
 	Interval time.Duration
 	// Palette colours the table (header, run states) on a terminal.
 	Palette render.Palette
+	// Notices receives what is said beside the table: a VM that reached a
+	// tracker's bound (track.Full). Nil says nothing.
+	Notices io.Writer
 }
 
 // TrackWriter holds a tracker's output side: the format, the stream and
@@ -64,6 +68,13 @@ func NewTrackWriter(o TrackOptions) *TrackWriter {
 
 // JSON says records are written rather than a table.
 func (w *TrackWriter) JSON() bool { return w.o.JSON }
+
+// full says that a VM reached a tracker's bound, on Notices.
+func (w *TrackWriter) full(f track.Full) {
+	if w.o.Notices != nil {
+		fmt.Fprintln(w.o.Notices, "qmpwatch: "+f.String())
+	}
+}
 
 // Changed marks the table as needing a redraw.
 func (w *TrackWriter) Changed() { w.dirty = true }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 func records(t *testing.T, out string) []map[string]any {
@@ -57,5 +59,28 @@ func TestTrackerRunEndsAtMarker(t *testing.T) {
 	recs := records(t, out.String())
 	if len(recs) != 2 || recs[1]["change"] != "end" || recs[1]["end"] == nil {
 		t.Errorf("records %v", recs)
+	}
+}
+
+// A VM that opens more sessions than a tracker keeps is said once on
+// Notices, its label escaped; the records stop at the bound.
+func TestTrackerSaysFullOnce(t *testing.T) {
+	const vm = "flood\x1b]52;c;AAAA\x07"
+	var evs []*decode.Event
+	for i := 0; i < track.MaxOpen+40; i++ {
+		line := fmt.Sprintf(`{"timestamp": {"seconds": 1700000000, "microseconds": %d}, "event": "VNC_CONNECTED", "data": {"server": {"auth": "none", "family": "ipv4", "service": "5901", "host": "0.0.0.0", "websocket": false}, "client": {"family": "ipv4", "service": "%d", "host": "10.1.1.1", "websocket": false}}}`, i, 10000+i)
+		evs = append(evs, event(t, line, vm, decode.Version{}))
+	}
+	var out, notices bytes.Buffer
+	tr := NewTracker(TrackOptions{Out: &out, JSON: true, Notices: &notices}, NewSessionsView())
+	if err := tr.Run(context.Background(), &sliceSource{evs: evs}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(records(t, out.String())); n != track.MaxOpen {
+		t.Errorf("%d records, want %d", n, track.MaxOpen)
+	}
+	want := `qmpwatch: flood\x1b]52;c;AAAA\x07: 256 open display sessions, the most qmpwatch tracks per VM; more are ignored until some end` + "\n"
+	if notices.String() != want {
+		t.Errorf("notices %q, want %q", notices.String(), want)
 	}
 }

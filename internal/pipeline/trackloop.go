@@ -36,9 +36,18 @@ type Progressor interface {
 	Progress(vm string, p *live.Progress, w *TrackWriter)
 }
 
+// Bounded is a View whose tracker has bounds (track.MaxOpen): a VM that
+// reaches one is said on TrackOptions.Notices.
+type Bounded interface {
+	OnFull(fn func(track.Full))
+}
+
 // NewTracker returns a tracker that shows v as o says.
 func NewTracker(o TrackOptions, v View) *Tracker {
 	t := &Tracker{w: NewTrackWriter(o), v: v, q: make(chan live.Item, source.QueueSize), done: make(chan struct{})}
+	if b, ok := v.(Bounded); ok {
+		b.OnFull(t.w.full)
+	}
 	_, poll := v.(Progressor)
 	t.feed = live.NewFeed(live.Options{Poll: poll, Interval: o.Interval}, func(it live.Item) bool {
 		if it.Status != nil && t.print != nil {

@@ -49,20 +49,40 @@ func (m *Merge) dial(t Target) (end dialEnd) {
 		m.count(failed)
 		end = dialEnd{connected: connected, refused: refused, failed: failed}
 	}()
+	var names vmNames
 	for {
 		if t.WhileExists && !exists(t.Addr.Address) {
 			return
 		}
 		c, name, err := Open(m.ctx, t.Addr, m.o.Conn, t.Label)
 		note := ""
+		if err == nil && t.Label == "" {
+			note = names.admit(c, name)
+		}
 		if err == nil {
-			if note, err = m.attach(c); err != nil {
+			var attached string
+			if attached, err = m.attach(c); err != nil {
 				c.Close()
 			}
+			note = attached + note
 		}
 		if err != nil {
 			if m.ctx.Err() != nil {
 				return
+			}
+			var limit *conn.FDLimitError
+			if errors.As(err, &limit) && (t.Reconnect || t.WhileExists) {
+				// qmpwatch is out of files, and nothing was said to
+				// the monitor: dial again, with backoff, once some
+				// close. The limit and how to raise it are said once,
+				// for every socket that meets it.
+				if m.fdLimitSaid.CompareAndSwap(false, true) {
+					m.report(Status{Kind: Unreachable, Addr: t.Addr.String(), Err: err, Failure: true, Retrying: true, At: time.Now()})
+				}
+				if !m.sleep(bo.Next()) {
+					return
+				}
+				continue
 			}
 			refused = errors.Is(err, conn.ErrRefused)
 			// A socket in a watched folder that went between the poll and

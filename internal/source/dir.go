@@ -1,6 +1,7 @@
 package source
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -48,6 +49,14 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match f
 	for {
 		seen := map[string]bool{}
 		entries, err := os.ReadDir(dir)
+		var errno syscall.Errno
+		if errors.As(err, &errno) && (errno == syscall.EMFILE || errno == syscall.ENFILE) {
+			// Out of files: said once, with the sockets' (dial.go).
+			err = conn.NewFDLimitError(errno)
+			if !m.fdLimitSaid.CompareAndSwap(false, true) {
+				lastErr = err.Error()
+			}
+		}
 		if err != nil {
 			if err.Error() != lastErr {
 				lastErr = err.Error()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -80,6 +81,9 @@ type Merge struct {
 	total, failed int
 	sealed        bool
 	wg            sync.WaitGroup
+	// fdLimitSaid: qmpwatch's open-file limit was said (conn.FDLimitError),
+	// once for all the sockets that meet it.
+	fdLimitSaid atomic.Bool
 }
 
 // New returns a Merge whose sources stop when ctx is done. Add sources, then

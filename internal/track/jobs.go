@@ -26,6 +26,7 @@ type Job struct {
 	Ended  bool
 
 	prev, last sample // the last two readings of Offset, for Rate
+	gone       bool   // trimmed: no longer listed
 }
 
 // Percent is Offset/Len in percent, exact enough for display; ok is false
@@ -48,23 +49,42 @@ type Jobs struct {
 	byID  map[jobKey]*Job
 	order []*Job // open and recently ended, by start
 	keep  int    // how many ended jobs are kept (KeepEnded unless told)
+	// So that no event walks every job: the open jobs per VM (at most
+	// MaxOpen each) and in all, the kept ended jobs by end, and how many
+	// of order are gone (trimmed, not yet swept out).
+	open  map[string]int
+	nOpen int
+	ended []*Job
+	nGone int
+	fullNotes
 }
 
 type jobKey struct{ vm, id string }
 
 // NewJobs returns an empty tracker.
-func NewJobs() *Jobs { return &Jobs{byID: map[jobKey]*Job{}, keep: KeepEnded} }
+func NewJobs() *Jobs { return &Jobs{byID: map[jobKey]*Job{}, keep: KeepEnded, open: map[string]int{}} }
 
 // KeepEndedAtMost keeps fewer ended jobs than a table shows (KeepEnded),
 // for a user that only counts (serve's metrics). Keep a few: the epilogue
 // QEMU sends after a job's end (JOB_STATUS_CHANGE concluded, null) must
 // find the ended job, or it would look like a new one.
-func (t *Jobs) KeepEndedAtMost(n int) { t.keep = max(n, 0) }
+func (t *Jobs) KeepEndedAtMost(n int) {
+	t.keep = max(n, 0)
+	for len(t.ended) > t.keep {
+		t.trim(t.ended[0])
+		t.ended = t.ended[1:]
+	}
+}
 
 // List returns the jobs still open and the most recent KeepEnded that ended,
 // by VM, then start order.
 func (t *Jobs) List() []*Job {
-	out := append([]*Job(nil), t.order...)
+	out := make([]*Job, 0, len(t.order)-t.nGone)
+	for _, j := range t.order {
+		if !j.gone {
+			out = append(out, j)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].VM < out[j].VM })
 	return out
 }
@@ -106,10 +126,12 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 		before = *j
 	}
 	if j == nil {
+		if t.open[ev.VM] >= MaxOpen && !endsJob(ev.Name, d) {
+			t.say(ev.VM, FullJobs, MaxOpen)
+			return nil, NoChange
+		}
 		j = &Job{VM: ev.VM, ID: id, Start: ev.Time()}
-		t.byID[k] = j
-		t.order = append(t.order, j)
-		t.trim()
+		t.add(k, j)
 		change = Started
 	}
 	if typ := d.Str("type"); typ != "" {
@@ -153,7 +175,7 @@ func (t *Jobs) Observe(ev *decode.Event) (*Job, Change) {
 		if j.Result == "" {
 			j.Result = end
 		}
-		j.Ended, j.End = true, ev.Time()
+		t.end(j, ev.Time())
 		if j.Status != "null" {
 			j.Status = "concluded" // QEMU's next JOB_STATUS_CHANGE says so
 		}
@@ -177,37 +199,65 @@ func (t *Jobs) EndAll(vm string, at time.Time) []*Job {
 		}
 		delete(t.byID, k)
 		if !j.Ended {
-			j.Ended, j.End, j.Result = true, at, "unknown (stream ended)"
+			j.Result = "unknown (stream ended)"
+			t.end(j, at)
 			out = append(out, j)
 		}
 	}
+	t.forget(vm)
 	sort.Slice(out, func(i, k int) bool { return out[i].Start.Before(out[k].Start) })
 	return out
 }
 
-// trim keeps every open job and the last t.keep ended ones.
-func (t *Jobs) trim() {
-	ended := 0
-	for _, j := range t.order {
-		if j.Ended {
-			ended++
-		}
+// add tracks a new open job.
+func (t *Jobs) add(k jobKey, j *Job) {
+	t.byID[k] = j
+	t.order = append(t.order, j)
+	t.open[j.VM]++
+	t.nOpen++
+}
+
+// end marks an open job ended at at: it joins the kept ended jobs, and
+// the oldest of those beyond t.keep is trimmed.
+func (t *Jobs) end(j *Job, at time.Time) {
+	j.Ended, j.End = true, at
+	if t.open[j.VM]--; t.open[j.VM] <= 0 {
+		delete(t.open, j.VM)
 	}
-	if ended <= t.keep {
+	t.nOpen--
+	t.ended = append(t.ended, j)
+	for len(t.ended) > t.keep {
+		t.trim(t.ended[0])
+		t.ended = append(t.ended[:0], t.ended[1:]...)
+	}
+}
+
+// endsJob says whether an event about a job not tracked would end it at
+// once: then it is reported even when its VM has MaxOpen open jobs.
+func endsJob(name string, d decode.Value) bool {
+	return name == "BLOCK_JOB_COMPLETED" || name == "BLOCK_JOB_CANCELLED" ||
+		(name == "JOB_STATUS_CHANGE" && d.Str("status") == "null")
+}
+
+// trim forgets an ended job. Its slot in order is swept out once half
+// the slots are gone, so that ending a job is not a walk of every job.
+func (t *Jobs) trim(j *Job) {
+	j.gone = true
+	if k := (jobKey{j.VM, j.ID}); t.byID[k] == j {
+		delete(t.byID, k)
+	}
+	t.nGone++
+	if t.nGone <= 16 || t.nGone*2 <= len(t.order) {
 		return
 	}
 	keep := t.order[:0]
-	for _, j := range t.order {
-		if j.Ended && ended > t.keep {
-			ended--
-			if k := (jobKey{j.VM, j.ID}); t.byID[k] == j {
-				delete(t.byID, k)
-			}
-			continue
+	for _, o := range t.order {
+		if !o.gone {
+			keep = append(keep, o)
 		}
-		keep = append(keep, j)
 	}
-	t.order = keep
+	clear(t.order[len(keep):])
+	t.order, t.nGone = keep, 0
 }
 
 // sameShown compares what a table shows of two readings of a job; the rate

@@ -82,26 +82,11 @@ func (j *Job) note(at time.Time) {
 // polling for.
 func (t *Jobs) Running() bool { return t.Open() > 0 }
 
-// Open counts the jobs still open, of every VM (trim keeps every one).
-func (t *Jobs) Open() int {
-	n := 0
-	for _, j := range t.order {
-		if !j.Ended {
-			n++
-		}
-	}
-	return n
-}
+// Open counts the jobs still open, of every VM.
+func (t *Jobs) Open() int { return t.nOpen }
 
 // RunningOn reports whether vm has a job still open.
-func (t *Jobs) RunningOn(vm string) bool {
-	for k, j := range t.byID {
-		if k.vm == vm && !j.Ended {
-			return true
-		}
-	}
-	return false
-}
+func (t *Jobs) RunningOn(vm string) bool { return t.open[vm] > 0 }
 
 // JobInfo is one job as query-block-jobs or query-jobs describes it.
 type JobInfo struct {
@@ -161,15 +146,15 @@ func (t *Jobs) Seed(vm string, at time.Time, infos []JobInfo) []*Job {
 		k := jobKey{vm, in.ID}
 		j := t.byID[k]
 		if j == nil {
+			if t.open[vm] >= MaxOpen {
+				t.say(vm, FullJobs, MaxOpen)
+				continue
+			}
 			j = &Job{VM: vm, ID: in.ID, Seen: at}
-			t.byID[k] = j
-			t.order = append(t.order, j)
+			t.add(k, j)
 			out = append(out, j)
 		}
 		j.apply(in, at)
-	}
-	if len(out) > 0 {
-		t.trim()
 	}
 	return out
 }

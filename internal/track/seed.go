@@ -36,8 +36,10 @@ func (t *Sessions) SeedVNC(vm string, at time.Time, ret []byte) ([]*Session, err
 			}
 			s := &Session{VM: vm, Protocol: VNC, Client: addr, Seen: at, Auth: srv.Str("auth"),
 				SASLUser: c.Str("sasl_username"), X509: c.Str("x509_dname")}
+			if !t.add(vs, s) {
+				return out, nil // at MaxOpen: said once
+			}
 			vs.vnc[addr] = s
-			vs.open = append(vs.open, s)
 			out = append(out, s)
 		}
 	}
@@ -71,9 +73,15 @@ func (t *Sessions) SeedSPICE(vm string, at time.Time, ret []byte) ([]*Session, e
 		s := vs.spice[idv.Text]
 		if s == nil {
 			s = &Session{VM: vm, Protocol: SPICE, ID: idv.Text, Client: addr, Seen: at, Auth: v.Str("auth"), NoMain: true}
+			if !t.add(vs, s) {
+				continue // at MaxOpen: said once
+			}
 			vs.spice[idv.Text] = s
-			vs.open = append(vs.open, s)
 			out = append(out, s)
+		}
+		if len(s.Channels) >= MaxChannels {
+			t.say(vm, FullChannels, MaxChannels)
+			continue
 		}
 		if typ == 1 {
 			s.NoMain, s.Client = false, addr

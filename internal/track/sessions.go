@@ -53,6 +53,8 @@ type Session struct {
 	X509     string // VNC x509_dname: from the remote client, untrusted
 	Channels []Channel
 	NoMain   bool // SPICE: channels of a session whose main channel was not seen
+
+	tracked bool // among its VM's open sessions (sessions_open.go)
 }
 
 // Channel is one SPICE channel of a session.
@@ -110,14 +112,21 @@ func (c Change) String() string {
 	return [...]string{"none", "start", "update", "end", "progress"}[c]
 }
 
-// Sessions tracks the VNC and SPICE sessions of any number of VMs.
+// Sessions tracks the VNC and SPICE sessions of any number of VMs, at most
+// MaxOpen open ones per VM.
 type Sessions struct {
 	vms  map[string]*vmSessions
 	keep int // ended sessions kept per VM (KeepEnded unless told)
+	fullNotes
 }
 
 type vmSessions struct {
-	open  []*Session          // in start order
+	// open holds the open sessions in start order, and ended ones not yet
+	// swept out (dead of them): ending one is then O(1), not a walk.
+	open  []*Session
+	dead  int
+	nVNC  int                 // open VNC sessions
+	nSPI  int                 // open SPICE sessions
 	ended []*Session          // the last keep ended, oldest first
 	keep  int                 // the Sessions' keep
 	vnc   map[string]*Session // by client host:port
@@ -128,6 +137,7 @@ type vmSessions struct {
 	halfOpen    map[string]time.Time
 	halfOpenSeq []string
 	byAddr      map[string]*Session
+	lingering   []string // channels of ended sessions still in byAddr (linger)
 }
 
 // NewSessions returns an empty tracker.
@@ -149,14 +159,7 @@ func (t *Sessions) KeepEndedAtMost(n int) {
 // listing them.
 func (t *Sessions) OpenCount() (vnc, spice int) {
 	for _, v := range t.vms {
-		for _, s := range v.open {
-			switch s.Protocol {
-			case VNC:
-				vnc++
-			case SPICE:
-				spice++
-			}
-		}
+		vnc, spice = vnc+v.nVNC, spice+v.nSPI
 	}
 	return vnc, spice
 }
@@ -183,7 +186,11 @@ func (t *Sessions) List() []*Session {
 	for _, n := range names {
 		v := t.vms[n]
 		out = append(out, v.ended...)
-		out = append(out, v.open...)
+		for _, s := range v.open {
+			if !s.Ended {
+				out = append(out, s)
+			}
+		}
 	}
 	return out
 }
@@ -218,14 +225,18 @@ func (t *Sessions) EndAll(vm string, at time.Time) []*Session {
 	if v == nil {
 		return nil
 	}
-	open := v.open
-	v.open = nil
-	for _, s := range open {
-		s.Ended, s.End = true, at
-		v.retire(s)
+	var open []*Session
+	for _, s := range v.open {
+		if s.tracked {
+			s.tracked, s.Ended, s.End = false, true, at
+			v.retire(s)
+			open = append(open, s)
+		}
 	}
+	v.open, v.dead, v.nVNC, v.nSPI = nil, 0, 0, 0
 	v.vnc, v.spice, v.byAddr = map[string]*Session{}, map[string]*Session{}, map[string]*Session{}
-	v.halfOpen, v.halfOpenSeq = map[string]time.Time{}, nil
+	v.halfOpen, v.halfOpenSeq, v.lingering = map[string]time.Time{}, nil, nil
+	t.forget(vm)
 	return open
 }
 
@@ -245,8 +256,10 @@ func (t *Sessions) vnc(ev *decode.Event) (*Session, Change) {
 		if ev.Name == "VNC_CONNECTED" {
 			s.Start = ev.Time()
 		}
+		if ev.Name != "VNC_DISCONNECTED" && !t.add(v, s) {
+			return nil, NoChange // the VM is at MaxOpen: said once
+		}
 		v.vnc[addr] = s
-		v.open = append(v.open, s)
 		change = Started
 	}
 	if auth, ok := d.Path("server", "auth"); ok && auth.Kind == decode.String {
@@ -266,126 +279,4 @@ func (t *Sessions) vnc(ev *decode.Event) (*Session, Change) {
 		return s, Ended
 	}
 	return s, change
-}
-
-func (t *Sessions) spice(ev *decode.Event) (*Session, Change) {
-	d := ev.Data()
-	v := t.vm(ev.VM)
-	addr := clientAddr(d, "port")
-	switch ev.Name {
-	case "SPICE_CONNECTED":
-		if _, ok := v.halfOpen[addr]; !ok {
-			if len(v.halfOpenSeq) >= maxHalfOpen {
-				delete(v.halfOpen, v.halfOpenSeq[0])
-				v.halfOpenSeq = v.halfOpenSeq[1:]
-			}
-			v.halfOpenSeq = append(v.halfOpenSeq, addr)
-		}
-		v.halfOpen[addr] = ev.Time()
-		return nil, NoChange
-	case "SPICE_DISCONNECTED":
-		v.dropHalfOpen(addr)
-		s := v.byAddr[addr]
-		if s == nil {
-			return nil, NoChange // a channel that never initialized
-		}
-		delete(v.byAddr, addr)
-		main := false
-		allClosed := true
-		for i := range s.Channels {
-			c := &s.Channels[i]
-			if c.Client == addr && !c.Closed {
-				c.Closed, c.End = true, ev.Time()
-				main = main || c.Type == 1
-			}
-			allClosed = allClosed && c.Closed
-		}
-		if s.Ended {
-			return nil, NoChange // a channel QEMU closed after its main one
-		}
-		if main || (s.NoMain && allClosed) {
-			s.Ended, s.End = true, ev.Time()
-			delete(v.spice, s.ID)
-			v.close(s)
-			return s, Ended
-		}
-		return s, Updated
-	}
-	// SPICE_INITIALIZED: the channel's identity.
-	c, _ := d.Get("client")
-	idv, _ := c.Get("connection-id")
-	id := idv.Text // the literal: exact, negative or beyond 2^53 alike
-	typ, _ := mustInt(c, "channel-type")
-	chID, _ := mustInt(c, "channel-id")
-	start, ok := v.halfOpen[addr]
-	if ok {
-		v.dropHalfOpen(addr)
-	} else {
-		start = ev.Time()
-	}
-	change := Updated
-	s := v.spice[id]
-	if s == nil {
-		s = &Session{VM: ev.VM, Protocol: SPICE, ID: id, Client: addr, Start: start, NoMain: typ != 1}
-		v.spice[id] = s
-		v.open = append(v.open, s)
-		change = Started
-	}
-	if typ == 1 {
-		s.NoMain, s.Client, s.Init = false, addr, ev.Time()
-		if change != Started {
-			s.Start = start // the main channel links first; trust it
-		}
-	}
-	if auth, ok := d.Path("server", "auth"); ok && auth.Kind == decode.String {
-		s.Auth = auth.Text
-	}
-	if tls, ok := c.Get("tls"); ok && tls.Kind == decode.Bool && tls.True {
-		s.TLS = true
-	}
-	s.Channels = append(s.Channels, Channel{Type: typ, ID: chID, Name: ChannelName(typ), Client: addr, Start: start})
-	v.byAddr[addr] = s
-	return s, change
-}
-
-func mustInt(v decode.Value, key string) (int64, bool) {
-	m, ok := v.Get(key)
-	if !ok {
-		return 0, false
-	}
-	return m.Int64()
-}
-
-func (v *vmSessions) dropHalfOpen(addr string) {
-	if _, ok := v.halfOpen[addr]; !ok {
-		return
-	}
-	delete(v.halfOpen, addr)
-	for i, a := range v.halfOpenSeq {
-		if a == addr {
-			v.halfOpenSeq = append(v.halfOpenSeq[:i], v.halfOpenSeq[i+1:]...)
-			break
-		}
-	}
-}
-
-// close moves s from the open list to the ended ones.
-func (v *vmSessions) close(s *Session) {
-	for i, o := range v.open {
-		if o == s {
-			v.open = append(v.open[:i], v.open[i+1:]...)
-			break
-		}
-	}
-	v.retire(s)
-}
-
-func (v *vmSessions) retire(s *Session) {
-	if v.keep == 0 {
-		return
-	}
-	if len(v.ended) >= v.keep {
-		v.ended = append(v.ended[:0], v.ended[1:]...)
-	}
-	v.ended = append(v.ended, s)
 }

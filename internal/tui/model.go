@@ -121,6 +121,11 @@ func New(cfg Config) *Model {
 		causes: track.NewCauses(decode.Builtin()), jobs: track.NewJobs(), sessions: track.NewSessions(),
 		byName: map[string]*vmInfo{}, w: 80, h: 24}
 	m.pretty, _ = render.New(render.Options{Format: "pretty", Palette: m.pal, ShowVM: true, Location: cfg.Location, Time: "clock"})
+	// A VM at a tracker's bound is said on the status line, as a
+	// connection change is.
+	full := func(f track.Full) { m.notice = f.String() }
+	m.jobs.OnFull(full)
+	m.sessions.OnFull(full)
 	m.input = textinput.New()
 	m.input.Prompt = "filter events (glob): "
 	m.bar = progress.New(progress.WithSolidFill("4"), progress.WithoutPercentage())
