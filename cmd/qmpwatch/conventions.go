@@ -98,9 +98,10 @@ func (s *Streams) notices() io.Writer {
 // dirOptions are --dir and the patterns that choose its sockets, for
 // every command that reads monitors from a folder.
 type dirOptions struct {
-	dir     string
-	glob    string
-	exclude []string
+	dir         string
+	glob        string
+	exclude     []string
+	followLinks bool
 }
 
 // defaultDirGlob keeps --dir to sockets named like QMP monitors, so that a
@@ -108,11 +109,12 @@ type dirOptions struct {
 // same folder is left to its owner. --dir-glob '*' takes every socket.
 const defaultDirGlob = "*.qmp"
 
-// addDirFlags adds --dir, --dir-glob and --exclude-socket.
+// addDirFlags adds --dir, --dir-glob, --exclude-socket and --dir-follow-symlinks.
 func addDirFlags(fs *pflag.FlagSet, o *dirOptions) {
 	fs.StringVar(&o.dir, "dir", "", "read every QMP socket in DIR whose name matches --dir-glob, including sockets that appear later")
 	fs.StringVar(&o.glob, "dir-glob", defaultDirGlob, "with --dir: only sockets whose name matches GLOB ('*' for every socket)")
 	fs.StringArrayVar(&o.exclude, "exclude-socket", nil, "with --dir: leave out sockets whose name matches GLOB (repeatable), e.g. a control monitor")
+	fs.BoolVar(&o.followLinks, "dir-follow-symlinks", false, "with --dir: follow every symbolic link to a socket (by default only a link owned by the socket's owner)")
 }
 
 // match says whether --dir takes the socket called name.

@@ -93,13 +93,14 @@ func TestRecordFIFOReaderLeaves(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The reader is there before qmpwatch opens the FIFO: a FIFO that
+	// nobody reads is refused (O_RDWR: this open does not wait either).
+	f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := make(chan []string, 1)
 	go func() {
-		f, err := os.Open(fifo) // blocks until qmpwatch opens it
-		if err != nil {
-			got <- nil
-			return
-		}
 		r := bufio.NewReader(f)
 		var lines []string
 		for len(lines) < 3 {

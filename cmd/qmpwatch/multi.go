@@ -147,7 +147,7 @@ func addSources(m *source.Merge, targets []conn.Addr, missing []string, label st
 		m.Dial(source.Target{Addr: a, Label: label, Reconnect: reconnect})
 	}
 	if d.dir != "" {
-		m.WatchDirMatching(d.dir, dirPoll, reconnect, d.match)
+		d.watch(m, reconnect)
 	}
 	m.Seal()
 }
@@ -206,4 +206,9 @@ func expandTargets(args []string) (targets []conn.Addr, missing []string, err er
 // printStatus writes the one line on stderr for a connection change.
 func printStatus(w io.Writer, st source.Status) {
 	fmt.Fprintln(w, pipeline.StatusLine(st))
+}
+
+// watch adds the folder watch to m.
+func (o *dirOptions) watch(m *source.Merge, reconnect bool) {
+	m.WatchDirWith(o.dir, source.DirOptions{Poll: dirPoll, Reconnect: reconnect, Match: o.match, FollowSymlinks: o.followLinks})
 }

@@ -89,7 +89,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		return err
 	}
 	defer p.Close()
-	src, err := source.OpenLogs(args, source.LogOptions{Stdin: ls.In, Options: logfile.Options{
+	src, err := source.OpenLogs(ctx, args, source.LogOptions{Stdin: ls.In, Options: logfile.Options{
 		Label:  o.label,
 		Follow: o.follow,
 		Warn:   warnLine(ls.notices()),

@@ -164,7 +164,7 @@ func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions, seed 
 		m.Dial(t)
 	}
 	if plan.dir != nil {
-		m.WatchDirMatching(plan.dir.dir, dirPoll, plan.reconnect, plan.dir.match)
+		plan.dir.watch(m, plan.reconnect)
 	}
 	if plan.listen != nil {
 		// Owner only unless --socket-mode lets QEMU's group in, as for listen.

@@ -33,8 +33,24 @@ type EventSpec struct {
 
 // RateLimit details the throttling of a RateLimited event.
 type RateLimit struct {
-	Since  Version // QEMU version that began throttling it; zero: always
-	Except []Cond  // events matching one of these are never throttled
+	Since  Version      // QEMU version that began throttling it; zero: always
+	Per    string       // the data member whose each value has its own limit ("qom-path"); "": one limit for the event
+	Except []RateExcept // events matching one of these are not throttled
+}
+
+// RateExcept is an exception to a rate limit: the events matching When are
+// never throttled by a QEMU of version Since or later (zero Since: by every
+// QEMU that throttles the event). An exception can come later than the limit,
+// even in a stable release (10.2.2), so it carries its own version.
+type RateExcept struct {
+	When  Cond
+	Since Version
+}
+
+// In reports whether QEMU version v has the exception (with v unknown:
+// whether today's QEMU does).
+func (x RateExcept) In(v Version) bool {
+	return !v.Known() || !x.Since.Known() || !v.Less(x.Since)
 }
 
 // RateLimitedIn reports whether the QEMU of version v throttles the event
@@ -66,8 +82,8 @@ type Field struct {
 // The kinds of a Type.
 const (
 	KindStr       = "str"
-	KindInt       = "int"  // a 64-bit signed integer (QAPI int, int8..int64)
-	KindUint      = "uint" // a 64-bit unsigned integer (QAPI uint8..uint64, size)
+	KindInt       = "int"  // a signed integer (QAPI int, int8..int64; Type.Int says which)
+	KindUint      = "uint" // an unsigned integer (QAPI uint8..uint64, size; Type.Int says which)
 	KindNumber    = "number"
 	KindBool      = "bool"
 	KindEnum      = "enum"
@@ -93,6 +109,12 @@ type Type struct {
 	// AnyInt64: a live schema's "int", which accepts int64 and uint64
 	// values alike (QEMU's introspection names every integer type "int").
 	AnyInt64 bool
+	// Int is QAPI's name of an integer type (int, int8..int64,
+	// uint8..uint64, size), and Bits its width (0: 64): a uint32 member
+	// given 2^40 is out of range. "" for a live schema's integers, whose
+	// width introspection does not tell.
+	Int  string
+	Bits uint8
 }
 
 // FollowUp is an event QEMU documents as coming after this one.
@@ -234,6 +256,10 @@ func (t *Type) String() string {
 	case KindObject:
 		if t.Name != "" {
 			return "object " + t.Name
+		}
+	case KindInt, KindUint:
+		if t.Int != "" {
+			return t.Int
 		}
 	}
 	return t.Kind

@@ -48,3 +48,24 @@ events:
 		t.Errorf("err = %v, want unknown key", err)
 	}
 }
+
+// BLOCK_IO_ERROR's exception for action stop came with QEMU 10.2.2, a
+// stable release, years after the event: it says so, per version.
+func TestRateLimitExceptionVersions(t *testing.T) {
+	e := Builtin().Lookup("BLOCK_IO_ERROR")
+	if e == nil || len(e.RateLimit.Except) != 1 || e.RateLimit.Per != "qom-path" {
+		t.Fatalf("BLOCK_IO_ERROR rate limit: %+v", e)
+	}
+	x := e.RateLimit.Except[0]
+	for _, c := range []struct {
+		qemu Version
+		in   bool
+	}{{v("10.0.0"), false}, {v("10.2.0"), false}, {v("10.2.2"), true}, {v("11.0.0"), true}, {Version{}, true}} {
+		if got := x.In(c.qemu); got != c.in {
+			t.Errorf("%s in QEMU %s: %v, want %v", x.When, c.qemu, got, c.in)
+		}
+	}
+	if !e.RateLimitedIn(v("10.2.2")) || e.RateLimitedIn(v("9.2.0")) {
+		t.Error("BLOCK_IO_ERROR is throttled from 10.0 on (report and ignore still are)")
+	}
+}

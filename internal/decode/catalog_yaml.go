@@ -31,8 +31,15 @@ type yamlEvent struct {
 }
 
 type yamlRateLimit struct {
+	Since  string       `yaml:"since"`
+	Per    string       `yaml:"per"`
+	Except []yamlExcept `yaml:"except"`
+}
+
+type yamlExcept struct {
+	Field  string `yaml:"field"`
+	Equals string `yaml:"equals"`
 	Since  string `yaml:"since"`
-	Except []Cond `yaml:"except"`
 }
 
 type yamlFollowUp struct {
@@ -160,17 +167,24 @@ func (l *yamlLoader) event(ye yamlEvent) (*EventSpec, error) {
 	if spec.RateLimit.Since, err = optVersion(ye.RateLimit.Since); err != nil {
 		return nil, fmt.Errorf("rate-limit: %w", err)
 	}
-	if (spec.RateLimit.Since.Known() || len(ye.RateLimit.Except) > 0) && !spec.RateLimited {
+	if (spec.RateLimit.Since.Known() || ye.RateLimit.Per != "" || len(ye.RateLimit.Except) > 0) && !spec.RateLimited {
 		return nil, fmt.Errorf("rate-limit details without rate-limited: true")
 	}
 	if spec.Fields, err = l.fields(ye.Fields); err != nil {
 		return nil, err
 	}
-	for _, c := range ye.RateLimit.Except {
-		if c.Field == "" || spec.field(c.Field) == nil {
-			return nil, fmt.Errorf("rate-limit exception on unknown field %q", c.Field)
+	if spec.RateLimit.Per = ye.RateLimit.Per; spec.RateLimit.Per != "" && spec.field(spec.RateLimit.Per) == nil {
+		return nil, fmt.Errorf("rate limit per unknown field %q", spec.RateLimit.Per)
+	}
+	for _, x := range ye.RateLimit.Except {
+		if x.Field == "" || spec.field(x.Field) == nil {
+			return nil, fmt.Errorf("rate-limit exception on unknown field %q", x.Field)
 		}
-		spec.RateLimit.Except = append(spec.RateLimit.Except, c)
+		since, err := optVersion(x.Since)
+		if err != nil {
+			return nil, fmt.Errorf("rate-limit exception: %w", err)
+		}
+		spec.RateLimit.Except = append(spec.RateLimit.Except, RateExcept{When: Cond{Field: x.Field, Equals: x.Equals}, Since: since})
 	}
 	for _, fu := range ye.FollowUps {
 		if fu.Then == "" {
@@ -237,8 +251,11 @@ func (l *yamlLoader) fields(nodes []yaml.Node) ([]*Field, error) {
 func (l *yamlLoader) typ(n *yaml.Node) (*Type, error) {
 	if n.Kind == yaml.ScalarNode {
 		switch n.Value {
-		case KindStr, KindInt, KindUint, KindNumber, KindBool, KindAny, KindNull:
+		case KindStr, KindNumber, KindBool, KindAny, KindNull:
 			return &Type{Kind: n.Value}, nil
+		}
+		if t := intType(n.Value); t != nil {
+			return t, nil // int, int8..int64, uint8..uint64, size
 		}
 		return l.namedType(n.Value)
 	}

@@ -24,12 +24,20 @@ type EventDoc struct {
 }
 
 // RateLimitDoc details a rate limit: QEMU sends at most one event a second
-// (per event, or per event and instance) and drops the ones in between,
-// except the events matching Except.
+// (per event, or per value of the member Per) and drops the ones in
+// between, except the events matching Except.
 type RateLimitDoc struct {
-	PerSecond int      `json:"per_second"`
-	Since     string   `json:"since,omitempty"`
-	Except    []string `json:"except,omitempty"` // e.g. `action == "stop"`
+	PerSecond int         `json:"per_second"`
+	Since     string      `json:"since,omitempty"`
+	Per       string      `json:"per,omitempty"` // e.g. "qom-path": one limit per device
+	Except    []ExceptDoc `json:"except,omitempty"`
+}
+
+// ExceptDoc is an exception to a rate limit: the events matching When are
+// always sent, by QEMU Since and later (every QEMU when Since is empty).
+type ExceptDoc struct {
+	When  string `json:"when"` // e.g. `action == "stop"`
+	Since string `json:"since,omitempty"`
 }
 
 // FieldDoc is one member, with its type's details: enum values with the
@@ -70,8 +78,13 @@ func Describe(e *EventSpec) EventDoc {
 		if e.RateLimit.Since.Known() {
 			d.RateLimit.Since = shortVersion(e.RateLimit.Since)
 		}
-		for _, c := range e.RateLimit.Except {
-			d.RateLimit.Except = append(d.RateLimit.Except, c.String())
+		d.RateLimit.Per = e.RateLimit.Per
+		for _, x := range e.RateLimit.Except {
+			xd := ExceptDoc{When: x.When.String()}
+			if x.Since.Known() {
+				xd.Since = shortVersion(x.Since)
+			}
+			d.RateLimit.Except = append(d.RateLimit.Except, xd)
 		}
 	}
 	if d.Fields == nil {
@@ -121,10 +134,14 @@ func fieldDocs(fs []*Field, depth int) []FieldDoc {
 	return out
 }
 
-// typeKind is a type's one-word name: str, int, enum, object, "array of str".
+// typeKind is a type's one-word name: str, int, uint32, enum, object,
+// "array of str".
 func typeKind(t *Type) string {
-	if t.Kind == KindArray {
+	switch {
+	case t.Kind == KindArray:
 		return "array of " + typeKind(t.Elem)
+	case t.Int != "":
+		return t.Int
 	}
 	return t.Kind
 }
@@ -147,13 +164,23 @@ func WriteEventText(w io.Writer, e *EventSpec) error {
 		if e.RateLimit.Since.Known() {
 			fmt.Fprintf(&b, " since QEMU %s", shortVersion(e.RateLimit.Since))
 		}
-		b.WriteString(": QEMU sends at most one a second and drops the ones in between")
-		if len(e.RateLimit.Except) > 0 {
-			parts := make([]string, len(e.RateLimit.Except))
-			for i, c := range e.RateLimit.Except {
-				parts[i] = c.String()
+		b.WriteString(": QEMU sends at most one a second")
+		if e.RateLimit.Per != "" {
+			fmt.Fprintf(&b, " per %s", e.RateLimit.Per)
+		}
+		b.WriteString(" and drops the ones in between")
+		for i, x := range e.RateLimit.Except {
+			sep := ", except when "
+			if i > 0 {
+				sep = ", or when "
 			}
-			fmt.Fprintf(&b, ", except when %s (always sent)", strings.Join(parts, " or "))
+			b.WriteString(sep)
+			b.WriteString(x.When.String())
+			if x.Since.Known() {
+				fmt.Fprintf(&b, " (always sent since QEMU %s)", shortVersion(x.Since))
+			} else {
+				b.WriteString(" (always sent)")
+			}
 		}
 		b.WriteString(".\n")
 	}

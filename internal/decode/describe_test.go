@@ -2,6 +2,7 @@ package decode
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -71,8 +72,8 @@ func TestDescribeTellsEverything(t *testing.T) {
 	}
 	bio := describeJSON(t, "BLOCK_IO_ERROR")
 	rl, _ := bio["rate_limit"].(map[string]any)
-	if bio["rate_limited"] != true || rl == nil || rl["per_second"] != 1.0 || rl["since"] != "10.0" ||
-		len(rl["except"].([]any)) != 1 || rl["except"].([]any)[0] != `action == "stop"` {
+	if bio["rate_limited"] != true || rl == nil || rl["per_second"] != 1.0 || rl["since"] != "10.0" || rl["per"] != "qom-path" ||
+		len(rl["except"].([]any)) != 1 || fmt.Sprint(rl["except"].([]any)[0]) != `map[since:10.2.2 when:action == "stop"]` {
 		t.Errorf("BLOCK_IO_ERROR rate limit: %v %v", bio["rate_limited"], rl)
 	}
 	if m := describeJSON(t, "STOP"); m["rate_limit"] != nil || m["removed"] != nil {
@@ -89,7 +90,7 @@ func TestWriteEventTextTellsEverything(t *testing.T) {
 		return b.String()
 	}
 	for name, wants := range map[string][]string{
-		"BLOCK_IO_ERROR": {"Since QEMU 0.13.", `Rate-limited since QEMU 10.0: QEMU sends at most one a second and drops the ones in between, except when action == "stop" (always sent).`,
+		"BLOCK_IO_ERROR": {"Since QEMU 0.13.", `Rate-limited since QEMU 10.0: QEMU sends at most one a second per qom-path and drops the ones in between, except when action == "stop" (always sent since QEMU 10.2.2).`,
 			"qom-path", "(since 9.2)"},
 		"MEM_UNPLUG_ERROR": {"Since QEMU 2.4; removed in QEMU 9.1."},
 		"MIGRATION":        {"postcopy-device 10.2", "postcopy-active 2.5", "enum(none, setup,"},

@@ -9,9 +9,17 @@ import (
 // QAPIDump is the event part of one QEMU release's QAPI schema, as written by
 // scripts/qapi-events-dump.py into testdata/qapi/.
 type QAPIDump struct {
-	QEMU   string                   `json:"qemu"`
-	Events []QAPIEvent              `json:"events"`
-	Types  map[string]*QAPINamedTyp `json:"types"`
+	QEMU string `json:"qemu"`
+	// Snapshot describes a tree that is no release (upstream master of a
+	// date), whose QEMU is that tree's own VERSION (10.2.50): it is
+	// compared as any dump, but the catalog does not count it among the
+	// releases it knows (Catalog.Newest).
+	Snapshot string `json:"snapshot"`
+	// IntWidths: integers are named as QAPI names them (uint32, size);
+	// older dumps named every integer "int".
+	IntWidths bool                     `json:"int_widths"`
+	Events    []QAPIEvent              `json:"events"`
+	Types     map[string]*QAPINamedTyp `json:"types"`
 
 	version Version
 }
@@ -237,11 +245,22 @@ func (w *qapiWalk) typ(path string, ct *Type, ref json.RawMessage) {
 		w.typ(path+"[]", ct.Elem, arr.Array)
 		return
 	}
+	if it, ok := intTypes[name]; ok {
+		switch {
+		case ct.Kind != KindInt && ct.Kind != KindUint:
+			w.add(path, "%s in QEMU, %s in the catalog", name, ct)
+		case w.d.IntWidths && ct.Int != name:
+			// QAPI's width is kept: a uint32 member given 2^40 is a
+			// violation, which the catalog can only see if it knows.
+			w.add(path, "%s in QEMU, %s in the catalog", name, ct)
+		case w.d.IntWidths && ct.Kind != it.kind:
+			w.add(path, "%s in QEMU, %s in the catalog", name, ct.Kind)
+		}
+		return
+	}
 	switch name {
-	case KindStr, KindInt, KindNumber, KindBool, KindNull, KindAny:
-		// A dump names integers by their JSON type: the catalog's uint
-		// (QAPI uint64, size) is an int there.
-		if ct.Kind != name && !(name == KindInt && ct.Kind == KindUint) {
+	case KindStr, KindNumber, KindBool, KindNull, KindAny:
+		if ct.Kind != name {
 			w.add(path, "%s in QEMU, %s in the catalog", name, ct)
 		}
 		return

@@ -38,11 +38,12 @@ func TestCatalogMatchesQAPI(t *testing.T) {
 	}
 }
 
-// TestCatalogNewestMatchesDumps keeps Newest in step with the dumps.
+// TestCatalogNewestMatchesDumps keeps Newest in step with the dumps of
+// releases: a snapshot of upstream master is checked, but is no release.
 func TestCatalogNewestMatchesDumps(t *testing.T) {
 	var newest Version
 	for _, d := range loadQAPIDumps(t) {
-		if newest.Less(d.Version()) {
+		if d.Snapshot == "" && newest.Less(d.Version()) {
 			newest = d.Version()
 		}
 	}
@@ -54,21 +55,13 @@ func TestCatalogNewestMatchesDumps(t *testing.T) {
 // TestCompareQAPIFindsDifferences feeds the comparison a catalog with known
 // faults, so a comparison that reports nothing cannot pass for a clean one.
 func TestCompareQAPIFindsDifferences(t *testing.T) {
-	cat, err := ParseCatalogYAML(map[string][]byte{"x.yaml": []byte(`
-events:
-  - name: A
-    since: "1.0"
-    doc: a
-    fields:
+	cat := testCatalog(t, eventA+`
       - {name: s, type: {enum: [x, {y: "2.0"}]}, doc: s}
       - {name: gone, type: str, doc: g}
   - name: OLD
     since: "1.0"
     doc: old
-`)})
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	old, _ := ParseQAPIDump([]byte(`{"qemu": "1.5", "events": [{"name": "A", "since": "1.0", "members": [{"name": "s", "type": "E"}, {"name": "gone", "type": "str"}]}, {"name": "OLD", "since": "1.0"}], "types": {"E": {"enum": [{"name": "x"}]}}}`))
 	cur, _ := ParseQAPIDump([]byte(`{"qemu": "2.0", "events": [{"name": "A", "since": "0.9", "members": [{"name": "s", "type": "E"}, {"name": "n", "type": "int", "optional": true}]}], "types": {"E": {"enum": [{"name": "x"}, {"name": "y", "since": "2.0"}, {"name": "z", "since": "2.0"}]}}}`))
 	got := CompareQAPI(cat, []*QAPIDump{cur, old})
@@ -92,4 +85,21 @@ events:
 	if len(got) != len(want) {
 		t.Errorf("got %d differences, want %d:\n%q", len(got), len(want), got)
 	}
+}
+
+// eventA starts a test catalog of one event A, since 1.0: its fields follow.
+const eventA = `
+events:
+  - name: A
+    since: "1.0"
+    doc: a
+    fields:`
+
+func testCatalog(t *testing.T, yaml string) *Catalog {
+	t.Helper()
+	cat, err := ParseCatalogYAML(map[string][]byte{"x.yaml": []byte(yaml)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
 }

@@ -42,12 +42,14 @@ func (p *parser) cleanValue(t *Type, w *walker, depth int) bool {
 		if bytes.IndexAny(lit, ".eE") >= 0 {
 			return false
 		}
-		// Up to 18 digits fits every integer kind; longer ones, and a
-		// negative uint, take the slow path, which checks the range.
+		// Up to 18 digits is read here and checked against the type's
+		// width; longer ones, and what does not fit, take the slow path,
+		// which says why.
+		digits := len(lit)
 		if lit[0] == '-' {
-			return t.Kind == KindInt && len(lit) <= 19
+			digits--
 		}
-		return len(lit) <= 18
+		return digits <= 18 && intFits(lit, t)
 	case KindNumber:
 		if c != '-' && (c < '0' || c > '9') {
 			return false

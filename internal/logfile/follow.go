@@ -69,6 +69,11 @@ func (r *Reader) checkFollowed() reopen {
 		return reopenNone
 	}
 	if st, err := os.Stat(fw.path); err == nil && !os.SameFile(st, cur) {
+		if !st.Mode().IsRegular() {
+			// A FIFO put in its place would hang the open: keep the
+			// old file until a regular one takes the path.
+			return reopenNone
+		}
 		if cur.Size() > pos {
 			return reopenNone // finish the old file first
 		}

@@ -31,7 +31,7 @@ func FuzzFollow(f *testing.F) {
 		if err := os.WriteFile(path, first, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		r, err := Open(path, Options{Follow: true})
+		r, err := Open(context.Background(), path, Options{Follow: true})
 		if err != nil {
 			return // gzip magic with a bad header
 		}
@@ -71,7 +71,7 @@ func FuzzFollow(f *testing.F) {
 		got := drain()
 		if op%4 == 3 && !r.gzipped && strings.HasSuffix(string(first), "\n") && strings.HasSuffix(string(second), "\n") &&
 			(len(second) < 2 || second[0] != 0x1f || second[1] != 0x8b) {
-			pr, err := Open(path, Options{})
+			pr, err := Open(context.Background(), path, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

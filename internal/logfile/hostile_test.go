@@ -32,7 +32,7 @@ func nextName(t *testing.T, r *Reader) string {
 func followed(t *testing.T, path string) (*Reader, *[]string) {
 	t.Helper()
 	var reasons []string
-	r, err := Open(path, Options{Follow: true, Poll: 5 * time.Millisecond, OnReopen: func(_, s string) { reasons = append(reasons, s) }})
+	r, err := Open(context.Background(), path, Options{Follow: true, Poll: 5 * time.Millisecond, OnReopen: func(_, s string) { reasons = append(reasons, s) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func TestGzipTrailingGarbageNamesFile(t *testing.T) {
 	gz.WriteString("garbage after the end")
 	path := filepath.Join(t.TempDir(), "vm.log.gz")
 	os.WriteFile(path, gz.Bytes(), 0o600)
-	r, err := Open(path, Options{})
+	r, err := Open(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fileguard"
 )
 
 // Options tune a Reader.
@@ -112,9 +112,16 @@ func DefaultLabel(name string) string {
 	return base
 }
 
-// Open opens a file for reading.
-func Open(path string, o Options) (*Reader, error) {
-	f, err := os.Open(path)
+// Open opens a file for reading. Following (o.Follow) needs a regular
+// file, which grows in place; a FIFO can be read, without following, and
+// its open waits for a writer only until ctx ends (SIGINT, SIGTERM).
+func Open(ctx context.Context, path string, o Options) (*Reader, error) {
+	if o.Follow {
+		if err := fileguard.Regular(path, "-F follows a file that grows (read it without -F)"); err != nil {
+			return nil, err
+		}
+	}
+	f, err := fileguard.OpenRead(ctx, path)
 	if err != nil {
 		return nil, err
 	}

@@ -199,7 +199,7 @@ func TestGzipByContent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vm7.log") // no .gz: the magic bytes decide
 	os.WriteFile(path, z.Bytes(), 0o644)
 	var warns []string
-	r, err := Open(path, Options{Warn: func(e *LineError) { warns = append(warns, e.Error()) }})
+	r, err := Open(context.Background(), path, Options{Warn: func(e *LineError) { warns = append(warns, e.Error()) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestFollow(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{\"event\":\"A\"}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(path, Options{Follow: true, Poll: 5 * time.Millisecond})
+	r, err := Open(context.Background(), path, Options{Follow: true, Poll: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

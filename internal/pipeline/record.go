@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"syscall"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fileguard"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
@@ -40,18 +40,25 @@ func (e *RecordError) Unwrap() error { return e.Err }
 func (e *RecordError) ExitCode() int { return ExitError }
 
 // openRecorder opens path for appending, creating it readable by its owner
-// only: events can carry client addresses and user names. A symlink is
-// refused (O_NOFOLLOW): one planted in a shared folder must not send the
-// events to another file.
+// only: events can carry client addresses and user names. fileguard refuses
+// a symlink (one planted in a shared folder must not send the events to
+// another file), a FIFO nobody reads (the open would wait where no signal
+// reaches it), and a file another user could have planted in /tmp (they
+// would read the events, and add lines replay trusts).
 func openRecorder(path string) (*recorder, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := fileguard.OpenAppend(path, 0o600)
 	if err != nil {
-		if errors.Is(err, syscall.ELOOP) {
-			if fi, lerr := os.Lstat(path); lerr == nil && fi.Mode()&os.ModeSymlink != 0 {
-				return nil, WithCode(ExitError, fmt.Errorf("record %s: is a symbolic link; give the file itself (qmpwatch does not follow links for --record)", render.Safe(path)))
-			}
+		var planted *fileguard.PlantedError
+		switch {
+		case errors.Is(err, fileguard.ErrSymlink), errors.Is(err, fileguard.ErrFIFONoReader):
+			err = fmt.Errorf("record %s: %w", render.Safe(path), err)
+		case errors.As(err, &planted):
+			planted.Path, planted.Dir = render.Safe(planted.Path), render.Safe(planted.Dir)
+			err = fmt.Errorf("record: %w", planted)
+		default:
+			err = fmt.Errorf("record: %w", err)
 		}
-		return nil, WithCode(ExitError, fmt.Errorf("record: %w", err))
+		return nil, WithCode(ExitError, err)
 	}
 	return &recorder{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
 }

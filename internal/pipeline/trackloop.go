@@ -159,7 +159,7 @@ func (t *Tracker) replayOne(ctx context.Context, name string, o source.LogOption
 			}
 		}
 	}
-	logs, err := source.OpenLogs([]string{name}, o)
+	logs, err := source.OpenLogs(ctx, []string{name}, o)
 	if err != nil {
 		return err
 	}

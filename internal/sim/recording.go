@@ -14,6 +14,7 @@ import (
 	"os"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/fileguard"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
 )
 
@@ -41,8 +42,17 @@ type Recording struct {
 	open    func() (io.ReadCloser, error)
 }
 
-// LoadFile reads the recording at path.
+// LoadFile reads the recording at path. It is read once here and again on
+// every pass, so it must be a regular file: a FIFO would give its events
+// once, and its open would wait for a writer where no signal reaches it.
 func LoadFile(ctx context.Context, path string) (*Recording, error) {
+	if err := fileguard.Regular(path, "simulate reads a recording again on every pass"); err != nil {
+		var nr *fileguard.NotRegularError
+		if errors.As(err, &nr) {
+			nr.Path = "" // the caller names the recording
+		}
+		return nil, err
+	}
 	return Load(ctx, path, func() (io.ReadCloser, error) { return os.Open(path) })
 }
 

@@ -17,13 +17,26 @@ import (
 // folder watch runs until the Merge's context ends; an unreadable folder is
 // reported once and retried.
 func (m *Merge) WatchDir(dir string, poll time.Duration, reconnect bool) {
-	m.WatchDirMatching(dir, poll, reconnect, nil)
+	m.WatchDirWith(dir, DirOptions{Poll: poll, Reconnect: reconnect})
 }
 
-// WatchDirMatching is WatchDir for the sockets whose base name match
-// accepts (nil: every socket): --dir-glob and --exclude-socket.
-func (m *Merge) WatchDirMatching(dir string, poll time.Duration, reconnect bool, match func(name string) bool) {
-	m.spawn(func() { m.watchDir(dir, poll, reconnect, match) })
+// DirOptions tune a folder watch (WatchDirWith).
+type DirOptions struct {
+	Poll      time.Duration
+	Reconnect bool
+	Match     func(name string) bool // the sockets taken, by base name (--dir-glob, --exclude-socket); nil: every socket
+	// FollowSymlinks follows every symbolic link to a socket
+	// (--dir-follow-symlinks). Without it, a link is followed only when it
+	// and its socket have the same owner: anyone who may create files in a
+	// watched folder could otherwise plant a link to a monitor they cannot
+	// open, and read its VM's events through qmpwatch. A link refused is
+	// said once.
+	FollowSymlinks bool
+}
+
+// WatchDirWith is WatchDir with every option.
+func (m *Merge) WatchDirWith(dir string, o DirOptions) {
+	m.spawn(func() { m.watchDir(dir, o) })
 }
 
 // sockID tells a recreated socket from the old one at the same path. The
@@ -35,7 +48,9 @@ type sockID struct {
 	ctimeSec, ctimeNsec int64
 }
 
-func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match func(string) bool) {
+func (m *Merge) watchDir(dir string, o DirOptions) {
+	poll, reconnect, match := o.Poll, o.Reconnect, o.Match
+	links := linkGuard{follow: o.FollowSymlinks, said: map[string]linkID{}}
 	var mu sync.Mutex
 	active := map[string]bool{}  // path → a source is running for it
 	tried := map[string]sockID{} // path → a socket that failed there: not dialled again
@@ -68,6 +83,12 @@ func (m *Merge) watchDir(dir string, poll time.Duration, reconnect bool, match f
 		for _, e := range entries {
 			path := filepath.Join(dir, e.Name())
 			if (match != nil && !match(e.Name())) || !isSocket(e, path) {
+				continue
+			}
+			if err := links.check(e, path); err != nil {
+				if err != errSaid {
+					m.report(Status{Kind: Unreachable, Addr: path, Err: err, Failure: true, At: time.Now()})
+				}
 				continue
 			}
 			id, ok := socketID(path)

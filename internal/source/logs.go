@@ -36,8 +36,8 @@ type logItem struct {
 }
 
 // OpenLogs opens every named log ("-" is o.Stdin). On error, the logs
-// already opened are closed.
-func OpenLogs(names []string, o LogOptions) (*Logs, error) {
+// already opened are closed. ctx bounds the wait for a FIFO's writer.
+func OpenLogs(ctx context.Context, names []string, o LogOptions) (*Logs, error) {
 	l := &Logs{follow: o.Follow}
 	for _, name := range names {
 		lo := o.Options
@@ -47,7 +47,7 @@ func OpenLogs(names []string, o LogOptions) (*Logs, error) {
 			lo.Name = "stdin"
 			r, err = logfile.NewReader(o.Stdin, lo)
 		} else {
-			r, err = logfile.Open(name, lo)
+			r, err = logfile.Open(ctx, name, lo)
 		}
 		if err != nil {
 			l.Close()
