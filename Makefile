@@ -56,7 +56,8 @@ test:
 FUZZTIME ?= 100000x
 FUZZ_TARGETS := ./internal/decode:FuzzFramer ./internal/decode:FuzzParse \
 	./internal/filter:FuzzParseWhere ./internal/logfile:FuzzParseLine \
-	./internal/logfile:FuzzFollow ./internal/fleet:FuzzEscape
+	./internal/logfile:FuzzFollow ./internal/fleet:FuzzEscape \
+	./internal/proxy:FuzzSplit ./internal/proxy:FuzzRewriteID
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -73,7 +74,7 @@ demo: build
 
 # Every benchmark runs even when an earlier one misses a target; any failing fails.
 bench: build
-	@status=0; ./scripts/bench.sh || status=1; ./scripts/bench-serve.sh || status=1; ./scripts/bench-fleet.sh || status=1; exit $$status
+	@status=0; ./scripts/bench.sh || status=1; ./scripts/bench-serve.sh || status=1; ./scripts/bench-fleet.sh || status=1; ./scripts/bench-proxy.sh || status=1; exit $$status
 
 clean:
 	rm -rf bin

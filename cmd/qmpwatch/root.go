@@ -64,7 +64,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newEventsCmd(a),
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a), newTopCmd(a),
-		newListenCmd(a), newServeCmd(a),
+		newListenCmd(a), newServeCmd(a), newProxyCmd(a),
 		newConfigCmd(a),
 		newGenDocsCmd(),
 	)

@@ -32,6 +32,7 @@ type serveOptions struct {
 	tlsKey          string
 	forgetAfter     time.Duration
 	socketMode      os.FileMode // --listen's socket
+	share           bool        // proxy.go: --share takes the --dir sockets over
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
 }
@@ -70,6 +71,7 @@ every monitor has gone.`,
 	// and reported on stderr, never a reason for the daemon to stop.
 	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
 	addMultiFlags(fs, &o.multiOptions)
+	fs.BoolVar(&o.share, "share", false, "with --dir: take over each socket as proxy --takeover does, so that other QMP clients keep using the VMs' own paths; each is given back on exit")
 	fs.StringVar(&o.listen, "listen", "", "also accept the monitor connections QEMU opens itself on ADDRESS (as qmpwatch listen)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
@@ -89,6 +91,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	plan, err := planServe(a.configFile, o, args)
 	if err != nil {
 		return err
+	}
+	if o.share && o.dir == "" {
+		return usageErrorf("--share takes over the sockets of --dir: give --dir")
 	}
 	// Sources report from their own goroutines while the pipeline writes
 	// warnings: one lock keeps stderr lines whole.
@@ -134,6 +139,9 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 
 	mctx, cancel := context.WithCancel(ctx)
 	mo := mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})
+	if o.share {
+		defer shareMonitors(ctx, ls, &mo.Conn)() // after the Merge has ended: each path given back
+	}
 	mo.Status = func(st source.Status) {
 		printStatus(ls.ErrOut, st)
 		col.Status(st)

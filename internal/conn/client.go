@@ -35,6 +35,12 @@ type Options struct {
 	// short fails with ErrDeadline.
 	Deadline   time.Time
 	MaxMessage int // default decode.DefaultMaxMessage
+	// Enable lists the capabilities to negotiate when the greeting offers
+	// them ("oob"): the proxy asks for what it can pass on to its clients.
+	Enable []string
+	// Dial, when set, replaces the network dial: the proxy hands its own
+	// pipeline an in-process connection to itself.
+	Dial func(ctx context.Context, addr Addr) (net.Conn, error)
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +77,7 @@ type Client struct {
 	label    string
 	name     string // the -name VMName learnt (identity.go)
 	stop     func() bool
+	enabled  []string // the capabilities negotiated (Options.Enable that were offered)
 }
 
 // Dial connects to a monitor, reads the greeting and negotiates capabilities.
@@ -78,7 +85,11 @@ type Client struct {
 func Dial(ctx context.Context, addr Addr, opts Options) (*Client, error) {
 	opts = opts.withDefaults()
 	d := net.Dialer{Timeout: opts.DialTimeout, Deadline: opts.Deadline}
-	nc, err := d.DialContext(ctx, addr.Network, addr.Address)
+	dial := func(ctx context.Context, a Addr) (net.Conn, error) { return d.DialContext(ctx, a.Network, a.Address) }
+	if opts.Dial != nil {
+		dial = opts.Dial
+	}
+	nc, err := dial(ctx, addr)
 	if err != nil {
 		var ne net.Error
 		if !opts.Deadline.IsZero() && !time.Now().Before(opts.Deadline) && errors.As(err, &ne) && ne.Timeout() {
@@ -145,7 +156,18 @@ func (c *Client) handshake() error {
 	}
 	dl, capped = c.until(c.opts.GreetingTimeout)
 	c.conn.SetReadDeadline(dl)
-	if _, err := c.query("qmp_capabilities", nil); err != nil {
+	var args any
+	for _, want := range c.opts.Enable {
+		for _, offered := range c.greeting.Capabilities {
+			if want == offered {
+				c.enabled = append(c.enabled, want)
+			}
+		}
+	}
+	if len(c.enabled) > 0 {
+		args = map[string][]string{"enable": c.enabled}
+	}
+	if _, err := c.query("qmp_capabilities", args); err != nil {
 		if capped && timedOut(err) {
 			return fmt.Errorf("waiting for the qmp_capabilities reply: %w", ErrDeadline)
 		}
@@ -175,6 +197,18 @@ func (c *Client) greetingReason(err error) error {
 		return ErrNoGreeting
 	}
 	return err
+}
+
+// Enabled are the capabilities negotiated with the monitor.
+func (c *Client) Enabled() []string { return c.enabled }
+
+// Detach hands the negotiated session over to a caller that speaks QMP
+// itself (the proxy): the connection and the framer holding what was
+// already read. The Client must not be used afterwards; closing the
+// connection is the caller's.
+func (c *Client) Detach() (net.Conn, *decode.Framer) {
+	c.stop()
+	return c.conn, c.fr
 }
 
 // Addr is the address this client dialled.
@@ -246,7 +280,11 @@ func (c *Client) query(cmd string, args any) ([]byte, error) {
 
 // allowed is the one gate between qmpwatch and a monitor: nothing that can
 // change a VM is ever sent, whatever a caller asks.
-func allowed(cmd string) bool {
+func allowed(cmd string) bool { return ReadOnly(cmd) }
+
+// ReadOnly says whether cmd is on qmpwatch's read allowlist, the one list
+// of what qmpwatch sends: proxy --read-only relays only these.
+func ReadOnly(cmd string) bool {
 	return cmd == "qmp_capabilities" || strings.HasPrefix(cmd, "query-")
 }
 
