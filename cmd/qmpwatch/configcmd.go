@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 
@@ -96,6 +97,9 @@ func showValue(f *pflag.Flag) string {
 		return "-"
 	}
 	if s := f.Value.String(); s != "" {
+		if fleet.IsURL(s) {
+			return fleet.Access{URL: s}.Redacted() // never a password (docs/fleet.md)
+		}
 		return s
 	}
 	return "-"

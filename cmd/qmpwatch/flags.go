@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 )
 
 // eventOptions are the flags of every command that reads events (watch,
@@ -36,6 +38,10 @@ type eventOptions struct {
 	// schema
 	schema string
 	strict bool
+
+	// sinks are outputs beside stdout that the command started (--otlp);
+	// not a flag.
+	sinks []pipeline.Sink
 }
 
 func addOutputFlags(fs *pflag.FlagSet, o *eventOptions) {

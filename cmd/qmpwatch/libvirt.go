@@ -86,6 +86,11 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 	if o.durable != "" || o.host != "" || o.vm != "" || o.since != "" {
 		return usageErrorf("--durable, --host, --vm and --since read a nats:// source, not a libvirt URI")
 	}
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	pub, err := startPublishing(ls, &o.fleetOptions)
 	if err != nil {
 		return err
@@ -103,7 +108,7 @@ func runLibvirtWatch(ctx context.Context, s *Streams, o *watchOptions, u libvirt
 	// Attach never runs for a domain (there is no QMP client): events are
 	// checked against the builtin catalog as the version libvirt reports,
 	// which the source stamps on each.
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{}))
+	m := source.New(mctx, o.withAddresses(mergeOptions(ls, p, &o.multiOptions, conn.Options{})))
 	defer func() {
 		cancel()
 		m.Wait()

@@ -108,7 +108,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f
 	defer p.Close()
 
 	mctx, cancel := context.WithCancel(ctx)
-	m := source.New(mctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}))
+	m := source.New(mctx, o.withAddresses(mergeOptions(ls, p, &o.multiOptions, conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout})))
 	defer func() {
 		cancel()
 		m.Wait()

@@ -78,6 +78,7 @@ func engineOptions(s *Streams, o *eventOptions, showVM bool) (pipeline.Options, 
 		Timeout: o.timeout,
 		Schema:  o.schema,
 		Strict:  o.strict,
+		Sinks:   o.sinks,
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -35,6 +36,7 @@ type serveOptions struct {
 	share           bool        // proxy.go: --share takes the --dir sockets over
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
+	otlpOptions                 // otlp.go: --otlp
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -65,8 +67,8 @@ every monitor has gone.`,
 	}
 	fs := cmd.Flags()
 	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
-	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json: write only events whose name matches a glob (metrics count every event)")
-	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json: do not write events whose name matches a glob")
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json or --otlp: write or send only events whose name matches a glob (metrics count every event)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json or --otlp: do not write or send events whose name matches a glob")
 	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
 	// and reported on stderr, never a reason for the daemon to stop.
 	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
@@ -84,6 +86,7 @@ every monitor has gone.`,
 	fs.Var(newFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	addFleetPublishFlags(fs, &o.fleetOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
+	addOTLPFlag(fs, &o.otlpOptions)
 	return cmd
 }
 
@@ -99,11 +102,19 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	// warnings: one lock keeps stderr lines whole.
 	ls := a.streams.lockedStderr()
 	defer ls.closeStderr() // last: after the publisher has said what it could not send
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	pub, err := startPublishing(ls, &o.fleetOptions)
 	if err != nil {
 		return err
 	}
 	var hooks []func(*pipeline.Options)
+	if plan.discardOut {
+		hooks = append(hooks, func(po *pipeline.Options) { po.Out = io.Discard })
+	}
 	if pub != nil {
 		defer closePublisher(ctx, pub)
 		// The stream gets every event, in order, before the -o json filters.
@@ -115,12 +126,20 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 	}
 	defer p.Close()
 
-	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Note: func(line string) { fmt.Fprintln(ls.notices(), line) }}
+	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
+	mopts := metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{},
+		Note: func(line string) { fmt.Fprintln(ls.notices(), line) }}
 	if pub != nil {
-		mopts.Lost = pub.DroppedByVM // events the stream lost are not silently gone
+		mopts.Lost["nats"] = pub.DroppedByVM
+	}
+	if o.sink != nil {
+		mopts.Lost["otlp"] = o.sink.DroppedByVM
 	}
 	col := metrics.New(mopts)
 	health := metrics.NewHealth(plan.configured...)
+	if pub != nil {
+		health.Also(pub.Problem) // a stuck publisher is not healthy
+	}
 	for _, w := range plan.watchers {
 		health.Watch(w)
 	}
@@ -163,13 +182,16 @@ func runServe(ctx context.Context, a *app, o *serveOptions, args []string) error
 		_ = p.Check(ev) // fills ev.Check; without --strict it never fails
 		col.Observe(ev)
 	}
-	m := source.New(mctx, mo)
+	m := source.New(mctx, o.withAddresses(mo))
 	defer func() {
 		cancel()
 		m.Wait()
 	}()
 	if err := plan.start(m, ls, o, func(vm string, st track.RunState) { col.SetState(vm, st) }); err != nil {
 		return err
+	}
+	if plan.listenKept != nil {
+		health.Also(plan.listenKept) // a deleted socket: QEMU cannot connect
 	}
 	m.Seal()
 	// The HTTP server failing (it should not) ends serve like a source error.

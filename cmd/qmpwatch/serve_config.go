@@ -62,23 +62,27 @@ func configSources(file string) ([]serveSource, error) {
 // servePlan is what serve will watch, and which of it /healthz answers for.
 type servePlan struct {
 	targets    []source.Target
-	missing    []string     // globs that matched nothing
-	listen     *conn.Addr   // --listen, nil when none
-	dir        *dirOptions  // --dir and its patterns, nil when none
-	reconnect  bool         // redial the --dir sockets
-	configured []string     // dialled addresses as source.Status.Addr gives them
-	watchers   []string     // the --dir folder, the --listen address, a libvirt URI
-	libvirt    *libvirt.URI // a libvirt URI's domains, nil when none
-	socketMode os.FileMode  // --listen's socket
+	missing    []string      // globs that matched nothing
+	listen     *conn.Addr    // --listen, nil when none
+	dir        *dirOptions   // --dir and its patterns, nil when none
+	reconnect  bool          // redial the --dir sockets
+	configured []string      // dialled addresses as source.Status.Addr gives them
+	watchers   []string      // the --dir folder, the --listen address, a libvirt URI
+	libvirt    *libvirt.URI  // a libvirt URI's domains, nil when none
+	socketMode os.FileMode   // --listen's socket
+	listenKept func() string // "" while --listen's socket file is there
+	discardOut bool         // --otlp without -o json: events pass the filters, stdout gets none
 }
 
 // planServe checks serve's options and sources before anything starts.
 func planServe(configFile string, o *serveOptions, args []string) (*servePlan, error) {
-	if o.output == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return nil, usageErrorf("-e and -x choose what -o json writes: give -o json")
+	if o.output == "" && o.otlp == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
+		return nil, usageErrorf("-e and -x choose what -o json writes or --otlp sends: give -o json or --otlp")
 	}
-	if o.output == "" {
-		// No event output: every event is counted, none rendered.
+	// Without -o json, stdout gets no event: with --otlp the events still
+	// pass the filters, for the collector; else none is even rendered.
+	discardOut := o.output == "" && o.otlp != ""
+	if o.output == "" && o.otlp == "" {
 		o.excludes = []string{"*"}
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"
@@ -98,7 +102,7 @@ func planServe(configFile string, o *serveOptions, args []string) (*servePlan, e
 	if len(srcs) == 0 && o.dir == "" && o.listen == "" {
 		return nil, usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
-	plan := &servePlan{socketMode: o.socketMode}
+	plan := &servePlan{socketMode: o.socketMode, discardOut: discardOut}
 	var addrs []string
 	for _, s := range srcs {
 		if s.Label == "" {
@@ -174,6 +178,7 @@ func (plan *servePlan) start(m *source.Merge, s *Streams, o *serveOptions, seed 
 		}
 		fmt.Fprintf(s.ErrOut, "qmpwatch: listening on %s for QEMU's connections (%s)\n", render.Safe(plan.listen.String()), render.Safe(chardevHint(*plan.listen)))
 		m.Listen(ln)
+		plan.listenKept = source.SocketKept(ln) // for /healthz
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func TestServeCountsEvents(t *testing.T) {
 	s := startServe(t, a.Addr, b.Addr, "--schema", "builtin")
 	s.waitMetric(t, `qmpwatch_events_total{vm="vm-a",event="SPICE_INITIALIZED"} 1`)
 	body := s.waitMetric(t, `qmpwatch_events_total{vm="vm-b",event="STOP"} 1`)
-	for _, want := range []string{`qmpwatch_up{vm="vm-a"} 1`, `qmpwatch_events_dropped_total{vm="vm-a"} 0`,
+	for _, want := range []string{`qmpwatch_up{vm="vm-a"} 1`, `qmpwatch_events_dropped_total{vm="vm-a",sink="metrics"} 0`,
 		`qmpwatch_last_event_timestamp_seconds{vm="vm-b"} 1.700000000000005e+09`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("no %s in /metrics", want)

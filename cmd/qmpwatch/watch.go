@@ -19,6 +19,7 @@ type watchOptions struct {
 	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
 	libvirtOptions  // libvirt.go: --domain
 	fleetOptions    // fleet.go: nats:// sources and --publish
+	otlpOptions     // otlp.go: --otlp
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -62,6 +63,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	addFleetFlags(fs, &o.fleetOptions)
+	addOTLPFlag(fs, &o.otlpOptions)
 	return cmd
 }
 
@@ -77,6 +79,11 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	// closed last, after the publisher has said what it could not send.
 	ls := s.lockedStderr()
 	defer ls.closeStderr()
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	if err != nil {
+		return err
+	}
+	defer stopOTLP()
 	f, args, err := startWatchFleet(ls, o, args) // fleet.go
 	if err != nil {
 		return err
@@ -111,7 +118,11 @@ func runWatch(ctx context.Context, s *Streams, o *watchOptions, args []string) e
 	if err != nil {
 		return p.DeadlineErr(err)
 	}
-	printStatus(ls.notices(), source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note})
+	connected := source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note}
+	if o.sink != nil {
+		o.sink.Status(connected) // the address, for qemu.monitor.address
+	}
+	printStatus(ls.notices(), connected)
 	// Single reports the end (Ended) once Run has flushed the events before
 	// it, so "closed" never comes before stdout's last event.
 	return o.endErr(p.Run(ctx, source.NewSingle(c, func(st source.Status) { o.status(ls, st) })))

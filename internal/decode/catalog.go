@@ -27,6 +27,7 @@ type EventSpec struct {
 	Removed     Version   // QEMU version that removed the event; zero: still there
 	Own         bool      // a marker event qmpwatch itself emits, not QEMU
 	Example     string    // one event as QEMU sends it, or ""
+	Severity    Severity  // its level in a log pipeline (severity.go)
 
 	data *Type // the "data" object, built from Fields for validation
 }

@@ -28,6 +28,7 @@ type yamlEvent struct {
 	FollowUps   []yamlFollowUp `yaml:"follow-ups"`
 	Fields      []yaml.Node    `yaml:"fields"`
 	Example     string         `yaml:"example"`
+	Severity    yaml.Node      `yaml:"severity"`
 }
 
 type yamlRateLimit struct {
@@ -118,7 +119,7 @@ func ParseCatalogYAML(files map[string][]byte) (*Catalog, error) {
 		}
 		for i := range f.Events {
 			var e yamlEvent
-			if err := decodeStrict(&f.Events[i], &e, "name", "since", "doc", "rate-limited", "rate-limit", "removed", "own", "follow-ups", "fields", "example"); err != nil {
+			if err := decodeStrict(&f.Events[i], &e, "name", "since", "doc", "rate-limited", "rate-limit", "removed", "own", "follow-ups", "fields", "example", "severity"); err != nil {
 				return nil, fmt.Errorf("%s: %w", n, err)
 			}
 			events = append(events, e)
@@ -194,6 +195,9 @@ func (l *yamlLoader) event(ye yamlEvent) (*EventSpec, error) {
 			return nil, fmt.Errorf("follow-up on unknown field %q", fu.When.Field)
 		}
 		spec.FollowUps = append(spec.FollowUps, FollowUp(fu))
+	}
+	if spec.Severity, err = spec.severity(&ye.Severity); err != nil {
+		return nil, err
 	}
 	return spec, nil
 }

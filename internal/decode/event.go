@@ -25,6 +25,9 @@ type Event struct {
 	// Cause names the earlier event this one is a documented follow-up of,
 	// e.g. "write error on ide0-hd1" for a STOP; set by track.Causes.
 	Cause string
+	// CausedBy is the name of the event Cause describes (BLOCK_IO_ERROR),
+	// set with it; a log record's severity may depend on it.
+	CausedBy string
 	// Context is what earlier events of the VM tell about this one (a job's
 	// or session's length, say); set by track.Causes, read by summaries.
 	Context Context

@@ -32,10 +32,14 @@ type Message struct {
 	Data    []byte // MsgEvent: raw JSON of "data", nil when absent
 	VM      string // a "vm" member (qmpwatch's own json lines)
 	HasVM   bool
+	Host    string // a "host" member (a fleet message: docs/fleet.md)
 	// HasCause: a top-level "cause" member is present (an --annotate line).
 	HasCause bool
 
 	vmSpans [][2]int // where each top-level "vm" member lies in Raw, for WithoutVM
+	// hostSpans: the same for "host", for WithVMHost.
+	hostSpans [][2]int
+	hasHost   bool // a "host" member that is a string
 	// The object members and array items within Data, for Event.Data to
 	// allocate its tree at once.
 	dataMembers, dataItems int
@@ -115,6 +119,8 @@ func scanMessageAt(raw []byte, prefix bool) (m Message, err error) {
 		switch key {
 		case "vm":
 			m.vmSpans = append(m.vmSpans, [2]int{keyStart, p.i})
+		case "host":
+			m.hostSpans = append(m.hostSpans, [2]int{keyStart, p.i})
 		case "cause":
 			m.HasCause = true
 		}
@@ -146,13 +152,16 @@ func (p *parser) end() error {
 // it is one of the few that classify the message.
 func (m *Message) member(p *parser, key string) error {
 	switch key {
-	case "event", "vm":
+	case "event", "vm", "host":
 		if p.i < len(p.b) && p.b[p.i] == '"' {
 			s, err := p.internedStr()
-			if key == "event" {
+			switch key {
+			case "event":
 				m.Event, m.Kind = s, MsgEvent
-			} else {
+			case "vm":
 				m.VM, m.HasVM = s, true
+			default:
+				m.Host, m.hasHost = s, true
 			}
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -32,15 +33,26 @@ func IsURL(arg string) bool {
 	return strings.HasPrefix(arg, "nats://") || strings.HasPrefix(arg, "tls://")
 }
 
-// Redacted is the URL without its password, for messages.
+// Redacted is the URL without its password, for messages and for
+// qmpwatch config. A URL that does not parse (a password with an unescaped
+// "/" or "#") has everything between the scheme and its last "@" hidden.
 func (a Access) Redacted() string {
 	parts := strings.Split(a.URL, ",")
 	for i, p := range parts {
-		if u, err := url.Parse(p); err == nil && u.User != nil {
+		u, err := url.Parse(p)
+		if err == nil && u.User != nil {
 			if _, has := u.User.Password(); has {
 				u.User = url.UserPassword(u.User.Username(), "xxx")
 			}
 			parts[i] = u.String()
+			continue
+		}
+		if at, scheme := strings.LastIndex(p, "@"), strings.Index(p, "://"); at > scheme && (err != nil || scheme >= 0) {
+			if scheme < 0 {
+				parts[i] = "xxx" + p[at:]
+			} else {
+				parts[i] = p[:scheme+3] + "xxx" + p[at:]
+			}
 		}
 	}
 	return strings.Join(parts, ",")
@@ -66,6 +78,21 @@ func (a Access) optionsWith(onErr func(error), extra ...nats.Option) []nats.Opti
 		o = append(o, nats.RootCAs(a.TLSCA))
 	}
 	return append(o, extra...)
+}
+
+// credsWarning is a line on a credentials file that others may read or
+// change (its nkey seed lets whoever has it act as this user), else "".
+func (a Access) credsWarning() string {
+	if a.Creds == "" {
+		return ""
+	}
+	fi, err := os.Stat(a.Creds)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return "" // a missing file is nats.go's one-line error
+	}
+	f := render.Safe(a.Creds)
+	return fmt.Sprintf("qmpwatch: nats: --nats-creds %s has mode %04o: other users may read its secret seed and act as this NATS user; chmod 600 %s\n",
+		f, fi.Mode().Perm(), f)
 }
 
 // connectError is the one line for a failed connection.

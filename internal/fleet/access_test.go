@@ -22,3 +22,21 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactedHidesEveryPassword(t *testing.T) {
+	cases := []struct{ url, want string }{
+		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
+		{"nats://agent:s3cret@h:4222", "nats://agent:xxx@h:4222"},
+		{"nats://agent@h:4222", "nats://agent@h:4222"},
+		{"nats://a:s3cret@h1:4222,tls://b:s3cret@h2", "nats://a:xxx@h1:4222,tls://b:xxx@h2"},
+		// Not a valid URL, but what nats.go or a user may still hold.
+		{"nats://agent:s3/cret@h:4222", "nats://xxx@h:4222"},
+		{"nats://agent:s3#cret@h:4222", "nats://xxx@h:4222"},
+		{"nats://agent:s3%zzcret@h:4222", "nats://xxx@h:4222"},
+	}
+	for _, c := range cases {
+		if got := (Access{URL: c.url}).Redacted(); got != c.want || strings.Contains(got, "s3") {
+			t.Errorf("%s: got %s, want %s", c.url, got, c.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,11 @@ const (
 	ackTimeout = 5 * time.Second
 	// retryWait is the pause before sending again after a failure.
 	retryWait = 250 * time.Millisecond
+	// DefaultStuckAfter: an outage this long is a problem for /healthz;
+	// shorter ones (a server restart) are not.
+	DefaultStuckAfter = 30 * time.Second
+	// causeUnreachable is the cause of an outage while disconnected.
+	causeUnreachable = "server unreachable"
 )
 
 // PublisherOptions configure a Publisher.
@@ -39,6 +45,9 @@ type PublisherOptions struct {
 	MaxAge time.Duration // of a stream the publisher creates; DefaultMaxAge when 0
 	Buffer int           // events held while unreachable; DefaultBuffer when 0
 	Notes  io.Writer     // one line per outage, recovery and overflow; nil for none
+	// StuckAfter is how long sending may fail before Problem reports it;
+	// DefaultStuckAfter when 0.
+	StuckAfter time.Duration
 }
 
 // Publisher puts events on the stream with acknowledgements, in the order
@@ -62,12 +71,19 @@ type Publisher struct {
 	sameTS  map[string]int      // VM label → events so far with that timestamp
 	dropped atomic.Uint64
 	acked   atomic.Uint64
+	maxMsg  atomic.Int64 // the stream's MaxMsgSize; 0 or less: none
 
 	noteMu    sync.Mutex
 	down      bool // an outage was reported and has not ended
+	downSince time.Time
+	downCause string
 	dropNote  time.Time
 	lastNote  string
 	droppedVM map[string]uint64
+	// droppedWhy counts drops per reason (Reason*); refusedSaid: the
+	// reason and VM pairs already said on Notes.
+	droppedWhy  map[string]uint64
+	refusedSaid map[string]bool
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -92,10 +108,15 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 	if o.Notes == nil {
 		o.Notes = io.Discard
 	}
+	if o.StuckAfter <= 0 {
+		o.StuckAfter = DefaultStuckAfter
+	}
 	if o.Name == "" {
 		o.Name = "qmpwatch publisher " + o.Host
 	}
+	fmt.Fprint(o.Notes, o.credsWarning())
 	p := &Publisher{o: o, wake: make(chan struct{}, 1), space: make(chan struct{}, 1), droppedVM: map[string]uint64{},
+		droppedWhy: map[string]uint64{}, refusedSaid: map[string]bool{},
 		lastTS: map[string][2]int64{}, sameTS: map[string]int{}, done: make(chan struct{})}
 	nc, err := nats.Connect(o.URL, o.options(o.Notes,
 		nats.RetryOnFailedConnect(true),
@@ -105,7 +126,12 @@ func NewPublisher(o PublisherOptions) (*Publisher, error) {
 		// the buffer, and it knows what was acknowledged.
 		nats.ReconnectBufSize(-1),
 		nats.DisconnectErrHandler(func(*nats.Conn, error) { p.outage() }),
-		nats.ReconnectHandler(func(*nats.Conn) { p.poke() }),
+		nats.ReconnectHandler(func(*nats.Conn) {
+			if p.Pending() == 0 {
+				p.recovered() // nothing to send: being back is all
+			}
+			p.poke()
+		}),
 		// A refusal (wrong password, expired credentials) is not an
 		// outage to wait out silently: say it, once per reason.
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -161,23 +187,28 @@ func (p *Publisher) Publish(ev *decode.Event) {
 	if ev.QEMU.Known() {
 		qemu = ev.QEMU.String()
 	}
-	p.queue = append(p.queue, NewMsg(ev, p.o.Host, qemu, seq))
+	m := NewMsg(ev, p.o.Host, qemu, seq)
+	if reason, detail := p.refusal(m); reason != "" {
+		// Never stored, whatever happens: it costs this event only.
+		p.mu.Unlock()
+		p.refused(m, reason, detail)
+		return
+	}
+	p.queue = append(p.queue, m)
 	p.mu.Unlock()
 	p.poke()
 }
 
-// Dropped is how many events found the buffer full: qmpwatch_events_dropped_total.
+// Dropped is how many events were dropped: refused for good by the server
+// or the stream (one message each, see refusal), or finding the buffer full
+// while the server was away. qmpwatch_events_dropped_total.
 func (p *Publisher) Dropped() uint64 { return p.dropped.Load() }
 
 // DroppedByVM is Dropped per VM label, for qmpwatch_events_dropped_total{vm}.
 func (p *Publisher) DroppedByVM() map[string]uint64 {
 	p.noteMu.Lock()
 	defer p.noteMu.Unlock()
-	m := make(map[string]uint64, len(p.droppedVM))
-	for vm, n := range p.droppedVM {
-		m[vm] = n
-	}
-	return m
+	return maps.Clone(p.droppedVM)
 }
 
 // Acked is how many events the stream has acknowledged.
@@ -218,8 +249,11 @@ func (p *Publisher) Close(grace time.Duration) {
 	if left > 0 {
 		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: stopped with %d events not acknowledged by %s: they are lost\n", left, p.o.Redacted())
 	}
-	if d := p.Dropped(); d > 0 {
-		fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %d events were dropped in all because the publish buffer (%d) was full\n", d, p.o.Buffer)
+	why := p.DroppedByReason()
+	for _, reason := range []string{ReasonBufferFull, ReasonSubjectTooLong, ReasonTooLarge, ReasonRefused} {
+		if d := why[reason]; d > 0 {
+			fmt.Fprintf(p.o.Notes, "qmpwatch: nats: %d events were dropped in all (%s)\n", d, reason)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +27,10 @@ type ReaderOptions struct {
 	// Durable names a consumer the server keeps: a reader with the same
 	// name resumes after the last event the previous one processed.
 	Durable string
+	// AckWait is how long the server waits for a durable reader's
+	// acknowledgement before it sends the event again; the server's
+	// default (30 s) when 0. Only a consumer being created takes it.
+	AckWait time.Duration
 	// NewVM is called from Next the first time a VM appears, with its
 	// label and the QEMU version its messages carry.
 	NewVM func(label string, qemu decode.Version)
@@ -44,15 +47,23 @@ type Reader struct {
 	nc   *nats.Conn
 	it   jetstream.MessagesContext
 	seen map[string]bool
+	// contradicted: VM labels whose messages had another vm or host in
+	// their body, already said.
+	contradicted map[string]bool
 	// closing: the end of the connection is ours, not news
 	closing atomic.Bool
 	opened  atomic.Bool
 	refused atomic.Value // string: a permission refused while opening
 
-	mu      sync.Mutex
-	pending map[*decode.Event]jetstream.Msg // durable: given out, not yet processed
-	order   []*decode.Event
-	last    jetstream.Msg // processed, acknowledgement not yet sent
+	// durable: the events given out and not yet processed, in order,
+	// and the stream sequences that tell a redelivery (see fresh).
+	mu         sync.Mutex
+	pending    map[*decode.Event]jetstream.Msg
+	order      []*decode.Event
+	pendingSeq map[uint64]bool
+	top        uint64 // the highest stream sequence given out
+	acked      uint64 // the highest stream sequence acknowledged by Processed
+	cons       jetstream.Consumer
 }
 
 // Open connects, checks the stream and creates the consumer. Its errors are
@@ -68,10 +79,11 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 	if o.Name == "" {
 		o.Name = "qmpwatch reader"
 	}
+	fmt.Fprint(o.Notes, o.credsWarning())
 	if err := o.Selection.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Reader{o: o, seen: map[string]bool{}, pending: map[*decode.Event]jetstream.Msg{}}
+	r := &Reader{o: o, seen: map[string]bool{}, contradicted: map[string]bool{}, pending: map[*decode.Event]jetstream.Msg{}, pendingSeq: map[uint64]bool{}}
 	// While opening, a refused subject is kept for Open's one-line
 	// error; afterwards it is a note.
 	onErr := func(err error) {
@@ -115,13 +127,17 @@ func (r *Reader) open(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := js.Stream(ctx, o.Stream); err != nil {
+	s, err := js.Stream(ctx, o.Stream)
+	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
 			return fmt.Errorf("%s: stream %s not found (a publisher creates it: qmpwatch watch|serve --publish)", o.Redacted(), o.Stream)
 		}
 		return r.apiError(err)
 	}
 	filter := o.FilterSubject()
+	if err := r.checkShape(s.CachedInfo().Config, filter); err != nil {
+		return err
+	}
 	var cons jetstream.Consumer
 	if o.Durable == "" {
 		cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}, DeliverPolicy: jetstream.DeliverNewPolicy}
@@ -140,68 +156,11 @@ func (r *Reader) open(ctx context.Context) error {
 	if o.Durable != "" {
 		mo = append(mo, jetstream.PullMaxMessages(256))
 	}
+	r.cons = cons
 	if r.it, err = cons.Messages(mo...); err != nil {
 		return r.apiError(err)
 	}
 	return nil
-}
-
-// durable gets the named consumer, or creates it starting live (or at
-// Since). An existing consumer keeps its position: that is the point.
-func (r *Reader) durable(ctx context.Context, js jetstream.JetStream, filter string) (jetstream.Consumer, error) {
-	o := r.o
-	c, err := js.Consumer(ctx, o.Stream, o.Durable)
-	if err == nil {
-		cfg := c.CachedInfo().Config
-		if cfg.FilterSubject != filter {
-			return nil, fmt.Errorf("durable consumer %s filters %s, not %s: use the same --host/--vm/-e or another --durable name", o.Durable, cfg.FilterSubject, filter)
-		}
-		info := c.CachedInfo()
-		if info.NumAckPending == 0 && info.NumRedelivered == 0 {
-			return c, nil
-		}
-		// The previous reader stopped with events it had received but
-		// not processed. The server would send them again only after
-		// the acknowledgement wait, after newer ones: start over right
-		// after the last processed event instead.
-		if err := js.DeleteConsumer(ctx, o.Stream, o.Durable); err != nil {
-			return nil, err
-		}
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartSequencePolicy, nil
-		cfg.OptStartSeq = info.AckFloor.Stream + 1
-		return js.CreateConsumer(ctx, o.Stream, cfg)
-	}
-	if !errors.Is(err, jetstream.ErrConsumerNotFound) {
-		return nil, err
-	}
-	cfg := jetstream.ConsumerConfig{
-		Durable:       o.Durable,
-		Description:   "qmpwatch --durable reader",
-		FilterSubject: filter,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		DeliverPolicy: jetstream.DeliverNewPolicy,
-		MaxAckPending: 4096,
-	}
-	if !o.Since.IsZero() {
-		t := o.Since
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &t
-	}
-	return js.CreateConsumer(ctx, o.Stream, cfg)
-}
-
-// apiError names the refusals a user can fix.
-func (r *Reader) apiError(err error) error {
-	msg := err.Error()
-	if refused, _ := r.refused.Load().(string); refused != "" {
-		err, msg = errors.New(render.Safe(refused)), refused
-	}
-	if strings.Contains(strings.ToLower(msg), "permission") {
-		return fmt.Errorf("%s: subject not allowed for this user (filter %s on stream %s): %w", r.o.Redacted(), r.o.FilterSubject(), r.o.Stream, err)
-	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) || errors.Is(err, jetstream.ErrJetStreamNotEnabled) {
-		return fmt.Errorf("%s: no JetStream answer (is JetStream enabled, does the user have access to $JS.API?): %w", r.o.Redacted(), err)
-	}
-	return fmt.Errorf("%s: %w", r.o.Redacted(), err)
 }
 
 // Next returns the next event. Its VM label is "<host>/<vm>"; its raw
@@ -231,6 +190,10 @@ func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
 			}
 			continue
 		}
+		seq, fresh := r.fresh(m)
+		if !fresh {
+			continue
+		}
 		ev, err := r.event(m)
 		if err != nil {
 			// Not one of ours: say so, skip it, never stop on it.
@@ -249,6 +212,7 @@ func (r *Reader) Next(ctx context.Context) (*decode.Event, error) {
 		if r.o.Durable != "" {
 			r.mu.Lock()
 			r.pending[ev] = m
+			r.pendingSeq[seq] = true
 			r.order = append(r.order, ev)
 			r.mu.Unlock()
 		}
@@ -272,6 +236,12 @@ func (r *Reader) event(m jetstream.Msg) (*decode.Event, error) {
 	if msg.Kind != decode.MsgEvent {
 		return nil, errors.New("not a QMP event")
 	}
+	if raw, changed := msg.WithVMHost(vm, host); changed {
+		r.disagrees(m.Subject(), &msg)
+		if msg, err = decode.ScanMessage(raw); err != nil {
+			return nil, err
+		}
+	}
 	ev := decode.NewEvent(&msg, vm)
 	ev.VM = Label(host, vm)
 	ev.QEMU, _ = decode.ParseVersion(m.Headers().Get(HeaderQEMU)) // unknown when absent
@@ -284,55 +254,32 @@ func (r *Reader) event(m jetstream.Msg) (*decode.Event, error) {
 	return ev, nil
 }
 
+// disagrees says, once per subject's VM, that a message body named another
+// VM or host than its subject (or none): the subject is what the server's
+// permissions protect, so it wins, in every output format.
+func (r *Reader) disagrees(subject string, msg *decode.Message) {
+	host, vm, _, _ := ParseSubject(subject)
+	label := Label(host, vm)
+	if r.contradicted[label] {
+		return
+	}
+	r.contradicted[label] = true
+	fmt.Fprintf(r.o.Notes, "qmpwatch: nats: a message on %s names vm %q host %q in its body; shown as the subject's %s (said once per VM)\n",
+		render.Safe(subject), render.Safe(msg.VM), render.Safe(msg.Host), render.Safe(label))
+}
+
 // Label is how a reader names a VM of the fleet.
 func Label(host, vm string) string { return host + "/" + vm }
 
-// Processed acknowledges, for a durable reader, ev and every event given
-// out before it: the consumer then resumes after it. Call it once an event
-// has been handled (shown, or refused by the filters). It does nothing for
-// other readers and other events.
-func (r *Reader) Processed(ev *decode.Event) {
-	if r.o.Durable == "" {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.pending[ev]; !ok {
-		return
-	}
-	for len(r.order) > 0 {
-		e := r.order[0]
-		r.order = r.order[1:]
-		// Each acknowledgement goes out when the next one is due; the
-		// last one waits for Close, which has the server confirm it.
-		if r.last != nil {
-			_ = r.last.Ack()
-		}
-		r.last = r.pending[e]
-		delete(r.pending, e)
-		if e == ev {
-			return
-		}
-	}
-}
-
-// Close stops reading. A durable reader has its last acknowledgement
-// confirmed, so the server knows exactly where the next reader of that name
-// starts; events it received but did not process are sent again to that
-// reader (see durable).
+// Close stops reading. A durable reader has its acknowledgements reach the
+// server first (a round trip after them), so the server knows exactly where
+// the next reader of that name starts; events it received but did not
+// process are sent again to that reader (see durable).
 func (r *Reader) Close() {
 	r.closing.Store(true)
 	r.it.Stop()
-	r.mu.Lock()
-	last := r.last
-	r.last = nil
-	r.mu.Unlock()
-	if last != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := last.DoubleAck(ctx); err != nil {
-			fmt.Fprintf(r.o.Notes, "qmpwatch: nats: durable %s: last acknowledgement not confirmed: %s\n", r.o.Durable, render.Safe(err.Error()))
-		}
-		cancel()
+	if err := r.confirmAcks(); err != nil {
+		fmt.Fprintf(r.o.Notes, "qmpwatch: nats: durable %s: acknowledgements not confirmed: %s\n", r.o.Durable, render.Safe(err.Error()))
 	}
 	r.nc.Close()
 }

@@ -3,7 +3,6 @@ package fleet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"syscall"
 	"time"
 
@@ -17,28 +16,38 @@ import (
 // the message ids make the stream drop what it already stored.
 func (p *Publisher) run(ctx context.Context) {
 	defer close(p.done)
-	for !p.ensureStream(ctx) {
-		if !sleep(ctx, retryWait) {
-			return
-		}
+	if !p.waitStream(ctx) {
+		return
 	}
 	var futures []jetstream.PubAckFuture // in queue order
 	for {
-		p.mu.Lock()
-		n := len(p.queue)
-		var next []*nats.Msg
-		if k := len(futures); k < n && k < window {
-			next = append(next, p.queue[k:min(n, window)]...)
-		}
-		p.mu.Unlock()
 		failed := false
-		for _, m := range next {
-			f, err := p.js.PublishMsgAsync(m)
-			if err != nil {
-				failed = true
+		for !failed && len(futures) < window {
+			p.mu.Lock()
+			k := len(futures)
+			if k >= len(p.queue) {
+				p.mu.Unlock()
 				break
 			}
-			futures = append(futures, f)
+			m := p.queue[k]
+			p.mu.Unlock()
+			// Publish checked the limits already, unless they were not
+			// known yet (no connection, the stream not yet seen).
+			reason, detail := p.refusal(m)
+			if reason == "" {
+				f, err := p.js.PublishMsgAsync(m)
+				if err == nil {
+					futures = append(futures, f)
+					continue
+				}
+				if reason, detail = ackRefusal(err); reason == "" {
+					p.failure(err)
+					failed = true
+					break
+				}
+			}
+			p.removeAt(k)
+			p.refused(m, reason, detail)
 		}
 		if len(futures) == 0 && !failed {
 			select {
@@ -70,83 +79,72 @@ func (p *Publisher) run(ctx context.Context) {
 					break
 				}
 			}
+			reason, detail := "", ""
 			if err != nil {
-				if errors.Is(err, jetstream.ErrNoStreamResponse) || isNotFound(err) {
-					p.note(err)
+				// A refusal of this one message costs this message
+				// only; anything else is worth sending again.
+				if reason, detail = ackRefusal(err); reason == "" {
+					p.failure(err)
+					failed = true
+					break
 				}
-				failed = true
-				break
 			}
 			futures = futures[1:]
-			p.mu.Lock()
-			p.queue[0] = nil
-			p.queue = p.queue[1:]
-			p.mu.Unlock()
+			m := p.removeAt(0)
+			if reason != "" {
+				p.refused(m, reason, detail)
+				continue
+			}
 			p.acked.Add(1)
 			p.recovered()
-			select {
-			case p.space <- struct{}{}:
-			default:
-			}
 		}
 		if failed {
-			p.outage()
 			futures = nil
 			if !sleep(ctx, retryWait) {
 				return
 			}
-			for !p.ensureStream(ctx) {
-				if !sleep(ctx, retryWait) {
-					return
-				}
+			if !p.waitStream(ctx) {
+				return
 			}
 		}
 	}
+}
+
+// waitStream retries ensureStream until it works (true) or ctx ends.
+func (p *Publisher) waitStream(ctx context.Context) bool {
+	for !p.ensureStream(ctx) {
+		if !sleep(ctx, retryWait) {
+			return false
+		}
+	}
+	if p.Pending() == 0 {
+		p.recovered() // no acknowledgement to come and prove it
+	}
+	return true
 }
 
 func isConnRefused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
-func isNotFound(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamNotFound
-}
-
-// ensureStream uses the stream if it exists, else creates it.
-func (p *Publisher) ensureStream(ctx context.Context) bool {
-	if !p.nc.IsConnected() {
-		p.outage()
-		return false
+// removeAt takes message k out of the queue (acknowledged, or refused for
+// good) and makes room for Publish.
+func (p *Publisher) removeAt(k int) *nats.Msg {
+	p.mu.Lock()
+	m := p.queue[k]
+	if k == 0 {
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+	} else {
+		// Rare: a limit learnt after the message was queued.
+		p.queue = append(p.queue[:k], p.queue[k+1:]...)
 	}
-	cctx, cancel := context.WithTimeout(ctx, ackTimeout)
-	defer cancel()
-	_, err := p.js.Stream(cctx, p.o.Stream)
-	if errors.Is(err, jetstream.ErrStreamNotFound) {
-		_, err = p.js.CreateStream(cctx, p.StreamConfig())
-		if err == nil {
-			fmt.Fprintf(p.o.Notes, "qmpwatch: nats: created stream %s (subjects %s.>, max age %s, file storage)\n", p.o.Stream, Prefix, p.o.MaxAge)
-		}
+	p.mu.Unlock()
+	select {
+	case p.space <- struct{}{}:
+	default:
 	}
-	if err != nil {
-		if ctx.Err() == nil {
-			p.note(err)
-		}
-		return false
-	}
-	return true
-}
-
-// StreamConfig is the stream a publisher creates when it is missing.
-func (p *Publisher) StreamConfig() jetstream.StreamConfig {
-	return jetstream.StreamConfig{
-		Name:        p.o.Stream,
-		Description: "QMP events published by qmpwatch",
-		Subjects:    []string{Prefix + ".>"},
-		Storage:     jetstream.FileStorage,
-		MaxAge:      p.o.MaxAge,
-		Duplicates:  2 * time.Minute,
-	}
+	return m
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

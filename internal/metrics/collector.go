@@ -40,10 +40,12 @@ type Options struct {
 	// the follow-ups that tell an io-error pause from a plain one;
 	// decode.Builtin() when nil.
 	Catalog *decode.Catalog
-	// Lost, when set, says per VM how many events a sink lost after they
-	// were counted (the fleet publisher's overflow while its server was
-	// away): they are added to qmpwatch_events_dropped_total at each scrape.
-	Lost func() map[string]uint64
+	// Lost says, per sink and then per VM, how many events a sink lost
+	// after they were counted (the fleet publisher's or the OTLP queue's
+	// overflow while its server was away): each sink is a series of
+	// qmpwatch_events_dropped_total{sink}, read at each scrape. The keys are
+	// the sink label's values ("nats", "otlp"); qmpwatch's own is "metrics".
+	Lost map[string]func() map[string]uint64
 	// Note, when set, is told a line for stderr, already escaped: a VM that
 	// reached a tracker's bound (track.Full), once per VM. It may be
 	// called from several VMs' goroutines at once.
@@ -65,7 +67,8 @@ type Collector struct {
 	fams        [nFamilies]family
 	d           descs
 	sorted      []string // VM names in order, for the text exposition; nil when stale
-	lost        func() map[string]uint64
+	lost        map[string]func() map[string]uint64
+	sinks       []string // Lost's keys, sorted
 	note        func(line string)
 }
 
@@ -81,6 +84,10 @@ func New(o Options) *Collector {
 		o.Catalog = decode.Builtin()
 	}
 	c := &Collector{vms: map[string]*vmState{}, forgetAfter: o.ForgetAfter, now: o.Now, cat: o.Catalog, fams: newFamilies(o.Catalog), lost: o.Lost, note: o.Note}
+	for sink := range o.Lost {
+		c.sinks = append(c.sinks, sink)
+	}
+	sort.Strings(c.sinks)
 	c.d = newDescs(&c.fams)
 	return c
 }
@@ -112,17 +119,20 @@ func (c *Collector) lockVM(name string) *vmState {
 // snapshot forgets the VMs gone for longer than ForgetAfter and returns
 // the others, by name.
 func (c *Collector) snapshot() []*vmState {
-	var lost map[string]uint64
-	if c.lost != nil {
-		lost = c.lost()
+	lost := make([]map[string]uint64, len(c.sinks))
+	for i, sink := range c.sinks {
+		lost[i] = c.lost[sink]()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sweepLocked()
-	if lost != nil {
+	if len(lost) > 0 {
 		for _, v := range c.vms {
 			v.mu.Lock()
-			v.lost = lost[v.name]
+			v.lost = v.lost[:0]
+			for _, m := range lost {
+				v.lost = append(v.lost, m[v.name])
+			}
 			v.mu.Unlock()
 		}
 	}

@@ -289,7 +289,7 @@ func TestDropped(t *testing.T) {
 	c := New(Options{})
 	c.Observe(event(t, "vm1", "STOP", ""))
 	c.Uncounted(event(t, "vm1", "RESUME", ""))
-	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1"}); v != 1 {
+	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1", "sink": "metrics"}); v != 1 {
 		t.Errorf("dropped = %v, want 1", v)
 	}
 }
@@ -380,24 +380,33 @@ func TestConcurrent(t *testing.T) {
 	}
 }
 
-// Events a sink lost after they were counted (the fleet publisher's
-// overflow) still show in qmpwatch_events_dropped_total, in both
-// expositions: client_golang's and the text one serve writes.
+// Events a sink lost after they were counted (the fleet publisher's or the
+// OTLP queue's overflow) still show in qmpwatch_events_dropped_total, one
+// series per sink, in both expositions: client_golang's and the text one
+// serve writes.
 func TestLostBySink(t *testing.T) {
 	lost := map[string]uint64{"vm1": 2}
-	c := New(Options{Lost: func() map[string]uint64 { return lost }})
+	otlp := map[string]uint64{"vm2": 5}
+	c := New(Options{Lost: map[string]func() map[string]uint64{
+		"nats": func() map[string]uint64 { return lost },
+		"otlp": func() map[string]uint64 { return otlp },
+	}})
 	for i := 0; i < 3; i++ {
 		c.Observe(event(t, "vm1", "STOP", ""))
 	}
 	c.Observe(event(t, "vm2", "STOP", ""))
-	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm1"}); v != 2 {
-		t.Errorf("vm1 dropped = %v, want 2", v)
-	}
-	if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": "vm2"}); v != 0 {
-		t.Errorf("vm2 dropped = %v, want 0", v)
+	for _, x := range []struct {
+		vm, sink string
+		want     float64
+	}{{"vm1", "nats", 2}, {"vm1", "otlp", 0}, {"vm1", "metrics", 0}, {"vm2", "nats", 0}, {"vm2", "otlp", 5}} {
+		if v := value(t, c, "qmpwatch_events_dropped_total", labels{"vm": x.vm, "sink": x.sink}); v != x.want {
+			t.Errorf("%s dropped by %s = %v, want %v", x.vm, x.sink, v, x.want)
+		}
 	}
 	text := string(c.AppendText(nil))
-	if !strings.Contains(text, `qmpwatch_events_dropped_total{vm="vm1"} 2`) {
-		t.Errorf("text exposition lacks vm1's 2 lost events:\n%s", text)
+	for _, want := range []string{`qmpwatch_events_dropped_total{vm="vm1",sink="nats"} 2`, `qmpwatch_events_dropped_total{vm="vm2",sink="otlp"} 5`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text exposition lacks %s:\n%s", want, text)
+		}
 	}
 }

@@ -59,7 +59,7 @@ func newFamilies(cat *decode.Catalog) [nFamilies]family {
 		fJobsRunning: f("block_jobs_running", "gauge", "Block jobs of the VM that have started and not ended; absent while disconnected."),
 		fSessions:    f("display_sessions", "gauge", "Open VNC and SPICE client sessions; absent while disconnected.", "protocol"),
 		fViolations:  f("schema_violations_total", "counter", "Events that broke the QMP schema (wrong or missing members).", "event"),
-		fDropped:     f("events_dropped_total", "counter", "Events read from the monitor but not counted in qmpwatch_events_total. qmpwatch slows its reading instead of dropping, so this stays 0."),
+		fDropped:     f("events_dropped_total", "counter", "Events lost, by where: sink=\"metrics\" counts those read from the monitor but not counted in qmpwatch_events_total (qmpwatch slows its reading instead of dropping, so it stays 0); sink=\"nats\" and sink=\"otlp\" those the --publish stream or the --otlp queue dropped while its server was away.", "sink"),
 	}
 }
 
@@ -150,7 +150,10 @@ func (c *Collector) collectVM(ch chan<- prometheus.Metric, vm string, v *vmState
 	for k, x := range v.ioErrors {
 		counter(d.ioErrors, x, k.device, k.operation, k.action, k.nospace)
 	}
-	counter(d.dropped, v.received-min(v.counted, v.received)+v.lost)
+	counter(d.dropped, v.received-min(v.counted, v.received), sinkMetrics)
+	for i, sink := range c.sinks {
+		counter(d.dropped, v.lostBy(i), sink)
+	}
 	for k, h := range v.jobHist {
 		buckets := make(map[float64]uint64, len(jobBuckets))
 		var cum uint64

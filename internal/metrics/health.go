@@ -21,6 +21,9 @@ type Health struct {
 	// failures (Unreachable) count, not the sessions found through them,
 	// which a listener reports under its own address.
 	watchers map[string]bool
+	// also: checks that are not sources (the fleet publisher), each
+	// returning its problem or "".
+	also []func() string
 }
 
 // NewHealth returns a Health for the configured addresses, each as the
@@ -65,6 +68,14 @@ func (h *Health) Status(st source.Status) {
 	h.sources[st.Addr] = problem
 }
 
+// Also adds a check that is not a source, such as the fleet publisher's
+// Problem: its text, "" while all is well.
+func (h *Health) Also(problem func() string) {
+	h.mu.Lock()
+	h.also = append(h.also, problem)
+	h.mu.Unlock()
+}
+
 // Check returns nil when all is well, else one line per failed source.
 func (h *Health) Check() []string {
 	h.mu.Lock()
@@ -73,6 +84,11 @@ func (h *Health) Check() []string {
 	for a, p := range h.sources {
 		if p != "" {
 			out = append(out, render.Safe(fmt.Sprintf("%s: %s", a, p)))
+		}
+	}
+	for _, f := range h.also {
+		if p := f(); p != "" {
+			out = append(out, render.Safe(p))
 		}
 	}
 	sort.Strings(out)

@@ -189,3 +189,19 @@ func TestServerTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthAlso: a check that is not a source (the fleet publisher's
+// Problem) makes /healthz fail while it reports one, and only then.
+func TestHealthAlso(t *testing.T) {
+	h := NewHealth()
+	problem := ""
+	h.Also(func() string { return problem })
+	srv := Handler(New(Options{}), h)
+	if code, _ := get(t, srv, "GET", "/healthz"); code != 200 {
+		t.Errorf("healthz while the check is fine: %d", code)
+	}
+	problem = "publishing to nats://h:4222 stuck for 31s, 7 events waiting: server unreachable"
+	if code, body := get(t, srv, "GET", "/healthz"); code != 503 || !strings.Contains(body, problem) {
+		t.Errorf("healthz while the check fails: %d %q", code, body)
+	}
+}

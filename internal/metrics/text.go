@@ -81,7 +81,10 @@ func (c *Collector) appendFamily(b []byte, i int, f *family, v *vmState) []byte 
 			b = one(b, float64(x), "device", k.device, "operation", k.operation, "action", k.action, "nospace", k.nospace)
 		}
 	case fDropped:
-		b = one(b, float64(v.received-min(v.counted, v.received)+v.lost))
+		b = one(b, float64(v.received-min(v.counted, v.received)), "sink", sinkMetrics)
+		for j, sink := range c.sinks {
+			b = one(b, float64(v.lostBy(j)), "sink", sink)
+		}
 	case fJobDuration:
 		for k, h := range v.jobHist {
 			var cum uint64

@@ -25,11 +25,11 @@ const (
 // trackers, so forgetting a VM frees all of it at once.
 type vmState struct {
 	mu         sync.Mutex
-	forgotten  bool   // swept out of the collector; a new state replaces it
-	name       string // the VM's label, as the trackers know it
-	lost       uint64 // counted, then lost by a sink (Options.Lost)
-	value      string // the vm label's value (labelValue of name)
-	label      []byte // `vm="NAME"`, escaped for the text format
+	forgotten  bool     // swept out of the collector; a new state replaces it
+	name       string   // the VM's label, as the trackers know it
+	lost       []uint64 // counted, then lost by each sink (Options.Lost), in Collector.sinks' order
+	value      string   // the vm label's value (labelValue of name)
+	label      []byte   // `vm="NAME"`, escaped for the text format
 	up         bool
 	seen       bool      // a Connected status arrived once
 	goneSince  time.Time // when it went away; zero while up or never connected
@@ -151,4 +151,17 @@ func plainASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// sinkMetrics is the sink label of the events the collector itself did not
+// count (qmpwatch_events_dropped_total{sink="metrics"}).
+const sinkMetrics = "metrics"
+
+// lostBy is what the i-th sink of Collector.sinks lost of this VM's events
+// (0 before the first scrape saw it).
+func (v *vmState) lostBy(i int) uint64 {
+	if i < len(v.lost) {
+		return v.lost[i]
+	}
+	return 0
 }

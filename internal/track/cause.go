@@ -73,14 +73,14 @@ func (c *Causes) Observe(ev *decode.Event) (causedBy string) {
 			continue // expired
 		}
 		if causedBy == "" && x.then == ev.Name {
-			ev.Cause, causedBy = x.cause, x.by
+			ev.Cause, ev.CausedBy, causedBy = x.cause, x.by, x.by
 			continue // consumed
 		}
 		keep = append(keep, x)
 	}
 	vm.pending = keep
 	if causedBy == "" && ev.Name == "STOP" && migrating {
-		ev.Cause, causedBy = "migration switchover", "MIGRATION"
+		ev.Cause, ev.CausedBy, causedBy = "migration switchover", "MIGRATION", "MIGRATION"
 	}
 	spec := c.cat.Lookup(ev.Name)
 	if spec == nil || len(spec.FollowUps) == 0 {
