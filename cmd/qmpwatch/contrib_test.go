@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
+
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
@@ -17,15 +19,7 @@ import (
 // missing one is a failure, otherwise a skip.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found (CI=true, so this is an error, not a skip): %v", name, err)
-	}
-	t.Skipf("%s not found: %v", name, err)
-	return ""
+	return realpart.Need(t, name)
 }
 
 func TestAlertRules(t *testing.T) {

@@ -25,6 +25,7 @@ type multiOptions struct {
 	dirOptions
 	failOnGone bool
 	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
+	twins      source.Twins
 }
 
 // dirPoll is how often --dir looks for sockets that came or went.
@@ -44,6 +45,9 @@ func (o *multiOptions) status(s *Streams, st source.Status) {
 		o.gone.Store(true)
 	}
 	printStatus(s.notices(), st)
+	if w := o.twins.Check(st); w != "" {
+		fmt.Fprintf(s.notices(), "qmpwatch: %s\n", safeLines(w))
+	}
 }
 
 // endErr is the watch's result: err, or exit 5 under --fail-without-shutdown
@@ -58,6 +62,9 @@ func (o *multiOptions) endErr(err error) error {
 // watchArgs accepts no ADDRESS only with --dir.
 func watchArgs(o *multiOptions) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := filterAsFollow(cmd, args); err != nil {
+			return err
+		}
 		if len(args) == 0 && o.dir == "" {
 			return errors.New("accepts 1 arg or more (ADDRESS...), or --dir DIR; received 0")
 		}
@@ -107,7 +114,7 @@ func runMulti(ctx context.Context, s *Streams, o *watchOptions, args []string, f
 		m.Wait()
 		f.Close() // after the Merge: a durable reader confirms its last acknowledgement
 	}()
-	if err := f.open(ctx, m, ls.ErrOut); err != nil { // fleet.go: nats:// sources
+	if err := f.open(ctx, m, ls.notices()); err != nil { // fleet.go: nats:// sources; its notices go quiet with -q
 		return err
 	}
 	addSources(m, targets, missing, o.label, o.reconnect, &o.dirOptions)
@@ -151,7 +158,10 @@ func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Opt
 		Status:  func(st source.Status) { o.status(s, st) },
 		Markers: o.markers,
 		Conn:    co,
-		Attach:  p.Attach,
+		Attach: func(c *conn.Client) (string, error) {
+			o.twins.Learn(c) // a VM without -name is known by its -uuid
+			return p.Attach(c)
+		},
 	}
 }
 
