@@ -36,9 +36,50 @@ func builtBinary(t testing.TB) string {
 	return binPath
 }
 
+// cleanAfter runs the tests, then removes the folder of the built binary:
+// about 34 MB under the temporary folder, per run.
+type cleanAfter struct{ m *testing.M }
+
+func (c cleanAfter) Run() int {
+	code := c.m.Run()
+	removeBuiltBinary()
+	return code
+}
+
+func removeBuiltBinary() {
+	if binPath != "" {
+		_ = os.RemoveAll(filepath.Dir(binPath))
+	}
+}
+
 type buildError struct {
 	out string
 	err error
 }
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
+
+// TestBuiltBinaryRemoved: a run of this package's tests leaves no folder of
+// its built binary behind. It runs itself again in a child that builds the
+// binary, with a temporary folder of its own, and looks into that folder.
+func TestBuiltBinaryRemoved(t *testing.T) {
+	if os.Getenv("QMPWATCH_BUILT_BINARY_CHILD") == "1" {
+		if _, err := os.Stat(builtBinary(t)); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	tmp := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBuiltBinaryRemoved$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "QMPWATCH_BUILT_BINARY_CHILD=1", "TMPDIR="+tmp)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child run: %v\n%s", err, out)
+	}
+	left, err := filepath.Glob(filepath.Join(tmp, "qmpwatch-bin*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) > 0 {
+		t.Errorf("the tests left %v behind", left)
+	}
+}

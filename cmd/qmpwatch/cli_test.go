@@ -18,8 +18,11 @@ import (
 // scripts of testdata/cli: testscript runs it as `qmpwatch ARGS` (and as
 // `code N qmpwatch ARGS`, which checks the exit code), so every case goes
 // through run() exactly as main does.
+//
+// The folder of the binary built for the tests (builtBinary) is removed once
+// the tests have run.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanAfter{m}, map[string]func(){
 		"qmpwatch": func() { os.Exit(mainRun(os.Args[1:])) },
 		"code":     func() { os.Exit(checkCode(os.Args[1:])) },
 	})

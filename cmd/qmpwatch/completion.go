@@ -131,12 +131,21 @@ func completeNothing(*cobra.Command, []string, string) ([]string, cobra.ShellCom
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
-// eventNames are the catalog's names that start with prefix (any case).
+// eventNames are the catalog's names that start with prefix (any case),
+// spelt as the user began them: the shells keep only the candidates that
+// start with what was typed, case and all, and the flags and `events` take
+// a name in any case. So `-e block_j` offers block_job_ready.
 func eventNames(prefix string) []string {
 	var out []string
 	up := strings.ToUpper(prefix)
+	lower := prefix != up
 	for _, e := range decode.Builtin().Events() {
-		if strings.HasPrefix(e.Name, up) {
+		if !strings.HasPrefix(e.Name, up) {
+			continue
+		}
+		if lower {
+			out = append(out, prefix+strings.ToLower(e.Name[len(prefix):]))
+		} else {
 			out = append(out, e.Name)
 		}
 	}
@@ -202,11 +211,37 @@ func completeExt(exts ...string) completeFunc {
 
 // completeAddresses lists, in the folder toComplete names, the unix
 // sockets and *.qmp files, and the folders to go into (no space after
-// them). TCP addresses are not guessed.
+// them), also after a `unix:` prefix. After `tcp:` it offers the loopback
+// hosts; ports are not guessed.
 func completeAddresses(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	return listDir(toComplete, func(name string, fi os.FileInfo) bool {
+	const dirs = cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	if rest, ok := strings.CutPrefix(toComplete, "tcp:"); ok {
+		var out []string
+		for _, h := range []string{"127.0.0.1:", "[::1]:", "localhost:"} {
+			if strings.HasPrefix(h, rest) {
+				out = append(out, "tcp:"+h)
+			}
+		}
+		return out, dirs
+	}
+	prefix, path := "", toComplete
+	if rest, ok := strings.CutPrefix(toComplete, "unix:"); ok {
+		prefix, path = "unix:", rest
+	}
+	out := listDir(path, func(name string, fi os.FileInfo) bool {
 		return fi.Mode()&os.ModeSocket != 0 || strings.HasSuffix(name, ".qmp")
-	}), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+	for i := range out {
+		out[i] = prefix + out[i]
+	}
+	if prefix == "" && toComplete != "" {
+		for _, p := range []string{"unix:", "tcp:"} {
+			if strings.HasPrefix(p, toComplete) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out, dirs
 }
 
 // completeLogs lists the files replay reads (*.log, *.json, *.jsonl, *.qmp,

@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// bashFallback defines _get_comp_words_by_ref when the bash-completion
-// package is not loaded, so that `source <(qmpwatch completion bash)` works
+// bashFallback defines _get_comp_words_by_ref and _filedir when the
+// bash-completion package is not loaded, so that `source <(qmpwatch completion bash)` works
 // on a bare bash: cobra's script calls it (through its own
 // __qmpwatch_init_completion) to split the command line. This minimal
 // version splits on blanks only, as `_get_comp_words_by_ref -n =:` does for
@@ -26,6 +26,22 @@ _get_comp_words_by_ref()
     cword=$(( ${#words[@]} - 1 ))
     cur="${words[cword]}"
     prev="${words[cword-1]}"
+}
+fi
+# ... and a minimal _filedir, which cobra's script calls for --dir (-d:
+# folders) and --config (an extension list such as "yaml|yml|").
+if ! declare -F _filedir >/dev/null 2>&1; then
+_filedir()
+{
+    local IFS=$'\n' f
+    [[ $(type -t compopt) == builtin ]] && compopt -o filenames 2>/dev/null
+    COMPREPLY+=( $(compgen -d -- "$cur") )
+    [[ $1 == -d ]] && return 0
+    for f in $(compgen -f -- "$cur"); do
+        if [[ ! -d $f && ( -z $1 || "|$1" == *"|${f##*.}|"* ) ]]; then
+            COMPREPLY+=( "$f" )
+        fi
+    done
 }
 fi
 

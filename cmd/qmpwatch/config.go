@@ -64,8 +64,15 @@ func readConfig(file string) (*configFile, error) {
 	v.SetConfigFile(file)
 	if err := v.ReadInConfig(); err != nil {
 		var nf viper.ConfigFileNotFoundError
-		if explicit || !(errors.As(err, &nf) || errors.Is(err, os.ErrNotExist)) {
-			return nil, fmt.Errorf("config %s: %w", file, err)
+		var pe viper.ConfigParseError
+		missing := errors.As(err, &nf) || errors.Is(err, os.ErrNotExist)
+		if !missing && !errors.As(err, &pe) {
+			// It is there but cannot be read (its mode, a folder): not a
+			// mistake on the command line, and not to be ignored.
+			return nil, withCode(exitError, fmt.Errorf("config %s: %w", file, err))
+		}
+		if explicit || !missing {
+			return nil, withCode(exitUsage, fmt.Errorf("config %s: %w", file, err))
 		}
 		cf.path = ""
 		return cf, nil
@@ -84,7 +91,7 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	}
 	src, err := applyConfig(cmd, cf, a.streams.OutTTY)
 	if err != nil {
-		return err
+		return withCode(exitUsage, err)
 	}
 	a.sources = src
 	for _, w := range cf.unknownKeys(cmd.Root()) {

@@ -71,10 +71,25 @@ func runConfig(a *app, root *cobra.Command, names []string) error {
 			}
 			rows = append(rows, []string{c.Name() + "." + f.Name, showValue(f), src[f.Name].String()})
 		})
+		if c.Name() == "serve" {
+			if rows, err = appendActionRows(rows, a.configFile); err != nil {
+				return withCode(exitUsage, err)
+			}
+		}
 	}
 	out := bufio.NewWriter(a.streams.Out)
 	out.Write(render.AppendTable(nil, rows))
 	return writeErr(out.Flush())
+}
+
+// appendActionRows shows serve's actions, one row each (the file's list,
+// read and checked as serve reads it).
+func appendActionRows(rows [][]string, file string) ([][]string, error) {
+	specs, err := configActionSpecs(file)
+	for i, s := range specs {
+		rows = append(rows, []string{fmt.Sprintf("serve.actions[%d]", i), render.Safe(s.Name + ": " + s.String()), "file " + file + ": actions"})
+	}
+	return rows, err
 }
 
 func configFileSource(flagValue string) string {

@@ -6,23 +6,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qmpwatch/qmpwatch/internal/action"
 )
 
 // needTool returns the path of a real part a test runs; under CI=true a
 // missing one is a failure, otherwise a skip.
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found (CI=true, so this is an error, not a skip): %v", name, err)
-	}
-	t.Skipf("%s not found: %v", name, err)
-	return ""
+	return realpart.Need(t, name)
 }
 
 func TestAlertRules(t *testing.T) {
@@ -72,8 +69,8 @@ func TestSystemdUnit(t *testing.T) {
 	}
 }
 
-// Every key of the sample config is a serve flag, or the sources list, and
-// serve accepts the file.
+// Every key of the sample config is a serve flag, or the sources or
+// actions list, and serve accepts the file.
 func TestSampleServeConfig(t *testing.T) {
 	path := filepath.Join("..", "..", "contrib", "serve.yaml")
 	b, err := os.ReadFile(path)
@@ -86,11 +83,29 @@ func TestSampleServeConfig(t *testing.T) {
 	}
 	cmd := newServeCmd(&app{})
 	for k := range keys {
-		if k != "sources" && cmd.Flags().Lookup(k) == nil {
+		if k != "sources" && k != "actions" && cmd.Flags().Lookup(k) == nil {
 			t.Errorf("serve.yaml: %s is not a flag of serve", k)
 		}
 	}
 	if _, err := configSources(path); err != nil {
 		t.Errorf("sources: %v", err)
+	}
+	// The sample's actions are commented out: uncommented, they compile.
+	var actions []string
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case line == "actions:":
+			in = true
+		case in && strings.HasPrefix(line, "  # "):
+			actions = append(actions, "  "+strings.TrimPrefix(line, "  # "))
+		case in:
+			in = false
+		}
+	}
+	sample := filepath.Join(t.TempDir(), "actions.yaml")
+	os.WriteFile(sample, []byte("actions:\n"+strings.Join(actions, "\n")+"\n"), 0o600)
+	if got, err := configActions(sample, action.Run{Timeout: time.Second}); err != nil || len(got) != 2 {
+		t.Errorf("the sample actions: %d, %v", len(got), err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/nearest"
 )
 
 type eventsOptions struct {
@@ -22,13 +24,14 @@ type eventsOptions struct {
 func newEventsCmd(a *app) *cobra.Command {
 	o := &eventsOptions{}
 	cmd := &cobra.Command{
-		Use:         "events [NAME]",
+		Use:         "events [NAME|PATTERN]",
 		Annotations: map[string]string{argsAnnotation: argsEvent},
 		Short:       "List the QMP events qmpwatch knows, or compare with a running QEMU",
 		Long: `Without arguments, list every QMP event of the builtin catalog: its name, the
 QEMU version that introduced it, and what it means. With NAME (any case), show
 one event in full: its fields with types and docs, the events QEMU documents as
-following it, whether QEMU rate-limits it, and an example.
+following it, whether QEMU rate-limits it, and an example. With a PATTERN
+(BLOCK_JOB_*, any case, as -e reads it), list the events it matches.
 
 With --live ADDRESS, ask a running QEMU for its own schema (query-qmp-schema)
 and show how it differs from the catalog: events this build lacks (SPICE_*
@@ -36,6 +39,7 @@ without SPICE support, say), events introduced after its version, and events,
 fields or enum values that the catalog does not know.`,
 		Example: `  qmpwatch events
   qmpwatch events block_io_error
+  qmpwatch events 'BLOCK_JOB_*'
   qmpwatch events -o json | jq -r 'select(.rate_limited) | .name'
   qmpwatch events --live /run/vm1.qmp`,
 		Args: cobra.MaximumNArgs(1),
@@ -64,12 +68,18 @@ func runEventsList(s *Streams, o *eventsOptions) error {
 	if err := decode.BuiltinError(); err != nil {
 		return fmt.Errorf("builtin catalog: %w", err)
 	}
+	return writeEventsTable(s, o, cat.Events())
+}
+
+// writeEventsTable writes the catalog's rows of events (the list, or the
+// events a glob matched).
+func writeEventsTable(s *Streams, o *eventsOptions, events []*decode.EventSpec) error {
 	if o.output == "json" {
-		return writeEventsJSON(s.Out, cat.Events())
+		return writeEventsJSON(s.Out, events)
 	}
 	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tSINCE\tDESCRIPTION")
-	for _, e := range cat.Events() {
+	for _, e := range events {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, sinceText(e), e.Doc)
 	}
 	return writeErr(tw.Flush())
@@ -109,12 +119,41 @@ func writeEventsJSON(w io.Writer, events []*decode.EventSpec) error {
 
 func runEventShow(s *Streams, o *eventsOptions, name string) error {
 	cat := decode.Builtin()
+	if strings.ContainsAny(name, `*?[`) {
+		return runEventsGlob(s, o, name)
+	}
 	e := cat.Lookup(strings.ToUpper(name))
 	if e == nil {
+		var names []string
+		for _, e := range cat.Events() {
+			names = append(names, e.Name)
+		}
+		if near := nearest.Typo(strings.ToUpper(name), names); near != "" {
+			return usageErrorf("unknown event %q; did you mean %s?", name, near)
+		}
 		return usageErrorf("unknown event %q (qmpwatch events lists them)", name)
 	}
 	if o.output == "json" {
 		return writeEventsJSON(s.Out, []*decode.EventSpec{e})
 	}
 	return writeErr(decode.WriteEventText(s.Out, e))
+}
+
+// runEventsGlob lists the events a pattern matches, as -e reads it
+// (events 'BLOCK_JOB_*').
+func runEventsGlob(s *Streams, o *eventsOptions, pattern string) error {
+	g, err := filter.CompileGlobs([]string{pattern})
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	var match []*decode.EventSpec
+	for _, e := range decode.Builtin().Events() {
+		if g.Match(e.Name) {
+			match = append(match, e)
+		}
+	}
+	if len(match) == 0 {
+		return usageErrorf("no event matches %q (qmpwatch events lists them)", pattern)
+	}
+	return writeEventsTable(s, o, match)
 }

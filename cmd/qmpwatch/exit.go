@@ -36,6 +36,11 @@ type errReported = exitcode.Reported
 // exitCode is the one place where errors become exit codes and where an
 // error's message is printed, once, on stderr.
 func exitCode(err error, started bool, stderr io.Writer) int {
+	return exitCodeHint(err, started, stderr, helpHint(nil))
+}
+
+// exitCodeHint is exitCode with the line that follows a usage error.
+func exitCodeHint(err error, started bool, stderr io.Writer, hint string) int {
 	var rec *pipeline.RecordError
 	if errors.As(err, &rec) {
 		// Even EPIPE (a FIFO whose reader left): only stdout ends quietly.
@@ -57,7 +62,7 @@ func exitCode(err error, started bool, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "qmpwatch: %s\n", safeLines(err.Error()))
 	if code == exitUsage {
-		fmt.Fprintln(stderr, "Run 'qmpwatch --help' for usage.")
+		fmt.Fprintln(stderr, hint)
 	}
 	return code
 }

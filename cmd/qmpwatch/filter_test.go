@@ -227,13 +227,13 @@ func TestFilterErrorsBeforeConnecting(t *testing.T) {
 			"qmpwatch: --jq: invalid jq expression: function not defined: frob/0\n    select(.data | frob)\n                   ^\n"},
 		{[]string{"-f", "$nope"}, exitExpr, "qmpwatch: --filter: invalid jq expression: variable not defined: $nope\n    $nope\n    ^\n"},
 		{[]string{"-w", "client.channel-type=="}, exitUsage,
-			"qmpwatch: --where \"client.channel-type==\": expected a value after \"==\" (column 22)\nRun 'qmpwatch --help' for usage.\n"},
+			"qmpwatch: --where \"client.channel-type==\": expected a value after \"==\" (column 22)\nRun 'qmpwatch watch --help' for usage.\n"},
 		{[]string{"-w", "client channel"}, exitUsage,
-			"qmpwatch: --where \"client channel\": expected an operator (==, !=, <, <=, >, >=, ~, !~) after \"client\", found \"c\" (column 8)\nRun 'qmpwatch --help' for usage.\n"},
-		{[]string{"-e", "BLOCK_[JOB"}, exitUsage, "qmpwatch: bad event pattern \"BLOCK_[JOB\": syntax error in pattern\nRun 'qmpwatch --help' for usage.\n"},
-		{[]string{"--until", "["}, exitUsage, "qmpwatch: --until: bad event pattern \"[\": syntax error in pattern\nRun 'qmpwatch --help' for usage.\n"},
-		{[]string{"--timeout", "1s"}, exitUsage, "qmpwatch: --timeout needs --count or --until: it bounds the wait for them\nRun 'qmpwatch --help' for usage.\n"},
-		{[]string{"-n", "-1"}, exitUsage, "qmpwatch: --count must be positive, got -1\nRun 'qmpwatch --help' for usage.\n"},
+			"qmpwatch: --where \"client channel\": expected an operator (==, !=, <, <=, >, >=, ~, !~) after \"client\", found \"c\" (column 8)\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"-e", "BLOCK_[JOB"}, exitUsage, "qmpwatch: bad event pattern \"BLOCK_[JOB\": syntax error in pattern\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"--until", "["}, exitUsage, "qmpwatch: --until: bad event pattern \"[\": syntax error in pattern\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"--timeout", "1s"}, exitUsage, "qmpwatch: --timeout needs --count or --until: it bounds the wait for them\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"-n", "-1"}, exitUsage, "qmpwatch: --count must be positive, got -1\nRun 'qmpwatch watch --help' for usage.\n"},
 	}
 	for _, tc := range tests {
 		streams, out, errOut := TestStreams("")

@@ -298,6 +298,13 @@ func TestFleetCreds(t *testing.T) {
 	if err != nil || strings.Count(string(read), "\n") != n {
 		t.Fatalf("watch nats:// --nats-creds: %v; read %d of %d events", err, strings.Count(string(read), "\n"), n)
 	}
+	// -q: not even the "reading stream" notice.
+	quiet := exec.Command(builtBinary(t), "watch", srv.URL(), "--nats-creds", creds, "--since", "1h", "-o", "json", "--count", fmt.Sprint(n), "-q")
+	var quietErr strings.Builder
+	quiet.Stderr = &quietErr
+	if out, err := quiet.Output(); err != nil || strings.Count(string(out), "\n") != n || quietErr.Len() != 0 {
+		t.Errorf("watch nats:// -q: %v; %d events; stderr %q", err, strings.Count(string(out), "\n"), quietErr.String())
+	}
 	streams, _, errOut := TestStreams("")
 	code := run(context.Background(), []string{"watch", srv.URL(), "--since", "1h", "--count", "1"}, streams)
 	if code != exitError || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(strings.ToLower(errOut.String()), "authorization") {

@@ -109,23 +109,23 @@ func TestLibvirtReal(t *testing.T) {
 	defer cancel()
 
 	virshOut := &syncBuffer{}
-	virsh := exec.Command("virsh", "-c", libvirttest.URI, "qemu-monitor-event", "--loop")
+	virsh := exec.Command("virsh", "-c", d.URI, "qemu-monitor-event", "--loop")
 	virsh.Stdout = virshOut
 	if err := virsh.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { virsh.Process.Kill(); virsh.Wait() })
 
-	watchOut, watchErr, watchCode := startRun(t, ctx, "connected to lvw-one", "watch", "qemu:///system", "-o", "json")
-	jobsOut, _, _ := startRun(t, ctx, "connected to lvw-one", "jobs", "qemu:///system", "-o", "json")
-	sessOut, _, _ := startRun(t, ctx, "connected to lvw-one", "sessions", "qemu:///system", "--domain", "lvw-*", "-o", "json")
+	watchOut, watchErr, watchCode := startRun(t, ctx, "connected to lvw-one", "watch", d.URI, "-o", "json")
+	jobsOut, _, _ := startRun(t, ctx, "connected to lvw-one", "jobs", d.URI, "-o", "json")
+	sessOut, _, _ := startRun(t, ctx, "connected to lvw-one", "sessions", d.URI, "--domain", "lvw-*", "-o", "json")
 
 	// --domain keeps only the domains that match, including later ones.
-	twoOut, twoErr, _ := startRun(t, ctx, "no running domain matches yet", "watch", "qemu:///system", "--domain", "lvw-tw*", "-o", "json")
+	twoOut, twoErr, _ := startRun(t, ctx, "no running domain matches yet", "watch", d.URI, "--domain", "lvw-tw*", "-o", "json")
 
 	// Filters, --count and --record work as with a socket.
 	rec := filepath.Join(t.TempDir(), "rec.jsonl")
-	countOut, countErr, countCode := startRun(t, ctx, "connected to lvw-one", "watch", "qemu:///system", "-e", "BLOCK_JOB_READY", "--count", "1", "--record", rec, "-o", "json")
+	countOut, countErr, countCode := startRun(t, ctx, "connected to lvw-one", "watch", d.URI, "-e", "BLOCK_JOB_READY", "--count", "1", "--record", rec, "-o", "json")
 
 	// virsh says nothing once it listens: pause and resume until it has
 	// seen a RESUME, then compare from its first event on.
@@ -234,7 +234,7 @@ func TestLibvirtReal(t *testing.T) {
 
 	// status: one row per domain from libvirt's state and reason.
 	s, out, errOut := TestStreams("")
-	if code := run(context.Background(), []string{"status", "qemu:///system", "-o", "json"}, s); code != 0 {
+	if code := run(context.Background(), []string{"status", d.URI, "-o", "json"}, s); code != 0 {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
 	for _, w := range []string{`"vm":"lvw-one"`, `"status":"paused"`, `"state":"paused"`, `"reason":"user"`, `"vm":"lvw-two"`, `"state":"shut off"`, `"reason":"destroyed"`} {
@@ -243,12 +243,12 @@ func TestLibvirtReal(t *testing.T) {
 		}
 	}
 	s, _, errOut = TestStreams("")
-	if code := run(context.Background(), []string{"status", "qemu:///system", "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "did you mean lvw-one?") {
+	if code := run(context.Background(), []string{"status", d.URI, "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "did you mean lvw-one?") {
 		t.Errorf("unknown --domain: exit %d: %s", code, errOut)
 	}
 
 	s, _, errOut = TestStreams("")
-	if code := run(context.Background(), []string{"watch", "qemu:///system", "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "unknown --domain lvw-onee; did you mean lvw-one?") {
+	if code := run(context.Background(), []string{"watch", d.URI, "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "unknown --domain lvw-onee; did you mean lvw-one?") {
 		t.Errorf("watch, unknown --domain: exit %d: %s", code, errOut)
 	}
 
@@ -271,10 +271,11 @@ func list(evs []lvEvent) string {
 func TestLibvirtReconnect(t *testing.T) {
 	d := libvirttest.Start(t)
 	d.Start("lvr-one")
+	t.Setenv("LIBVIRT_DEFAULT_URI", d.URI) // `libvirt` is the private daemon
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, errOut, code := startRun(t, ctx, "connected to lvr-one", "watch", "libvirt", "--domain", "lvr-*", "--reconnect", "--markers", "-o", "json")
-	idleOut, idleErr, idleCode := startRun(t, ctx, "no running domain matches yet", "watch", "qemu:///system", "--domain", "lvr-later*", "--markers", "-o", "json")
+	idleOut, idleErr, idleCode := startRun(t, ctx, "no running domain matches yet", "watch", d.URI, "--domain", "lvr-later*", "--markers", "-o", "json")
 	d.Restart()
 	waitFor(t, errOut, "reconnected to lvr-one")
 	waitFor(t, out, `"QMPWATCH_RECONNECTED"`)
@@ -289,7 +290,7 @@ func TestLibvirtReconnect(t *testing.T) {
 	// normal end, as QEMU closing a socket is.
 	select {
 	case c := <-idleCode:
-		if c != 0 || idleOut.String() != "" || !strings.Contains(idleErr.String(), "qemu:///system: libvirtd closed the connection\n") {
+		if c != 0 || idleOut.String() != "" || !strings.Contains(idleErr.String(), d.URI+": libvirtd closed the connection\n") {
 			t.Errorf("idle watch: exit %d, stdout %q, stderr %s", c, idleOut, idleErr)
 		}
 	case <-time.After(30 * time.Second):

@@ -21,6 +21,7 @@ type multiOptions struct {
 	dirOptions
 	failOnGone bool
 	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
+	twins      source.Twins
 }
 
 func addMultiFlags(fs *pflag.FlagSet, o *multiOptions) {
@@ -37,6 +38,9 @@ func (o *multiOptions) status(s *Streams, st source.Status) {
 		o.gone.Store(true)
 	}
 	printStatus(s.notices(), st)
+	if w := o.twins.Check(st); w != "" {
+		fmt.Fprintf(s.notices(), "qmpwatch: %s\n", safeLines(w))
+	}
 }
 
 // endErr is the watch's result: err, or exit 5 under --fail-without-shutdown
@@ -51,6 +55,9 @@ func (o *multiOptions) endErr(err error) error {
 // watchArgs accepts no ADDRESS only with --dir.
 func watchArgs(o *multiOptions) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := filterAsFollow(cmd, args); err != nil {
+			return err
+		}
 		if len(args) == 0 && o.dir == "" {
 			return errors.New("accepts 1 arg or more (ADDRESS...), or --dir DIR; received 0")
 		}
@@ -60,7 +67,15 @@ func watchArgs(o *multiOptions) cobra.PositionalArgs {
 
 // mergeOptions wire a Merge to the pipeline (schema per VM) and stderr.
 func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
-	return source.Options{Status: func(st source.Status) { o.status(s, st) }, Markers: o.markers, Conn: co, Attach: p.Attach}
+	return source.Options{
+		Status:  func(st source.Status) { o.status(s, st) },
+		Markers: o.markers,
+		Conn:    co,
+		Attach: func(c *conn.Client) (string, error) {
+			o.twins.Learn(c) // a VM without -name is known by its -uuid
+			return p.Attach(c)
+		},
+	}
 }
 
 // printStatus writes the one line on stderr for a connection change.

@@ -28,6 +28,7 @@ type proxyOptions struct {
 	dialTimeout  time.Duration
 	greetTimeout time.Duration
 	queryTimeout time.Duration
+	execOptions  // exec.go: --exec
 }
 
 func newProxyCmd(a *app) *cobra.Command {
@@ -82,6 +83,7 @@ stderr say when a client connects or leaves. See docs/proxy.md.`,
 	fs.DurationVar(&o.greetTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	addQueryTimeoutFlag(fs, &o.queryTimeout)
+	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
 
@@ -117,6 +119,9 @@ func runProxy(ctx context.Context, s *Streams, o *proxyOptions, args []string) e
 	if err != nil {
 		return err
 	}
+	if err := o.execOptions.validate(o.exec != ""); err != nil {
+		return err
+	}
 	if o.restore != "" {
 		return proxy.Restore(o.restore)
 	}
@@ -126,7 +131,9 @@ func runProxy(ctx context.Context, s *Streams, o *proxyOptions, args []string) e
 	if o.output == "" && o.template == "" && o.tmplFile == "" && o.jq == "" {
 		out.Out = io.Discard // a proxy first: events on stdout only when asked for
 	}
-	p, err := newPipeline(&out, &o.eventOptions, false, o.record)
+	eng := o.startExec(ls, hostLabel(""), nil)
+	defer eng.Close() // once the pipeline has run: the last events' runs finish
+	p, err := newPipeline(&out, &o.eventOptions, false, o.record, sinkHook(eng)...)
 	if err != nil {
 		return err
 	}

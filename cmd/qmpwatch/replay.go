@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -69,6 +70,11 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	}
 	if err := oneStdin(args); err != nil {
 		return err
+	}
+	if s.InTTY && slices.Contains(args, "-") {
+		// As cat does, but a user who forgot the FILE is not left
+		// looking at a silent terminal.
+		fmt.Fprintln(s.notices(), "qmpwatch: replay: reading a log from standard input (paste or type QMP lines, Ctrl-D to end; or give a FILE)")
 	}
 	win, err := o.windowOptions.parse(time.Now())
 	if err != nil {

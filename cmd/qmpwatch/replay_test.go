@@ -188,3 +188,29 @@ func TestReplayAppliesGreetingVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayStdinOnTerminal: replay with no FILE on a terminal says that it
+// reads standard input, rather than wait without a word; -q and a pipe
+// keep stderr quiet.
+func TestReplayStdinOnTerminal(t *testing.T) {
+	const notice = "qmpwatch: replay: reading a log from standard input (paste or type QMP lines, Ctrl-D to end; or give a FILE)\n"
+	for _, tc := range []struct {
+		tty  bool
+		args []string
+		want string
+	}{
+		{tty: true, args: []string{"replay"}, want: notice},
+		{tty: true, args: []string{"replay", "-"}, want: notice},
+		{tty: true, args: []string{"replay", "-q"}},
+		{tty: false, args: []string{"replay"}},
+	} {
+		s, _, errOut := TestStreams("")
+		s.InTTY = tc.tty
+		if code := run(context.Background(), tc.args, s); code != 0 {
+			t.Errorf("%v: exit %d: %s", tc.args, code, errOut)
+		}
+		if errOut.String() != tc.want {
+			t.Errorf("%v, terminal %v: stderr %q, want %q", tc.args, tc.tty, errOut, tc.want)
+		}
+	}
+}

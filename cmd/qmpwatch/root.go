@@ -45,7 +45,7 @@ func newRootCmd(a *app) *cobra.Command {
 		Version:       versionText(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			a.started = true
-			return withCode(exitUsage, a.loadConfig(cmd))
+			return a.loadConfig(cmd) // its errors carry their codes
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
@@ -53,8 +53,9 @@ func newRootCmd(a *app) *cobra.Command {
 	// --verbose on the commands that print events.
 	root.Flags().Bool("version", false, "print the version (the same as qmpwatch version)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(exitUsage, err)
+		return withCode(exitUsage, suggestFlag(c, err))
 	})
+	root.DisableSuggestions = true // suggestCommand says it, through internal/nearest
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
 	root.PersistentFlags().BoolVarP(&a.streams.Quiet, "quiet", "q", false, "no notices on stderr (connections, skipped lines, warnings); errors are still printed")
 	root.AddCommand(
@@ -91,6 +92,9 @@ func run(ctx context.Context, args []string, s *Streams) int {
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
-	err := root.ExecuteContext(ctx)
-	return exitCode(err, a.started, s.ErrOut)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && cmd == root {
+		err = suggestCommand(root, err)
+	}
+	return exitCodeHint(err, a.started, s.ErrOut, helpHint(cmd))
 }

@@ -9,13 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 // serveOptions are serve's flags: watch's sources, plus the HTTP side.
@@ -36,15 +37,17 @@ type serveOptions struct {
 	fleetOptions                // fleet.go: --publish and its access flags
 	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
 	src             source.Spec
-	discardOut      bool // --otlp without -o json: events pass the filters, stdout gets none
-	otlpOptions          // otlp.go: --otlp
+	discardOut      bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
+	actions         []*action.Action // the config file's actions
+	otlpOptions                      // otlp.go: --otlp
+	execOptions                      // exec.go: --exec, and the limits of the config file's actions
 }
 
 func newServeCmd(a *app) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:         "serve [ADDRESS...]",
-		Annotations: map[string]string{configKeysAnnotation: "sources", argsAnnotation: argsAddress},
+		Annotations: map[string]string{configKeysAnnotation: "sources,actions", argsAnnotation: argsAddress},
 		Short:       "Watch VMs without a terminal and serve Prometheus metrics of their events",
 		Long: `Watch every VM that watch would (addresses, globs, --dir, and VMs that dial
 in to --listen), count their events, and serve the counts as Prometheus metrics
@@ -57,22 +60,31 @@ by name, plus a list of sources:
 
   sources: [/run/qemu/vm1.qmp, {address: "tcp:127.0.0.1:4444", label: db1}]
 
+and a list of actions, each a command or a webhook with its own filters
+(docs/actions.md):
+
+  actions:
+    - {name: panic-page, events: [GUEST_PANICKED], exec: [/usr/local/bin/page-oncall, "{{.VM}}"]}
+
 Runs until interrupted; without --reconnect, --dir or --listen it ends when
 every monitor has gone.`,
 		Example: `  qmpwatch serve --dir /run/qemu --reconnect --metrics 127.0.0.1:9477
   qmpwatch serve --config /etc/qmpwatch/serve.yaml
   qmpwatch serve --listen /run/qmpwatch.sock -o json >> /var/log/qmp-events.jsonl`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.validate(a.configFile, args); err != nil {
+			// Sources and actions report from their own goroutines while
+			// the pipeline writes warnings: one lock keeps stderr lines whole.
+			ls := a.streams.lockedStderr()
+			if err := o.validate(a.configFile, args, o.run(ls, hostLabel(o.hostLabel))); err != nil {
 				return err
 			}
-			return runServe(cmd.Context(), a, o)
+			return runServe(cmd.Context(), ls, o)
 		},
 	}
 	fs := cmd.Flags()
 	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
-	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json or --otlp: write or send only events whose name matches a glob (metrics count every event)")
-	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json or --otlp: do not write or send events whose name matches a glob")
+	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json, --exec or --otlp: write, run for or send only events whose name matches a glob (metrics count every event)")
+	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json, --exec or --otlp: leave out events whose name matches a glob")
 	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
 	// and reported on stderr, never a reason for the daemon to stop.
 	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
@@ -91,40 +103,32 @@ every monitor has gone.`,
 	addFleetPublishFlags(fs, &o.fleetOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
+	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
 
-func runServe(ctx context.Context, a *app, o *serveOptions) error {
-	// Sources report from their own goroutines while the pipeline writes
-	// warnings: one lock keeps stderr lines whole.
-	ls := a.streams.lockedStderr()
-	defer ls.closeStderr() // last: after the publisher has said what it could not send
+func runServe(ctx context.Context, ls *Streams, o *serveOptions) error {
+	defer ls.closeStderr() // last: after the publisher and the actions have said what they could not do
 	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
 	if err != nil {
 		return err
 	}
 	defer stopOTLP()
-	var pub *fleet.Publisher
-	p, err := newPipeline(ls, &o.eventOptions, true, o.record, func(po *pipeline.Options) {
-		if o.discardOut {
-			po.Out = io.Discard // --otlp without -o json: the events pass the filters, stdout gets none
-		}
-		if o.publish != "" {
-			// The stream gets every event, in order, before the -o json
-			// filters; the publisher starts below, before any event.
-			po.Tee = func(ev *decode.Event) { pub.Publish(ev) }
-		}
-	})
+	pub, err := startPublishing(ls, &o.fleetOptions)
 	if err != nil {
 		return err
 	}
-	defer p.Close()
-	if pub, err = startPublishing(ls, &o.fleetOptions); err != nil {
-		return err
-	}
+	hooks := []func(*pipeline.Options){func(po *pipeline.Options) {
+		if o.discardOut {
+			po.Out = io.Discard // --exec or --otlp without -o json: the events pass the filters, stdout gets none
+		}
+	}}
 	if pub != nil {
 		defer closePublisher(ctx, pub)
+		// The stream gets every event, in order, before the -o json filters.
+		hooks = append(hooks, func(po *pipeline.Options) { po.Tee = pub.Publish })
 	}
+	var p *pipeline.Pipeline
 
 	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
 	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{},
@@ -133,7 +137,7 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 		Configured: o.src.Configured(), Watchers: o.src.Watchers(),
 		Status:      func(st source.Status) { printStatus(ls.ErrOut, st) },
 		Check:       func(ev *decode.Event) { _ = p.Check(ev) }, // fills ev.Check; without --strict it never fails
-		AttachState: p.AttachState,
+		AttachState: func(c *conn.Client) (string, track.RunState, bool, error) { return p.AttachState(c) },
 	}
 	if pub != nil {
 		ao.Lost["nats"] = pub.DroppedByVM
@@ -141,6 +145,18 @@ func runServe(ctx context.Context, a *app, o *serveOptions) error {
 	if o.sink != nil {
 		ao.Lost["otlp"] = o.sink.DroppedByVM
 	}
+	ao.Collector = metrics.New(ao.Options)
+	// Closed once the pipeline has run: queued runs get --exec-timeout.
+	execEng, actEng := o.startExec(ls, hostLabel(o.hostLabel), ao.Collector), o.startActions(ls, ao.Collector, o.actions...)
+	defer execEng.Close()
+	defer actEng.Close()
+	// --exec runs for the events -e/-x let through; each action has its
+	// own filters, so it is given every event.
+	hooks = append(append(hooks, sinkHook(execEng)...), teeHook(actEng)...)
+	if p, err = newPipeline(ls, &o.eventOptions, true, o.record, hooks...); err != nil {
+		return err
+	}
+	defer p.Close()
 	agent, err := metrics.StartAgent(ctx, ao)
 	if err != nil {
 		return err

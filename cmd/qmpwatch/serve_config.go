@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -34,18 +35,11 @@ func (s *serveSource) UnmarshalYAML(n *yaml.Node) error {
 // configSources reads the sources list of serve's config file; the other
 // keys are flags, which bindConfig already set.
 func configSources(file string) ([]serveSource, error) {
-	if file == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", file, err)
-	}
 	var cfg struct {
 		Sources []serveSource `yaml:"sources"`
 	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil && err != io.EOF {
-		return nil, fmt.Errorf("config %s: %w", file, err)
+	if err := readServeConfig(file, &cfg); err != nil {
+		return nil, err
 	}
 	for i, s := range cfg.Sources {
 		if s.Address == "" {
@@ -55,19 +49,37 @@ func configSources(file string) ([]serveSource, error) {
 	return cfg.Sources, nil
 }
 
-// validate checks serve's options and sources before anything starts,
-// and fills o.src with what serve will watch.
-func (o *serveOptions) validate(configFile string, args []string) error {
-	if o.output == "" && o.otlp == "" && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return usageErrorf("-e and -x choose what -o json writes or --otlp sends: give -o json or --otlp")
+// readServeConfig decodes serve's config file into cfg, which picks the
+// keys that are not flags (bindConfig set those). No file: nothing to do.
+func readServeConfig(file string, cfg any) error {
+	if file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	if err := yaml.Unmarshal(b, cfg); err != nil && err != io.EOF {
+		return fmt.Errorf("config %s: %w", file, err)
+	}
+	return nil
+}
+
+// validate checks serve's options, sources and actions before anything
+// starts, and fills o.src with what serve will watch; run is how the
+// actions run.
+func (o *serveOptions) validate(configFile string, args []string, run action.Run) error {
+	sinks := o.exec != "" || o.otlp != ""
+	if o.output == "" && !sinks && (len(o.events) > 0 || len(o.excludes) > 0) {
+		return usageErrorf("-e and -x choose what -o json writes, --exec runs for and --otlp sends: give -o json, --exec or --otlp")
 	}
 	if o.share && o.dir == "" {
 		return usageErrorf("--share takes over the sockets of --dir: give --dir")
 	}
-	// Without -o json, stdout gets no event: with --otlp the events still
-	// pass the filters, for the collector; else none is even rendered.
-	o.discardOut = o.output == "" && o.otlp != ""
-	if o.output == "" && o.otlp == "" {
+	// Without -o json, stdout gets no event: with --exec or --otlp the
+	// events still pass the filters; else none is even rendered.
+	o.discardOut = o.output == "" && sinks
+	if o.output == "" && !sinks {
 		o.excludes = []string{"*"}
 	}
 	o.output, o.timeMode, o.color = "json", "local", "never"
@@ -80,6 +92,12 @@ func (o *serveOptions) validate(configFile string, args []string) error {
 	srcs, err := configSources(configFile)
 	if err != nil {
 		return withCode(exitUsage, err)
+	}
+	if o.actions, err = configActions(configFile, run); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if err := o.execOptions.validate(o.exec != "" || len(o.actions) > 0); err != nil {
+		return err
 	}
 	o.src = source.Spec{Args: args, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
 		Listen: o.listen, SocketMode: o.socketMode}

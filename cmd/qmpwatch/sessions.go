@@ -51,6 +51,9 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 // trackArgs accepts no ADDRESS only with --dir.
 func trackArgs(o *trackOptions) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
+		if err := filterAsFollow(cmd, args); err != nil {
+			return err
+		}
 		if o.dir != "" {
 			return nil
 		}

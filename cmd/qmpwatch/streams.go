@@ -16,6 +16,7 @@ type Streams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
+	InTTY  bool // stdin is a terminal: a command reading it says so first
 	OutTTY bool // stdout is a terminal: pretty output and colour by default
 	ErrTTY bool // stderr is a terminal: colour for diagnostics
 	Width  int  // the terminal's width, 0 when unknown
@@ -25,6 +26,7 @@ type Streams struct {
 // SystemStreams returns the real standard streams.
 func SystemStreams() *Streams {
 	s := &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		ErrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}

@@ -25,6 +25,7 @@ type watchOptions struct {
 	fleetOptions    // fleet.go: nats:// sources and --publish
 	src             source.Spec
 	otlpOptions     // otlp.go: --otlp
+	execOptions     // exec.go: --exec
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -73,6 +74,7 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	addFleetFlags(fs, &o.fleetOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
+	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
 
@@ -86,6 +88,9 @@ func (o *watchOptions) complete(args []string) {
 
 // validate checks everything before any socket, file or server is opened.
 func (o *watchOptions) validate() error {
+	if err := o.execOptions.validate(o.exec != ""); err != nil {
+		return err
+	}
 	if err := o.src.Validate(); err != nil {
 		return err
 	}
@@ -111,14 +116,17 @@ func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 	defer stopOTLP()
 	var pub *fleet.Publisher
 	var op *source.Opened
-	p, err := newPipeline(ls, &o.eventOptions, o.src.Many(), o.record, func(po *pipeline.Options) {
+	// Closed once the pipeline has run: the last events' runs finish.
+	eng := o.startExec(ls, hostLabel(o.hostLabel), nil)
+	defer eng.Close()
+	p, err := newPipeline(ls, &o.eventOptions, o.src.Many(), o.record, append(sinkHook(eng), func(po *pipeline.Options) {
 		if o.publish != "" {
 			po.Tee = func(ev *decode.Event) { pub.Publish(ev) } // started below, before any event
 		}
 		if o.src.HasFleet() && o.durable != "" {
 			po.Handled = func(ev *decode.Event) { op.Handled(ev) } // acknowledges what was handled
 		}
-	})
+	})...)
 	if err != nil {
 		return err
 	}
@@ -135,7 +143,7 @@ func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 	op, err = o.src.Open(ctx, source.OpenOptions{
 		Options: o.withAddresses(mergeOptions(ls, p, &o.multiOptions, o.connOptions())),
 		Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
-		Notes:   ls.ErrOut,
+		Notes:   ls.notices(), // a nats:// source's "reading stream" goes quiet with -q
 	})
 	if err != nil {
 		return err

@@ -75,6 +75,7 @@ type Client struct {
 	waiting  map[int]asyncQuery // QueryAsync replies still to come, by id
 	broken   error              // what ended the stream during a query, for Next
 	label    string
+	name     string // the -name VMName learnt (identity.go)
 	stop     func() bool
 	enabled  []string // the capabilities negotiated (Options.Enable that were offered)
 }
@@ -504,7 +505,7 @@ func dialReason(err error, addr Addr) error {
 		if errors.As(oe.Err, &se) {
 			switch se.Err {
 			case syscall.ENOENT:
-				return ErrNoSocket
+				return noSocket(addr)
 			case syscall.EACCES:
 				return errors.New("permission denied (run as the VM's user or fix the socket's mode)")
 			case syscall.ECONNREFUSED:
@@ -576,17 +577,4 @@ func clip(b []byte) string {
 		return string(b[:120]) + "..."
 	}
 	return string(b)
-}
-
-// VMName asks QEMU for the VM's -name; "" when it has none.
-func (c *Client) VMName() (string, error) {
-	raw, err := c.Query("query-name", nil)
-	if err != nil {
-		return "", err
-	}
-	var r struct{ Name string }
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", &Error{Addr: c.addr, Err: fmt.Errorf("query-name: %w", err)}
-	}
-	return r.Name, nil
 }

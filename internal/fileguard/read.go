@@ -9,55 +9,60 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
-// OpenRead opens path for reading. A FIFO's open waits until a writer opens
-// it, in the kernel, where SIGINT and SIGTERM cannot reach it (Go restarts
-// the call); so a FIFO is opened in a goroutine, and the wait ends with ctx.
+// OpenRead opens path for reading. A FIFO's blocking open waits in the
+// kernel until a writer comes, where SIGINT and SIGTERM cannot reach it (Go
+// restarts the call); so the FIFO is opened non-blocking and kept open (its
+// buffer lives as long as one end is open: a writer that comes, writes and
+// leaves before we read loses nothing), and we wait in poll, a step at a
+// time, until a writer has written or left, or ctx ends.
 func OpenRead(ctx context.Context, path string) (*os.File, error) {
-	// O_NONBLOCK: the open of a FIFO returns at once, and tells what it is.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		// A regular file (or a device) reads as usual: blocking, as os.Open.
+		if err := unix.SetNonblock(fd, false); err != nil {
+			unix.Close(fd)
+			return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		}
+		return os.NewFile(uintptr(fd), path), nil
+	}
+	if err := waitWriter(ctx, fd); err != nil {
+		unix.Close(fd)
 		return nil, err
 	}
-	fi, err := f.Stat()
-	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
-		return f, err // Go clears O_NONBLOCK on files it cannot poll
-	}
-	// A FIFO opened non-blocking reads as ended until a writer comes:
-	// open it again, waiting for the writer, but only as long as ctx.
-	f.Close()
-	return openFIFO(ctx, path)
+	// Non-blocking, so Go's poller waits for later writes; the read that
+	// returns 0 once every writer has gone is the end, as for stdin.
+	return os.NewFile(uintptr(fd), path), nil
 }
 
-type opened struct {
-	f   *os.File
-	err error
-}
-
-func openFIFO(ctx context.Context, path string) (*os.File, error) {
-	ch := make(chan opened, 1)
-	go func() {
-		f, err := os.Open(path)
-		ch <- opened{f, err}
-	}()
-	select {
-	case r := <-ch:
-		return r.f, r.err
-	case <-ctx.Done():
-	}
-	// Release the open still waiting: a writer that comes and goes (it
-	// cannot block, a reader is there). What the open got is closed.
-	if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-		w.Close()
-	}
-	go func() {
-		if r := <-ch; r.f != nil {
-			r.f.Close()
+// waitWriter waits until the FIFO has data, or a writer came and went
+// (Linux reports POLLHUP on a FIFO only after a writer has been there since
+// it was opened: before that, reads would say "end" too early).
+func waitWriter(ctx context.Context, fd int) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-	}()
-	return nil, ctx.Err()
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, err := unix.Poll(pfd, 100)
+		if err != nil && err != unix.EINTR {
+			return err
+		}
+		if n > 0 && pfd[0].Revents&(unix.POLLIN|unix.POLLHUP|unix.POLLERR) != 0 {
+			return nil
+		}
+	}
 }
 
 // NotRegularError means a file that must be a regular file is something

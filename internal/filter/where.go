@@ -117,6 +117,11 @@ func ParseWhere(src string) (*Where, error) {
 		// =~ is how bash and Perl spell a regexp match.
 		return fail(i, "expected a value after %q (for a regular expression, use ~ alone)", opText)
 	}
+	if (w.Op == OpMatch || w.Op == OpNotMatch) && raw[0] == '=' {
+		// ~= (and !~=) would read as a regular expression starting with
+		// "=", which silently matches nothing; in Lua ~= means "not equal".
+		return fail(i, "expected a regular expression after %q, found \"=\" (%s= is not an operator: use ~ or !~ alone for a regular expression, != for not equal, or quote a pattern that starts with =)", opText, opText)
+	}
 	text, quoted, err := unquote(raw)
 	if err != nil {
 		return fail(i, "%v", err)

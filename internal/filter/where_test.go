@@ -169,6 +169,8 @@ func TestParseWhereErrors(t *testing.T) {
 		{"a.b==", 6, `expected a value after "=="`},
 		{"a.b ==   ", 10, `expected a value after "=="`},
 		{"a.b =~ x", 6, `use ~ alone`},
+		{"reason~=guest", 8, `~= is not an operator: use ~ or !~ alone for a regular expression, != for not equal`},
+		{"reason !~= guest", 10, `!~= is not an operator`},
 		{"a.b x", 5, `expected an operator (==, !=, <, <=, >, >=, ~, !~) after "a.b", found "x"`},
 		{"a.b<true", 5, `expected a number or a string after "<", found true`},
 		{"a.b>=null", 6, `expected a number or a string after ">=", found null`},
@@ -197,4 +199,15 @@ func TestParseWhereErrors(t *testing.T) {
 func matchData(w *Where, data decode.Value) bool {
 	v, ok := data.At(w.Path)
 	return w.matchAt(v, ok)
+}
+
+// A pattern that starts with "=" is quoted, which tells it from ~=.
+func TestParseWhereQuotedEquals(t *testing.T) {
+	w, err := ParseWhere(`reason~'=guest'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Op != OpMatch || w.re.String() != "=guest" {
+		t.Errorf("op %v, pattern %q", w.Op, w.re)
+	}
 }

@@ -16,7 +16,7 @@ import (
 func TestRealEvents(t *testing.T) {
 	d := libvirttest.Start(t)
 	d.Start("lv-one")
-	u, err := ParseURI("qemu:///system")
+	u, err := ParseURI(d.URI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestRealEvents(t *testing.T) {
 
 	// The read-only socket lists domains but cannot subscribe: one line
 	// that says what to do.
-	ro, _ := ParseURI("qemu+unix:///system?socket=" + libvirttest.Socket + "-ro")
+	ro, _ := ParseURI("qemu+unix:///system?socket=" + d.Socket + "-ro")
 	rc, err := Dial(ctx, ro, Options{})
 	if err != nil {
 		t.Fatal(err)

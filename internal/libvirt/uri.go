@@ -15,8 +15,16 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
-// DefaultURI is used for `libvirt` when LIBVIRT_DEFAULT_URI is not set.
-const DefaultURI = "qemu:///system"
+// DefaultURI is what `libvirt` means when LIBVIRT_DEFAULT_URI is not set,
+// as for virsh: the system instance for root, the user's own session
+// otherwise (a user's qemu:///system needs polkit or the libvirt group, and
+// failed with libvirtd's raw "Unable to get system bus connection").
+func DefaultURI(euid int) string {
+	if euid == 0 {
+		return "qemu:///system"
+	}
+	return "qemu:///session"
+}
 
 // ErrNotURI means an argument is not a libvirt URI at all (a socket path).
 var ErrNotURI = errors.New("not a libvirt URI")
@@ -37,7 +45,7 @@ func IsURI(arg string) bool {
 }
 
 // ParseURI parses a libvirt URI; `libvirt` means LIBVIRT_DEFAULT_URI, else
-// qemu:///system. Only the QEMU driver is accepted, over unix or tcp.
+// DefaultURI. Only the QEMU driver is accepted, over unix or tcp.
 func ParseURI(arg string) (URI, error) {
 	u, err := parseURI(arg)
 	return u, exitcode.With(exitcode.Usage, err) // a bad URI is a usage error
@@ -47,7 +55,7 @@ func parseURI(arg string) (URI, error) {
 	if arg == "libvirt" {
 		arg = os.Getenv("LIBVIRT_DEFAULT_URI")
 		if arg == "" {
-			arg = DefaultURI
+			arg = DefaultURI(os.Geteuid())
 		}
 	}
 	if !IsURI(arg) {

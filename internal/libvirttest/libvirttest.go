@@ -1,15 +1,17 @@
 // Package libvirttest starts a private libvirtd (with its virtlogd) for tests
 // that need the real thing, defines small TCG domains and drives them with
 // virsh. It needs root: libvirt's system instance is what qmpwatch watches.
+// The daemons run in a mount namespace of their own where libvirt's fixed
+// folders (/run/libvirt, /etc/libvirt, /var/lib/libvirt, /var/log/libvirt,
+// /var/cache/libvirt) are folders of the test, so they never meet a system
+// libvirtd's socket, config or state; tests reach them through Daemon.URI.
 // Under CI=true a libvirt that cannot start fails the test; otherwise the
 // test is skipped.
 package libvirttest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,20 +19,25 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
 )
 
-// URI is the libvirt URI the daemon started here answers on.
-const URI = "qemu:///system"
+// systemSocket is the read-write socket of a system libvirtd, which the
+// private one leaves alone.
+const systemSocket = "/run/libvirt/libvirt-sock"
 
-// Socket is the read-write socket of the system instance.
-const Socket = "/run/libvirt/libvirt-sock"
+// privateDirs are libvirt's fixed folders, each a folder of the test (under
+// Daemon.root) inside the daemons' mount namespace.
+var privateDirs = []string{"/run/libvirt", "/etc/libvirt", "/var/lib/libvirt", "/var/log/libvirt", "/var/cache/libvirt"}
 
 // runDir holds the daemons' pid files, at a fixed place so that a test
 // binary killed before its cleanup does not leave daemons nobody can find.
 const runDir = "/run/qmpwatch-libvirttest"
 
-// lockFile serialises test binaries: the system instance has fixed paths,
-// so two packages testing at once must take turns.
+// lockFile serialises test binaries: the daemons' pid files have fixed
+// paths (runDir), and two libvirtds with QEMUs at once starve a small
+// machine.
 const lockFile = "/run/qmpwatch-libvirttest.lock"
 
 // qemuConf is what libvirt's QEMU driver needs on a machine without the
@@ -47,6 +54,9 @@ remember_owner = 0
 type Daemon struct {
 	t       testing.TB
 	Dir     string   // private folder: config, disks, logs
+	URI     string   // the libvirt URI of this daemon (its own socket)
+	Socket  string   // its read-write socket; the read-only one is Socket+"-ro"
+	root    string   // libvirt's folders, short enough for socket paths
 	domains []string // defined by the test, undefined at the end
 }
 
@@ -62,6 +72,14 @@ func Start(t testing.TB) *Daemon {
 	}
 	t.Cleanup(unlock)
 	d := &Daemon{t: t, Dir: t.TempDir()}
+	// t.TempDir holds the test's name: too long for a socket path (108
+	// bytes) in some tests.
+	if d.root, err = os.MkdirTemp("", "lvt"); err != nil {
+		missing(t, err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d.root) })
+	d.Socket = d.private(systemSocket)
+	d.URI = "qemu+unix:///system?socket=" + d.Socket
 	// Daemons of a run that was killed before its cleanup.
 	d.kill("libvirtd.pid")
 	d.kill("virtlogd.pid")
@@ -78,17 +96,14 @@ func Start(t testing.TB) *Daemon {
 
 func missing(t testing.TB, err error) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("libvirt: %v", err)
-	}
-	t.Skipf("libvirt not available: %v", err)
+	realpart.Missing(t, "libvirtd", err)
 }
 
 func check() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("needs root to run the system libvirtd")
 	}
-	for _, p := range []string{"libvirtd", "virtlogd", "virsh", "qemu-img", "qemu-system-x86_64"} {
+	for _, p := range []string{"libvirtd", "virtlogd", "virsh", "qemu-img", "qemu-system-x86_64", "unshare", "mount"} {
 		if _, err := exec.LookPath(p); err != nil {
 			return err
 		}
@@ -124,12 +139,21 @@ func (d *Daemon) prepare() error {
 			return fmt.Errorf("useradd libvirt-qemu: %v: %s", err, out)
 		}
 	}
-	for _, dir := range []string{runDir, "/etc/libvirt", "/var/log/libvirt/qemu", "/run/libvirt", "/var/lib/libvirt/qemu", "/var/cache/libvirt"} {
+	// The system folders only need to exist, as mount points.
+	for _, dir := range append([]string{runDir}, privateDirs...) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
+		if err := os.MkdirAll(d.private(dir), 0o755); err != nil {
+			return err
+		}
 	}
-	if err := ensureConf("/etc/libvirt/qemu.conf", qemuConf); err != nil {
+	for _, dir := range []string{"/var/log/libvirt/qemu", "/var/lib/libvirt/qemu"} {
+		if err := os.MkdirAll(d.private(dir), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(d.private("/etc/libvirt/qemu.conf"), []byte(qemuConf), 0o644); err != nil {
 		return err
 	}
 	// A private libvirtd.conf: logs go to our folder, nothing listens on
@@ -138,51 +162,44 @@ func (d *Daemon) prepare() error {
 	return os.WriteFile(filepath.Join(d.Dir, "libvirtd.conf"), []byte(conf), 0o600)
 }
 
-// ensureConf makes path contain every setting of want, keeping the rest.
-func ensureConf(path, want string) error {
-	old, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	if bytes.Contains(old, []byte(want)) {
-		return nil
-	}
-	var keep []string
-	for _, line := range strings.Split(string(old), "\n") {
-		key := strings.TrimSpace(strings.SplitN(line, "=", 2)[0])
-		if strings.Contains(want, "\n"+key+" =") {
-			continue
-		}
-		keep = append(keep, line)
-	}
-	return os.WriteFile(path, []byte(strings.TrimRight(strings.Join(keep, "\n"), "\n")+"\n"+want), 0o644)
-}
+// private is where the system path p (under one of privateDirs) is for
+// this daemon.
+func (d *Daemon) private(p string) string { return filepath.Join(d.root, p) }
 
 func (d *Daemon) start() error {
-	if conn, err := net.Dial("unix", Socket); err == nil {
-		conn.Close()
-		return fmt.Errorf("a libvirtd already answers on %s: stop it first", Socket)
-	}
-	os.Remove(Socket)
-	os.Remove(Socket + "-ro")
-	if out, err := exec.Command("virtlogd", "-d", "-p", filepath.Join(runDir, "virtlogd.pid")).CombinedOutput(); err != nil {
-		return fmt.Errorf("virtlogd: %v: %s", err, out)
+	if err := d.inNamespace("virtlogd", "-d", "-p", filepath.Join(runDir, "virtlogd.pid")); err != nil {
+		return err
 	}
 	return d.startLibvirtd()
 }
 
+// inNamespace runs a daemon in a new mount namespace where privateDirs are
+// the test's own folders. The namespace lives as long as the daemon.
+func (d *Daemon) inNamespace(daemon string, args ...string) error {
+	script := ""
+	for _, dir := range privateDirs {
+		script += fmt.Sprintf("mount --bind %q %q && ", d.private(dir), dir)
+	}
+	script += `exec "$@"`
+	cmd := exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, "sh", daemon}, args...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v: %s", daemon, err, out)
+	}
+	return nil
+}
+
 func (d *Daemon) startLibvirtd() error {
-	if out, err := exec.Command("libvirtd", "-d", "-f", filepath.Join(d.Dir, "libvirtd.conf"), "-p", filepath.Join(runDir, "libvirtd.pid")).CombinedOutput(); err != nil {
-		return fmt.Errorf("libvirtd: %v: %s", err, out)
+	if err := d.inNamespace("libvirtd", "-d", "-f", filepath.Join(d.Dir, "libvirtd.conf"), "-p", filepath.Join(runDir, "libvirtd.pid")); err != nil {
+		return err
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if exec.Command("virsh", "-c", URI, "version").Run() == nil {
+		if exec.Command("virsh", "-c", d.URI, "version").Run() == nil {
 			return nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	return fmt.Errorf("libvirtd did not answer on %s within 30s", URI)
+	return fmt.Errorf("libvirtd did not answer on %s within 30s", d.URI)
 }
 
 // Restart stops libvirtd (leaving the domains running) and starts it again.
@@ -198,8 +215,8 @@ func (d *Daemon) Restart() {
 // both daemons.
 func (d *Daemon) stop() {
 	for _, name := range d.domains {
-		exec.Command("virsh", "-c", URI, "destroy", name).Run()
-		exec.Command("virsh", "-c", URI, "undefine", name).Run()
+		exec.Command("virsh", "-c", d.URI, "destroy", name).Run()
+		exec.Command("virsh", "-c", d.URI, "undefine", name).Run()
 	}
 	d.kill("libvirtd.pid")
 	d.kill("virtlogd.pid")
@@ -251,6 +268,6 @@ func (d *Daemon) Virsh(args ...string) string {
 func (d *Daemon) TryVirsh(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "virsh", append([]string{"-c", URI}, args...)...).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "virsh", append([]string{"-c", d.URI}, args...)...).CombinedOutput()
 	return string(out), err
 }

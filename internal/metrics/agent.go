@@ -17,7 +17,8 @@ import (
 // served. The engine comes in as callbacks, so that metrics never imports
 // the pipeline.
 type AgentOptions struct {
-	Options               // the collector's
+	Options                          // the collector's
+	Collector             *Collector // the collector to serve, when the caller made it (New(Options)) for its other sinks
 	Addr, TLSCert, TLSKey string
 	Configured, Watchers  []string // /healthz's sources (source.Spec's)
 	Notes                 io.Writer
@@ -39,7 +40,10 @@ type Agent struct {
 // StartAgent binds the HTTP server, serves it in the background and says
 // where on Notes.
 func StartAgent(ctx context.Context, o AgentOptions) (*Agent, error) {
-	a := &Agent{o: o, col: New(o.Options), health: NewHealth(o.Configured...), served: make(chan error, 1)}
+	a := &Agent{o: o, col: o.Collector, health: NewHealth(o.Configured...), served: make(chan error, 1)}
+	if a.col == nil {
+		a.col = New(o.Options)
+	}
 	// Domains and a folder's sockets come and go: one that stops does not
 	// make /healthz fail.
 	for _, w := range o.Watchers {

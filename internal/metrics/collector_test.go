@@ -70,7 +70,7 @@ func TestGuestRecording(t *testing.T) {
 		{"qmpwatch_guest_panics_total", labels{"action": "run"}, 1},
 		{"qmpwatch_watchdog_total", labels{"action": "pause"}, 1},
 		{"qmpwatch_block_io_errors_total", labels{"device": "iodisk", "operation": "write", "action": "stop", "nospace": "true"}, 1},
-		{"qmpwatch_events_dropped_total", nil, 0},
+		{"qmpwatch_events_dropped_total", labels{"sink": "metrics"}, 0},
 		{"qmpwatch_up", nil, 1},
 		{"qmpwatch_reconnects_total", nil, 0},
 		{"qmpwatch_last_event_timestamp_seconds", nil, float64(r.events[len(r.events)-1].Seconds) + float64(r.events[len(r.events)-1].Micros)/1e6},

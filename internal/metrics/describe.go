@@ -36,6 +36,8 @@ const (
 	fSessions
 	fViolations
 	fDropped
+	fExec
+	fWebhook
 	nFamilies
 )
 
@@ -59,7 +61,10 @@ func newFamilies(cat *decode.Catalog) [nFamilies]family {
 		fJobsRunning: f("block_jobs_running", "gauge", "Block jobs of the VM that have started and not ended; absent while disconnected."),
 		fSessions:    f("display_sessions", "gauge", "Open VNC and SPICE client sessions; absent while disconnected.", "protocol"),
 		fViolations:  f("schema_violations_total", "counter", "Events that broke the QMP schema (wrong or missing members).", "event"),
-		fDropped:     f("events_dropped_total", "counter", "Events lost, by where: sink=\"metrics\" counts those read from the monitor but not counted in qmpwatch_events_total (qmpwatch slows its reading instead of dropping, so it stays 0); sink=\"nats\" and sink=\"otlp\" those the --publish stream or the --otlp queue dropped while its server was away.", "sink"),
+		fDropped: f("events_dropped_total", "counter", "Events an output did not get, by output (sink): metrics are events read from the monitor but not counted "+
+			"(qmpwatch slows its reading instead, so this stays 0); nats, exec, webhook and otlp are events their bounded queue had to drop.", "sink"),
+		fExec:    f("exec_total", "counter", "Runs of --exec and of the config file's exec actions, by action and result (ok, failed, timeout, error).", "action", "result"),
+		fWebhook: f("webhook_total", "counter", "Events POSTed by the config file's webhook actions, by action and result (ok, or failed after the retries).", "action", "result"),
 	}
 }
 
@@ -68,6 +73,7 @@ type descs struct {
 	up, reconnects, lastEvent, events, running, status      *prometheus.Desc
 	shutdowns, resets, panics, watchdog, ioErrors           *prometheus.Desc
 	jobDuration, jobsRunning, sessions, violations, dropped *prometheus.Desc
+	exec, webhook                                           *prometheus.Desc
 }
 
 func newDescs(fs *[nFamilies]family) descs {
@@ -79,6 +85,7 @@ func newDescs(fs *[nFamilies]family) descs {
 		running: d(fRunning), status: d(fStatus), shutdowns: d(fShutdowns), resets: d(fResets),
 		panics: d(fPanics), watchdog: d(fWatchdog), ioErrors: d(fIOErrors), jobDuration: d(fJobDuration),
 		jobsRunning: d(fJobsRunning), sessions: d(fSessions), violations: d(fViolations), dropped: d(fDropped),
+		exec: d(fExec), webhook: d(fWebhook),
 	}
 }
 
@@ -108,7 +115,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	d := &c.d
 	for _, x := range []*prometheus.Desc{d.up, d.reconnects, d.lastEvent, d.events, d.running, d.status,
 		d.shutdowns, d.resets, d.panics, d.watchdog, d.ioErrors, d.jobDuration, d.jobsRunning,
-		d.sessions, d.violations, d.dropped} {
+		d.sessions, d.violations, d.dropped, d.exec, d.webhook} {
 		ch <- x
 	}
 }
@@ -150,9 +157,13 @@ func (c *Collector) collectVM(ch chan<- prometheus.Metric, vm string, v *vmState
 	for k, x := range v.ioErrors {
 		counter(d.ioErrors, x, k.device, k.operation, k.action, k.nospace)
 	}
-	counter(d.dropped, v.received-min(v.counted, v.received), sinkMetrics)
-	for i, sink := range c.sinks {
-		counter(d.dropped, v.lostBy(i), sink)
+	v.eachDropped(c.sinks, func(sink string, n uint64) { counter(d.dropped, n, sink) })
+	for k, x := range v.runs {
+		desc := d.exec
+		if k.kind == KindWebhook {
+			desc = d.webhook
+		}
+		counter(desc, x, k.action, k.result)
 	}
 	for k, h := range v.jobHist {
 		buckets := make(map[float64]uint64, len(jobBuckets))

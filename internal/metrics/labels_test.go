@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -88,14 +88,7 @@ func TestScrapeOfHostileNames(t *testing.T) {
 // promtoolCheck runs promtool check metrics on a scrape: required under CI.
 func promtoolCheck(t *testing.T, scrape []byte) {
 	t.Helper()
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("promtool not found (CI=true, so this is an error, not a skip): %v", err)
-		}
-		t.Skipf("promtool not found: %v", err)
-	}
-	cmd := exec.Command(promtool, "check", "metrics")
+	cmd := exec.Command(realpart.Need(t, "promtool"), "check", "metrics")
 	cmd.Stdin = bytes.NewReader(scrape)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)

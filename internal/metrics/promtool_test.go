@@ -23,12 +23,15 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	bad := event(t, "guest", "WATCHDOG", `{"action": 7}`)
 	bad.Check.Problems = []decode.Problem{{Path: "data.action", Msg: "want enum, got number 7"}}
 	feed(c, bad)
+	c.Dropped("guest", "exec", 2)
+	c.Ran("guest", KindExec, "--exec", "ok")
+	c.Ran("guest", KindWebhook, "hook", "failed")
 	scrape := scrape(c)
 	for _, family := range []string{"qmpwatch_up", "qmpwatch_reconnects_total", "qmpwatch_last_event_timestamp_seconds",
 		"qmpwatch_events_total", "qmpwatch_vm_running", "qmpwatch_vm_status", "qmpwatch_shutdowns_total",
 		"qmpwatch_resets_total", "qmpwatch_guest_panics_total", "qmpwatch_watchdog_total", "qmpwatch_block_io_errors_total",
 		"qmpwatch_block_job_duration_seconds", "qmpwatch_block_jobs_running", "qmpwatch_display_sessions",
-		"qmpwatch_events_dropped_total", "qmpwatch_schema_violations_total"} {
+		"qmpwatch_events_dropped_total", "qmpwatch_schema_violations_total", "qmpwatch_exec_total", "qmpwatch_webhook_total"} {
 		if !bytes.Contains(scrape, []byte("# TYPE "+family+" ")) {
 			t.Errorf("the scrape lacks %s", family)
 		}

@@ -81,9 +81,16 @@ func (c *Collector) appendFamily(b []byte, i int, f *family, v *vmState) []byte 
 			b = one(b, float64(x), "device", k.device, "operation", k.operation, "action", k.action, "nospace", k.nospace)
 		}
 	case fDropped:
-		b = one(b, float64(v.received-min(v.counted, v.received)), "sink", sinkMetrics)
-		for j, sink := range c.sinks {
-			b = one(b, float64(v.lostBy(j)), "sink", sink)
+		v.eachDropped(c.sinks, func(sink string, n uint64) { b = one(b, float64(n), "sink", sink) })
+	case fExec, fWebhook:
+		kind := KindExec
+		if i == fWebhook {
+			kind = KindWebhook
+		}
+		for k, x := range v.runs {
+			if k.kind == kind {
+				b = one(b, float64(x), "action", k.action, "result", k.result)
+			}
 		}
 	case fJobDuration:
 		for k, h := range v.jobHist {

@@ -36,8 +36,10 @@ type vmState struct {
 	reconnects uint64
 	lastEvent  float64 // QEMU's timestamp of the last event, in seconds
 	hasLast    bool
-	received   uint64 // events handed to the collector (Received)
-	counted    uint64 // events counted in events (Observe)
+	received   uint64            // events handed to the collector (Received)
+	counted    uint64            // events counted in events (Observe)
+	dropped    map[string]uint64 // by sink: events an output's queue dropped (Dropped)
+	runs       map[runKey]uint64 // exec and webhook outcomes (Ran)
 
 	events     map[string]uint64
 	violations map[string]uint64
@@ -155,7 +157,7 @@ func plainASCII(s string) bool {
 
 // sinkMetrics is the sink label of the events the collector itself did not
 // count (qmpwatch_events_dropped_total{sink="metrics"}).
-const sinkMetrics = "metrics"
+const sinkMetrics = SinkMetrics
 
 // lostBy is what the i-th sink of Collector.sinks lost of this VM's events
 // (0 before the first scrape saw it).

@@ -17,15 +17,16 @@ import (
 // filterHint adds a hint to a -f expression that failed to compile when
 // the expression is an existing file or looks like a path.
 func filterHint(expr string, err error) error {
-	if !looksLikePath(expr) {
+	if !LooksLikePath(expr) {
 		return err
 	}
 	return fmt.Errorf("%w\n-f takes a jq filter; to follow a file use -F (replay -F FILE)", err)
 }
 
-// looksLikePath: an existing file, or a word with a slash or a file
-// extension and nothing jq would need (no spaces, no operators).
-func looksLikePath(s string) bool {
+// LooksLikePath says whether a -f expression is rather a file: an existing
+// file, or a word with a slash or a file extension and nothing jq would
+// need (no spaces, no operators).
+func LooksLikePath(s string) bool {
 	if fi, err := os.Stat(s); err == nil && !fi.IsDir() {
 		return true
 	}

@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
 )
 
 // QEMUBinary is the emulator the harness runs.
@@ -42,15 +44,7 @@ func Need(t testing.TB) string {
 // (qemu-img, as, ld).
 func needBinary(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("qemutest: %s not found (CI=true, so this is an error, not a skip): %v", name, err)
-	}
-	t.Skipf("qemutest: %s not found: %v", name, err)
-	return ""
+	return realpart.Need(t, name)
 }
 
 // Options selects how Start launches QEMU.

@@ -265,3 +265,31 @@ func TestSchemaFromRecording(t *testing.T) {
 		t.Errorf("schema reply: %d bytes, %v", len(got), err)
 	}
 }
+
+// TestStateAtConnect: at --speed 0, a client's query-status at connect is
+// answered before any event goes out, every time: the state before the
+// recording, then the events from the first.
+func TestStateAtConnect(t *testing.T) {
+	rec, err := LoadFile(context.Background(), "../../testdata/recordings/lifecycle.qmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serve(t, rec, Options{Speed: 0, Loop: true})
+	for i := 0; i < 5; i++ {
+		c := dial(t, addr)
+		c.line()
+		c.send(`{"execute":"qmp_capabilities"}`)
+		c.line()
+		var events []string
+		c.send(`{"execute":"query-name","id":1}`)
+		c.reply(&events)
+		c.send(`{"execute":"query-status","id":2}`)
+		if got := c.reply(&events); got != `{"return": {"status": "running", "singlestep": false, "running": true}, "id": 2}` || len(events) != 0 {
+			t.Fatalf("connect %d: query-status %s after %d events", i, got, len(events))
+		}
+		if ev := c.line(); !strings.Contains(ev, `"event": "STOP"`) {
+			t.Fatalf("connect %d: the first event is %s", i, ev)
+		}
+		c.c.Close()
+	}
+}

@@ -26,6 +26,9 @@ type session struct {
 	buf    []byte
 	status string    // run state for query-status, following STOP/RESUME/SHUTDOWN
 	asked  time.Time // when the last command arrived
+
+	statusAsked bool          // query-status was answered (under mu)
+	askedStatus chan struct{} // closed then: the events may begin
 }
 
 // linger is how long a session stays open after its last event while the
@@ -40,7 +43,7 @@ func (s *Server) session(ctx context.Context, c net.Conn) error {
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	ss := &session{s: s, c: c, w: bufio.NewWriterSize(c, 64<<10), status: "running"}
+	ss := &session{s: s, c: c, w: bufio.NewWriterSize(c, 64<<10), status: "running", askedStatus: make(chan struct{})}
 	greeting := s.rec.Greeting
 	if greeting == nil {
 		greeting = []byte(defaultGreeting)
@@ -67,7 +70,13 @@ func (s *Server) session(ctx context.Context, c net.Conn) error {
 		}
 	}
 	events := make(chan error, 1)
-	go func() { events <- ss.sendEvents(ctx) }()
+	go func() {
+		if err := ss.awaitConnect(ctx); err != nil {
+			events <- nil // ended before any event: the client left
+			return
+		}
+		events <- ss.sendEvents(ctx)
+	}()
 	cmds := make(chan error, 1)
 	go func() { cmds <- ss.commands(fr) }()
 	select {
@@ -177,7 +186,14 @@ func (ss *session) answer(cmd string, id []byte) error {
 		ss.mu.Lock()
 		st := ss.status
 		ss.mu.Unlock()
-		return ss.reply(id, `{"status": "`+st+`", "singlestep": false, "running": `+strconv.FormatBool(st == "running")+`}`)
+		err := ss.reply(id, `{"status": "`+st+`", "singlestep": false, "running": `+strconv.FormatBool(st == "running")+`}`)
+		ss.mu.Lock()
+		if !ss.statusAsked {
+			ss.statusAsked = true
+			close(ss.askedStatus)
+		}
+		ss.mu.Unlock()
+		return err
 	case "query-version":
 		if rec.Version != nil {
 			return ss.reply(id, string(rec.Version))

@@ -175,7 +175,11 @@ func (m *Model) vm(name string) *vmInfo {
 // take feeds one live item to the trackers.
 func (m *Model) take(it live.Item) {
 	if it.Status != nil {
-		m.notice = strings.TrimPrefix(source.StatusLine(*it.Status), "qmpwatch: ")
+		st := *it.Status
+		// The note is the run state at connect, which goes stale at the
+		// VM's next STOP or RESUME; the VM's row keeps it current.
+		st.Note = ""
+		m.notice = strings.TrimPrefix(source.StatusLine(st), "qmpwatch: ")
 		if it.Status.Kind == source.Unreachable && it.Status.Failure {
 			m.failed++
 		}
@@ -335,16 +339,49 @@ func (m *Model) statusLine() string {
 }
 
 func (m *Model) helpLines() []string {
-	keys := strings.Join([]string{
-		"  ↑/↓ k/j   select a VM (top) or scroll the table",
-		"  enter     focus the selected VM: its events, sessions and jobs in full; enter or esc go back",
-		"  /         filter the events by a glob of their names (BLOCK_*); an empty filter shows all",
-		"  p         pause the event stream; events are kept and shown when unpaused",
-		"  ?         show or hide this help",
-		"  q ctrl+c  quit",
-	}, "\n")
+	keys := [][2]string{
+		{"↑/↓ k/j", "select a VM (top) or scroll the table"},
+		{"enter", "focus the selected VM: its events, sessions and jobs in full; enter or esc go back"},
+		{"/", "filter the events by a glob of their names (BLOCK_*); an empty filter shows all"},
+		{"p", "pause the event stream; events are kept and shown when unpaused"},
+		{"?", "show or hide this help"},
+		{"q ctrl+c", "quit"},
+	}
+	// The box's border and padding take 4 cells; a description wraps under
+	// itself, so that the box fits the terminal whole (at 80 columns the
+	// enter line did not, and lost its right border).
+	const keyCol = 12
+	inner := max(m.w-4, keyCol+10)
+	var lines []string
+	for _, k := range keys {
+		for i, l := range wrapWords(k[1], inner-keyCol) {
+			key := ""
+			if i == 0 {
+				key = "  " + k[0]
+			}
+			lines = append(lines, key+strings.Repeat(" ", max(keyCol-width(key), 1))+l)
+		}
+	}
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1).MaxWidth(m.w)
-	return append([]string{""}, strings.Split(box.Render(keys), "\n")...)
+	return append([]string{""}, strings.Split(box.Render(strings.Join(lines, "\n")), "\n")...)
+}
+
+// wrapWords breaks s at spaces into lines of at most n cells (a longer word
+// stands alone on its line).
+func wrapWords(s string, n int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && width(line)+1+width(w) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }
 
 func plural(n int, what string) string {

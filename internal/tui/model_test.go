@@ -10,11 +10,13 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/live"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -233,12 +235,30 @@ func TestManyJobsScrollInside(t *testing.T) {
 	}
 }
 
+// The help box fits the terminal whole: every row keeps its right border,
+// and every word of every key's text is there, wrapped.
 func TestHelp(t *testing.T) {
-	frame := run(t, Top, 80, 24, host(t), "?")
-	checkFrame(t, frame, 80, 24)
-	for _, k := range []string{"enter", "/", "p ", "q "} {
-		if !strings.Contains(frame, "  "+k) {
-			t.Errorf("help lacks %q:\n%s", k, frame)
+	for _, w := range []int{80, 60, 160} {
+		frame := run(t, Top, w, 24, host(t), "?")
+		checkFrame(t, frame, w, 24)
+		for _, k := range []string{"enter", "/", "p ", "q "} {
+			if !strings.Contains(frame, "  "+k) {
+				t.Errorf("%d columns: help lacks %q:\n%s", w, k, frame)
+			}
+		}
+		var text []string
+		for _, l := range strings.Split(ansi.Strip(frame), "\n") {
+			l = strings.TrimRight(l, " ")
+			if !strings.HasPrefix(l, "│") {
+				continue
+			}
+			if !strings.HasSuffix(l, "│") {
+				t.Errorf("%d columns: a help row lost its right border: %q", w, l)
+			}
+			text = append(text, strings.Trim(l, "│ "))
+		}
+		if all := strings.Join(strings.Fields(strings.Join(text, " ")), " "); !strings.Contains(all, "sessions and jobs in full; enter or esc go back") {
+			t.Errorf("%d columns: the enter line is cut:\n%s", w, frame)
 		}
 	}
 }
@@ -290,6 +310,21 @@ func TestManyVMsAndTinyScreens(t *testing.T) {
 			checkFrame(t, frame, sz[0], sz[1])
 		} else if frame != "" {
 			t.Errorf("a frame on a %dx%d screen: %q", sz[0], sz[1], frame)
+		}
+	}
+}
+
+// The status line leaves out the run state at connect, which the VM's next
+// STOP would make stale; the VM's row says the state.
+func TestStatusLineHasNoStaleState(t *testing.T) {
+	for _, v := range []View{Top, Jobs, Sessions} {
+		m := New(Config{View: v, Now: func() time.Time { return now }, Location: time.UTC, Tick: -1})
+		m.Update(tea.WindowSizeMsg{Width: 160, Height: 45})
+		m.Update(ItemMsg(live.Item{VM: "web-02", Status: &source.Status{Kind: source.Connected, Addr: "/run/web-02.qmp",
+			VM: "web-02", Name: "web-02", QEMU: decode.Version{Major: 7, Minor: 2, Micro: 22}, Note: ", running"}}))
+		frame := ansi.Strip(m.View())
+		if !strings.Contains(frame, "connected to web-02 (QEMU 7.2.22) at /run/web-02.qmp") || strings.Contains(frame, "7.2.22, running") {
+			t.Errorf("%s: status line:\n%s", viewNames[v], frame)
 		}
 	}
 }

@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/proctest"
+	"github.com/qmpwatch/qmpwatch/internal/realpart"
 )
 
 // Binary is the server the helper runs.
@@ -24,15 +24,7 @@ const Binary = "nats-server"
 // Need returns the path of nats-server, or skips (fails under CI=true).
 func Need(t testing.TB) string {
 	t.Helper()
-	p, err := exec.LookPath(Binary)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("natstest: %s not found (CI=true, so this is an error, not a skip): %v", Binary, err)
-	}
-	t.Skipf("natstest: %s not found: %v", Binary, err)
-	return ""
+	return realpart.Need(t, Binary)
 }
 
 // Server is one nats-server process; Stop and Start restart it on the same
