@@ -75,15 +75,24 @@ func TestFIFOInterruptible(t *testing.T) {
 	}
 }
 
-// waitOpened waits until a thread of the process is blocked opening the
-// FIFO (the kernel's wait_for_partner): its signal handlers are set up by
-// then, so a SIGINT is the interrupt under test, not the default action of
-// a process still starting. It looks at the process, not at a clock.
+// waitOpened waits until the process waits on the FIFO: it holds it open
+// (fileguard opens it non-blocking, then polls for a writer), or a thread
+// is blocked opening it (the kernel's wait_for_partner). Its signal
+// handlers are set up by then, so a SIGINT is the interrupt under test, not
+// the default action of a process still starting. It looks at the process,
+// not at a clock.
 func waitOpened(t *testing.T, pid int, path string) {
 	t.Helper()
+	proc := filepath.Join("/proc", strconv.Itoa(pid))
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		chans, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "wchan"))
+		fds, _ := filepath.Glob(filepath.Join(proc, "fd", "*"))
+		for _, f := range fds {
+			if target, err := os.Readlink(f); err == nil && target == path {
+				return
+			}
+		}
+		chans, _ := filepath.Glob(filepath.Join(proc, "task", "*", "wchan"))
 		for _, f := range chans {
 			if b, err := os.ReadFile(f); err == nil && string(b) == "wait_for_partner" {
 				return

@@ -16,7 +16,7 @@ import (
 func TestCommandInputs(t *testing.T) {
 	dir := t.TempDir()
 	out := &syncBuffer{}
-	c := &Command{Shell: `cat > ` + dir + `/stdin; env | grep ^QMPWATCH_ | sort > ` + dir + `/env; echo "said $QMPWATCH_EVENT"`,
+	c := &Command{Shell: `cat > ` + dir + `/stdin; env | grep -E '^QMPWATCH_(EVENT|VM|HOST|TIME|SUMMARY)=' | sort > ` + dir + `/env; echo "said $QMPWATCH_EVENT"`,
 		Host: "host\x1b1", Timeout: 10 * time.Second, Out: out}
 	ev := newEvent(event(t, "vm\u202e1", "RESET", 1795240036, `{"guest":true,"reason":"guest-reset"}`))
 	if res, err := c.Run(context.Background(), ev); res != ResultOK {
