@@ -59,6 +59,11 @@ func TestDurableAcksAtOnce(t *testing.T) {
 func TestDurableNoDuplicateAfterServerKill(t *testing.T) {
 	srv := natstest.Start(t, "")
 	notes := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("notes:\n%s", notes)
+		}
+	})
 	p := publisher(t, srv.URL(), "h", notes, 0)
 	p.Publish(numbered(t, "vm1", 0))
 	flush(t, p, notes)
