@@ -90,7 +90,9 @@ func FuzzRewriteID(f *testing.F) {
 		}
 		ms, ok := members(raw)
 		var orig map[string]json.RawMessage
-		if json.Unmarshal(raw, &orig) != nil {
+		// A JSON null unmarshals into a nil map without error: it is no
+		// object either.
+		if json.Unmarshal(raw, &orig) != nil || orig == nil {
 			if ok {
 				t.Fatalf("%q: members of a JSON value that is no object", raw)
 			}
