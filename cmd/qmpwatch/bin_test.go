@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -19,7 +21,8 @@ var (
 func builtBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "qmpwatch-bin")
+		removeStaleBinaries()
+		dir, err := os.MkdirTemp("", fmt.Sprintf("qmpwatch-bin-%d-", os.Getpid()))
 		if err != nil {
 			binErr = err
 			return
@@ -52,6 +55,22 @@ func removeBuiltBinary() {
 	}
 }
 
+// removeStaleBinaries removes the binary folders of earlier test runs that
+// were killed (a -timeout, a SIGKILL) before cleanAfter could: each folder
+// names the pid of its run, and a run whose process is gone left it.
+func removeStaleBinaries() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "qmpwatch-bin-*-*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "qmpwatch-bin-%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			_ = os.RemoveAll(d)
+		}
+	}
+}
+
 type buildError struct {
 	out string
 	err error
@@ -81,5 +100,30 @@ func TestBuiltBinaryRemoved(t *testing.T) {
 	}
 	if len(left) > 0 {
 		t.Errorf("the tests left %v behind", left)
+	}
+}
+
+// A binary folder left by a killed run (its pid gone) is removed by the
+// next run; one of a run still alive is kept.
+func TestStaleBinariesRemoved(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(tmp, fmt.Sprintf("qmpwatch-bin-%d-1", gone.Process.Pid))
+	live := filepath.Join(tmp, fmt.Sprintf("qmpwatch-bin-%d-2", os.Getpid()))
+	for _, d := range []string{stale, live} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeStaleBinaries()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("%s of a run that is gone was kept", stale)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("%s of a live run was removed: %v", live, err)
 	}
 }
