@@ -2,11 +2,10 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
+	"github.com/qmpwatch/qmpwatch/internal/syncbuf"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -180,23 +179,4 @@ func TestWatchRealQEMUTCP(t *testing.T) {
 }
 
 // syncBuffer is a buffer a child process writes while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) WriteString(x string) {
-	s.Write([]byte(x))
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer

@@ -115,7 +115,7 @@ func TestEngineFloodDrops(t *testing.T) {
 		t.Errorf("ran %v, want %v", ran, want)
 	}
 	said := 0
-	for _, l := range out.lines() {
+	for _, l := range out.Lines() {
 		var n int
 		if _, err := fmt.Sscanf(l, "qmpwatch: --exec: vm1: %d runs dropped, the oldest waiting: its queue of 10 (--exec-queue) was full", &n); err != nil {
 			t.Errorf("unexpected line %q", l)

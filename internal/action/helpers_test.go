@@ -1,10 +1,9 @@
 package action
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"strings"
+	"github.com/qmpwatch/qmpwatch/internal/syncbuf"
 	"sync"
 	"testing"
 
@@ -26,26 +25,7 @@ func event(t *testing.T, vm, name string, seconds int, data string) *decode.Even
 }
 
 // syncBuffer is an ErrOut that keeps concurrent lines whole.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuffer) lines() []string {
-	return strings.Split(strings.TrimSuffix(s.String(), "\n"), "\n")
-}
+type syncBuffer = syncbuf.Buffer
 
 // counts records what an engine counts (Options.Ran, Options.Dropped).
 type counts struct {

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/qmpwatch/qmpwatch/internal/syncbuf"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,22 +14,7 @@ import (
 )
 
 // syncBuffer collects notes written from the client's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 // numbered is event i of vm: a STOP whose data carries i, with a
 // timestamp that makes i visible in the message id too.
