@@ -39,7 +39,7 @@ install: build man
 # (QEMU, libvirtd, Prometheus, NATS, tmux) fail (never skip) under CI=true when
 # it is missing; outside CI they skip, and the last lines say which and why
 # ("skipped: 12 tests need libvirtd (not installed)"), recorded by
-# internal/realpart. -count=1 runs them every time, since Go's test cache
+# internal/testkit/realpart. -count=1 runs them every time, since Go's test cache
 # cannot see those parts change.
 test:
 	$(GO) vet ./...

@@ -11,7 +11,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/qmpwatch/qmpwatch/internal/golden"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
 // TestMain lets the test binary stand in for the qmpwatch binary in the

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/realpart"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 
 	"go.yaml.in/yaml/v3"
 

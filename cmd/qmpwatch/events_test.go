@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 func runEvents(t *testing.T, args ...string) (code int, stdout, stderr string) {

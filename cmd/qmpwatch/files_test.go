@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // Every command that opens a file by name, given a FIFO that nobody opens

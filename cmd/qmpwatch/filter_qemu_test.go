@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // TestWaitForJobRealQEMU uses qmpwatch the way a script waits for a block

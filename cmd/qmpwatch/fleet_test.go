@@ -15,8 +15,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // fleetLine is what a fleet reader prints with -o json.

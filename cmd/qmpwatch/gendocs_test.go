@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/golden"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
 // cliReference is the committed markdown reference, generated from the

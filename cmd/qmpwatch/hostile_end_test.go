@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // Issue 12 items 3, 4, 10 and 14: how a run ends when the record cannot be

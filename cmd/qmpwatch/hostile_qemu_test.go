@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // evilName is a VM -name that sets the terminal title, clears the screen,

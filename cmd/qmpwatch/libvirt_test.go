@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/libvirt/libvirtfake"
-	"github.com/qmpwatch/qmpwatch/internal/libvirttest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirtfake"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirttest"
 )
 
 // lvEvent is one QEMU event as both virsh and qmpwatch show it.

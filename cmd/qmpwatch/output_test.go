@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/golden"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
 // recordedLines returns the event lines of a real QEMU recording.

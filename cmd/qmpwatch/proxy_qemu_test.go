@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // TestProxyTakeoverQEMU runs `qmpwatch proxy --takeover` on a real VM's own

@@ -3,14 +3,14 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/qmpwatch/qmpwatch/internal/syncbuf"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // startWatch runs the built binary as a user would and waits until it has

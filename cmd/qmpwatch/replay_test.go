@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/golden"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
 const mixedLog = "../../testdata/replay/mixed.log"

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // serve --exec under a flood that outruns the hook: the queue keeps

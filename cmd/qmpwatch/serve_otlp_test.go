@@ -14,8 +14,8 @@ import (
 	collogpb "go.opentelemetry.io/proto/otlp/collector/logs/v1"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/qmpwatch/qmpwatch/internal/otlp/otelcoltest"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/otelcoltest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // The end-to-end test of --otlp: a real QEMU is stopped (by a disk

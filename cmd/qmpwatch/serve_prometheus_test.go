@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // prometheusServer is a real Prometheus scraping one target every second.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // Sessions open before qmpwatch connects, on a real QEMU: query-spice and

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 func recordingPath(name string) string {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 var badReset = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "RESET", "data": {"guest": "yes", "reason": "guest-reset"}}`

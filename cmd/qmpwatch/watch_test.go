@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // Real QEMU 7.2 event lines, with a 64-bit size and a negative connection-id

@@ -3,7 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
-	"github.com/qmpwatch/qmpwatch/internal/syncbuf"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 	"sync"
 	"testing"
 

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 func dial(t *testing.T, s *conntest.Server, opts conn.Options) (*conn.Client, error) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // TestVMIdentity: query-name is kept as Name; query-uuid gives the -uuid,

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/conn/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // TestMoreSaysWhatIsBuffered: More is true exactly while Next can return

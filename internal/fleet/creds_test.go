@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 )
 
 // TestCredsFile: with a credentials file the publisher's events reach the

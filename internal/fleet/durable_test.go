@@ -8,7 +8,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 )
 
 // ackWait is the durable consumers' acknowledgement wait in these tests:

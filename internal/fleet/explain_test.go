@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 )
 
 // TestRefusalsNameCauseAndFix: a server or stream qmpwatch cannot use is

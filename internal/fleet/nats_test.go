@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/qmpwatch/qmpwatch/internal/syncbuf"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 )
 
 // syncBuffer collects notes written from the client's goroutines.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 )
 
 // TestRefusedMessageCostsOnlyIt: one message the server or the stream can

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/fleet/natstest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
 

@@ -14,7 +14,7 @@ import (
 
 	golibvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/qmpwatch/qmpwatch/internal/libvirt/libvirtfake"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirtfake"
 )
 
 // TestAllowlistOnTheWire proves that only allowlisted procedures reach the

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/libvirttest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirttest"
 )
 
 // TestRealEvents proves against a real libvirtd that data-less events (STOP,

@@ -11,7 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/qmpwatch/qmpwatch/internal/realpart"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )

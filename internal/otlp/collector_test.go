@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/otlp/otelcoltest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/otelcoltest"
 )
 
 // Against a real collector: what it wrote to its file equals what was

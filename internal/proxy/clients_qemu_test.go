@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // TestQEMUSlowClient: a client that never reads while 600 events flow is

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // TestQEMUSharer: serve --share's dial takes the VM's own path over; the

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // takeOver takes v's monitor over as the command does: lock, dial, move.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/golden"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
 const goldenDir = "../../testdata/golden/render"

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // Issue 12 item 1 against real QEMU: a VM killed and restarted at the same

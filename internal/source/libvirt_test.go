@@ -10,7 +10,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
-	"github.com/qmpwatch/qmpwatch/internal/libvirt/libvirtfake"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirtfake"
 )
 
 type lvStatusLog struct {

@@ -7,7 +7,7 @@ import (
 )
 
 // These tests replay sessions recorded from a real QEMU 7.2 (see
-// internal/qemutest): what the trackers make of them is what a user sees.
+// internal/testkit/qemutest): what the trackers make of them is what a user sees.
 
 func sessionsOf(t *testing.T, name string) (*Sessions, map[Change]int) {
 	t.Helper()

@@ -1,5 +1,5 @@
 // Command skipsummary prints, at the end of `make test`, what was not tested
-// for want of a real part: the skips that internal/realpart recorded in the
+// for want of a real part: the skips that internal/testkit/realpart recorded in the
 // file given as its argument.
 package main
 
@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/qmpwatch/qmpwatch/internal/realpart"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 )
 
 func main() {

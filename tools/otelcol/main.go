@@ -1,7 +1,7 @@
 // Command otelcol is the smallest OpenTelemetry Collector that qmpwatch's
 // tests need: the core OTLP receiver and the contrib file exporter, nothing
 // else. No Debian package has a collector, so the tests build this one from
-// the collector's Go modules (internal/otlp/otelcoltest). It lives in a Go
+// the collector's Go modules (internal/testkit/otelcoltest). It lives in a Go
 // module of its own so that qmpwatch's go.mod does not carry the collector.
 package main
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/proctest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/proctest"
 )
 
 // Collector is one collector process: an OTLP/HTTP receiver on 127.0.0.1

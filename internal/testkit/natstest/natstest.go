@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/proctest"
-	"github.com/qmpwatch/qmpwatch/internal/realpart"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/proctest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 )
 
 // Binary is the server the helper runs.

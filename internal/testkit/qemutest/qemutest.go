@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/realpart"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 )
 
 // QEMUBinary is the emulator the harness runs.

@@ -12,7 +12,7 @@ import (
 
 // TestRecord regenerates testdata/recordings from real QEMU sessions:
 //
-//	QMPWATCH_RECORD=1 go test ./internal/qemutest -run TestRecord
+//	QMPWATCH_RECORD=1 go test ./internal/testkit/qemutest -run TestRecord
 //
 // (QMPWATCH_RECORD_DIR=dir writes elsewhere.)
 //
@@ -27,7 +27,7 @@ func TestRecord(t *testing.T) {
 	if os.Getenv("QMPWATCH_RECORD") != "1" {
 		t.Skip("set QMPWATCH_RECORD=1 to regenerate testdata/recordings")
 	}
-	dir := filepath.Join("..", "..", "testdata", "recordings")
+	dir := filepath.Join("..", "..", "..", "testdata", "recordings")
 	if d := os.Getenv("QMPWATCH_RECORD_DIR"); d != "" {
 		dir = d // to try the recorder without touching the committed files
 	}

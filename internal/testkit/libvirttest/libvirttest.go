@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/realpart"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 )
 
 // systemSocket is the read-write socket of a system libvirtd, which the
