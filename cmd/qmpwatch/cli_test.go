@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
@@ -139,4 +141,9 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// testStreams are streams backed by buffers, stdin reading in.
+func testStreams(in string) (*iostreams.Streams, *bytes.Buffer, *bytes.Buffer) {
+	return iostreams.Test(in)
 }

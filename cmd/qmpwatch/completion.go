@@ -1,38 +1,29 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/libvirt"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // Shell completion, in one registry: flags are completed by their name
 // wherever they appear (flagCompletions), flags with a fixed set of values
-// by those values (enumValue, outputValue), and positional arguments by
+// by those values (enumValue, cmdutil.OutputValue), and positional arguments by
 // the kind a command declares in its annotations (argsKind). A new command
 // that reuses a flag name, or declares its arguments' kind, is completed
 // with no more code: registerCompletions walks the whole tree.
-
-// argsAnnotation is the cobra annotation naming what a command's positional
-// arguments are: one of the keys of argCompletions.
-const argsAnnotation = "qmpwatch/args"
-
-// Kinds of positional arguments.
-const (
-	argsAddress = "address" // QMP monitors: unix sockets, *.qmp files, folders
-	argsLog     = "log"     // recorded logs
-	argsEvent   = "event"   // one event name
-	argsNone    = "none"
-	argsTracker = "tracker" // addresses, or logs with --replay
-	argsCommand = "command" // qmpwatch's command names
-)
 
 type completeFunc = func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective)
 
@@ -58,22 +49,22 @@ var flagCompletions = map[string]completeFunc{
 
 // argCompletions completes positional arguments by the command's kind.
 var argCompletions = map[string]completeFunc{
-	argsAddress: completeAddresses,
-	argsLog:     completeLogs,
-	argsEvent: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	cmdutil.ArgsAddress: completeAddresses,
+	cmdutil.ArgsLog:     completeLogs,
+	cmdutil.ArgsEvent: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		return completeEventName(cmd, args, toComplete)
 	},
-	argsNone: completeNothing,
-	argsTracker: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	cmdutil.ArgsNone: completeNothing,
+	cmdutil.ArgsTracker: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if replay, _ := cmd.Flags().GetBool("replay"); replay {
 			return completeLogs(cmd, args, toComplete)
 		}
 		return completeAddresses(cmd, args, toComplete)
 	},
-	argsCommand: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	cmdutil.ArgsCommand: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		var out []string
 		for _, c := range configCommands(cmd.Root()) {
 			if strings.HasPrefix(c.Name(), toComplete) {
@@ -85,7 +76,7 @@ var argCompletions = map[string]completeFunc{
 }
 
 // valuesFlag is a flag with a fixed set of values.
-type valuesFlag interface{ values() []string }
+type valuesFlag interface{ Values() []string }
 
 // registerCompletions wires the registry into every command of the tree.
 func registerCompletions(root *cobra.Command) {
@@ -97,7 +88,7 @@ func registerCompletions(root *cobra.Command) {
 			}
 			fn := flagCompletions[f.Name]
 			if v, ok := f.Value.(valuesFlag); ok {
-				fn = completeValues(v.values())
+				fn = completeValues(v.Values())
 			}
 			if fn != nil {
 				_ = c.RegisterFlagCompletionFunc(f.Name, fn)
@@ -105,7 +96,7 @@ func registerCompletions(root *cobra.Command) {
 		}
 		c.LocalNonPersistentFlags().VisitAll(each)
 		c.PersistentFlags().VisitAll(each)
-		if fn, ok := argCompletions[c.Annotations[argsAnnotation]]; ok && c.ValidArgsFunction == nil {
+		if fn, ok := argCompletions[c.Annotations[cmdutil.ArgsKey]]; ok && c.ValidArgsFunction == nil {
 			c.ValidArgsFunction = fn
 		}
 		for _, sub := range c.Commands() {
@@ -290,4 +281,40 @@ func listDir(toComplete string, keep func(string, os.FileInfo) bool) []string {
 		}
 	}
 	return out
+}
+
+// completeDomains offers the names of the domains of the libvirt URI on
+// the command line (else the default one) for --domain: one read-only
+// listing with a short time limit, so that a libvirtd that is not there
+// only means no suggestions.
+func completeDomains(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	uri := "libvirt"
+	for _, a := range args {
+		if source.IsLibvirt(a) {
+			uri = a
+			break
+		}
+	}
+	u, err := libvirt.ParseURI(uri)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := libvirt.Dial(ctx, u, libvirt.Options{DialTimeout: 2 * time.Second})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	defer c.Close()
+	doms, err := c.Domains()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	for _, d := range doms {
+		if strings.HasPrefix(d.Name, toComplete) {
+			names = append(names, d.Name)
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
 }

@@ -4,6 +4,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // bashFallback defines _get_comp_words_by_ref and _filedir when the
@@ -57,7 +59,7 @@ func standaloneBash(completion *cobra.Command) {
 		gen := c.RunE
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if _, err := io.WriteString(cmd.OutOrStdout(), bashFallback); err != nil {
-				return writeErr(err)
+				return exitcode.WriteErr(err)
 			}
 			if gen != nil {
 				return gen(cmd, args)

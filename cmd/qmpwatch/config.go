@@ -11,6 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // The config file and QMPWATCH_* variables fill every flag the command line
@@ -69,10 +72,10 @@ func readConfig(file string) (*configFile, error) {
 		if !missing && !errors.As(err, &pe) {
 			// It is there but cannot be read (its mode, a folder): not a
 			// mistake on the command line, and not to be ignored.
-			return nil, withCode(exitError, fmt.Errorf("config %s: %w", file, err))
+			return nil, exitcode.With(exitcode.Error, fmt.Errorf("config %s: %w", file, err))
 		}
 		if explicit || !missing {
-			return nil, withCode(exitUsage, fmt.Errorf("config %s: %w", file, err))
+			return nil, exitcode.With(exitcode.Usage, fmt.Errorf("config %s: %w", file, err))
 		}
 		cf.path = ""
 		return cf, nil
@@ -91,11 +94,11 @@ func (a *app) loadConfig(cmd *cobra.Command) error {
 	}
 	src, err := applyConfig(cmd, cf, a.streams.OutTTY)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	a.sources = src
 	for _, w := range cf.unknownKeys(cmd.Root()) {
-		fmt.Fprintf(a.streams.notices(), "qmpwatch: warning: %s\n", safeLines(w))
+		fmt.Fprintf(a.streams.Notices(), "qmpwatch: warning: %s\n", cmdutil.SafeLines(w))
 	}
 	return nil
 }
@@ -128,7 +131,7 @@ func applyConfig(cmd *cobra.Command, cf *configFile, outTTY bool) (map[string]co
 				break
 			}
 		}
-		if _, isOutput := f.Value.(*outputValue); err != nil && isOutput && !strings.Contains(src.Detail, ".") {
+		if _, isOutput := f.Value.(*cmdutil.OutputValue); err != nil && isOutput && !strings.Contains(src.Detail, ".") {
 			// A top-level output this command has no form for.
 			sources[f.Name] = configSource{Kind: "default"}
 			return

@@ -7,15 +7,12 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/nearest"
 )
 
 // A config file's keys are checked against every command's flags: a typo
 // (outptu:) would otherwise be silently ignored.
-
-// configKeysAnnotation lists, comma-separated, the config keys a command
-// reads that are not flags.
-const configKeysAnnotation = "qmpwatch/config-keys"
 
 // unknownKeys lists the keys that no command takes, each with the file
 // and the nearest known key.
@@ -27,7 +24,7 @@ func (cf *configFile) unknownKeys(root *cobra.Command) []string {
 		c.Flags().VisitAll(func(f *pflag.Flag) { keys[f.Name], top[f.Name] = true, true })
 		// Keys a command reads from the file that are not flags (serve's
 		// list of sources).
-		for _, k := range strings.Split(c.Annotations[configKeysAnnotation], ",") {
+		for _, k := range strings.Split(c.Annotations[cmdutil.ConfigKeysKey], ",") {
 			if k != "" {
 				keys[k], top[k] = true, true
 			}

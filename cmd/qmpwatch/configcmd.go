@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
@@ -26,7 +28,7 @@ See docs/configuration.md.`,
 		Example: `  qmpwatch config
   qmpwatch config watch
   QMPWATCH_TIME=utc qmpwatch config replay --config ~/qmpwatch-ci.yaml`,
-		Annotations: map[string]string{argsAnnotation: argsCommand},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsCommand),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConfig(a, cmd.Root(), args)
 		},
@@ -37,7 +39,7 @@ See docs/configuration.md.`,
 func runConfig(a *app, root *cobra.Command, names []string) error {
 	cf, err := readConfig(a.configFile)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	cmds := configCommands(root)
 	if len(names) > 0 {
@@ -45,7 +47,7 @@ func runConfig(a *app, root *cobra.Command, names []string) error {
 		for _, n := range names {
 			c, _, err := root.Find([]string{n})
 			if err != nil || c == root {
-				return usageErrorf("config: unknown command %q", n)
+				return exitcode.Usagef("config: unknown command %q", n)
 			}
 			cmds = append(cmds, c)
 		}
@@ -63,7 +65,7 @@ func runConfig(a *app, root *cobra.Command, names []string) error {
 		c.InitDefaultHelpFlag()
 		src, err := applyConfig(c, cf, true)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return exitcode.With(exitcode.Usage, err)
 		}
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
 			if f.Name == "help" {
@@ -73,13 +75,13 @@ func runConfig(a *app, root *cobra.Command, names []string) error {
 		})
 		if c.Name() == "serve" {
 			if rows, err = appendActionRows(rows, a.configFile); err != nil {
-				return withCode(exitUsage, err)
+				return exitcode.With(exitcode.Usage, err)
 			}
 		}
 	}
 	out := bufio.NewWriter(a.streams.Out)
 	out.Write(render.AppendTable(nil, rows))
-	return writeErr(out.Flush())
+	return exitcode.WriteErr(out.Flush())
 }
 
 // appendActionRows shows serve's actions, one row each (the file's list,
@@ -102,7 +104,7 @@ func configFileSource(flagValue string) string {
 // showValue prints a flag's value for the table: lists without brackets,
 // an empty value as "-", -o's empty value as what it means.
 func showValue(f *pflag.Flag) string {
-	if _, ok := f.Value.(*outputValue); ok && f.Value.String() == "" {
+	if _, ok := f.Value.(*cmdutil.OutputValue); ok && f.Value.String() == "" {
 		return "(auto: by terminal or pipe)"
 	}
 	if sv, ok := f.Value.(pflag.SliceValue); ok {

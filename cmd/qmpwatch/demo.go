@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -15,7 +18,7 @@ import (
 )
 
 type demoOptions struct {
-	eventOptions
+	cmdutil.EventOptions
 	speed float64
 }
 
@@ -23,7 +26,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	o := &demoOptions{}
 	cmd := &cobra.Command{
 		Use:         "demo",
-		Annotations: map[string]string{argsAnnotation: argsNone},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsNone),
 		Short:       "Watch a recorded VM session live, with nothing to install or start",
 		Long: `Play a session recorded from a real QEMU 7.2 (VNC and SPICE clients connecting,
 a guest disk I/O error that pauses the VM, a mirror block job, the clients
@@ -39,14 +42,14 @@ output flags apply. It takes about ten seconds.`,
 		},
 	}
 	fs := cmd.Flags()
-	addOutputFlags(fs, &o.eventOptions)
-	addFilterFlags(fs, &o.eventOptions)
-	addSchemaFlags(fs, &o.eventOptions)
+	cmdutil.AddOutputFlags(fs, &o.EventOptions)
+	cmdutil.AddFilterFlags(fs, &o.EventOptions)
+	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
 	fs.Float64Var(&o.speed, "speed", 0.5, "play at N times the recorded pace; 0 as fast as possible")
 	return cmd
 }
 
-func runDemo(ctx context.Context, s *Streams, o *demoOptions) error {
+func runDemo(ctx context.Context, s *iostreams.Streams, o *demoOptions) error {
 	if err := checkSpeed(o.speed); err != nil {
 		return err
 	}
@@ -71,7 +74,7 @@ func runDemo(ctx context.Context, s *Streams, o *demoOptions) error {
 		served <- sim.NewServer(rec, sim.Options{Speed: o.speed, Once: true, Retime: true, MaxGap: 1500 * time.Millisecond}).Serve(sctx, ln)
 	}()
 	fmt.Fprintln(s.ErrOut, "qmpwatch: demo: replaying a session recorded from a real QEMU 7.2, as if live")
-	w := &watchOptions{eventOptions: o.eventOptions}
+	w := &watchOptions{EventOptions: o.EventOptions}
 	w.complete([]string{sock})
 	if err = w.validate(); err == nil {
 		err = w.run(sctx, s)

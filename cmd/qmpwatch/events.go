@@ -8,6 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -25,7 +29,7 @@ func newEventsCmd(a *app) *cobra.Command {
 	o := &eventsOptions{}
 	cmd := &cobra.Command{
 		Use:         "events [NAME|PATTERN]",
-		Annotations: map[string]string{argsAnnotation: argsEvent},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsEvent),
 		Short:       "List the QMP events qmpwatch knows, or compare with a running QEMU",
 		Long: `Without arguments, list every QMP event of the builtin catalog: its name, the
 QEMU version that introduced it, and what it means. With NAME (any case), show
@@ -46,7 +50,7 @@ fields or enum values that the catalog does not know.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.live != "" {
 				if len(args) > 0 {
-					return usageErrorf("--live takes no event name")
+					return exitcode.Usagef("--live takes no event name")
 				}
 				return runEventsLive(cmd.Context(), a.streams, o)
 			}
@@ -57,13 +61,13 @@ fields or enum values that the catalog does not know.`,
 		},
 	}
 	fs := cmd.Flags()
-	addOutputFlag(fs, &o.output, "output format: table (pretty is the same), json (one object a line)", "table", "json")
+	cmdutil.AddOutputFlag(fs, &o.output, "output format: table (pretty is the same), json (one object a line)", "table", "json")
 	fs.StringVar(&o.live, "live", "", "compare the catalog with the schema of the QEMU at ADDRESS")
 	fs.DurationVar(&o.timeout, "greeting-timeout", 5*time.Second, "with --live: how long to wait for QEMU's greeting")
 	return cmd
 }
 
-func runEventsList(s *Streams, o *eventsOptions) error {
+func runEventsList(s *iostreams.Streams, o *eventsOptions) error {
 	cat := decode.Builtin()
 	if err := decode.BuiltinError(); err != nil {
 		return fmt.Errorf("builtin catalog: %w", err)
@@ -73,7 +77,7 @@ func runEventsList(s *Streams, o *eventsOptions) error {
 
 // writeEventsTable writes the catalog's rows of events (the list, or the
 // events a glob matched).
-func writeEventsTable(s *Streams, o *eventsOptions, events []*decode.EventSpec) error {
+func writeEventsTable(s *iostreams.Streams, o *eventsOptions, events []*decode.EventSpec) error {
 	if o.output == "json" {
 		return writeEventsJSON(s.Out, events)
 	}
@@ -82,7 +86,7 @@ func writeEventsTable(s *Streams, o *eventsOptions, events []*decode.EventSpec) 
 	for _, e := range events {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, sinceText(e), e.Doc)
 	}
-	return writeErr(tw.Flush())
+	return exitcode.WriteErr(tw.Flush())
 }
 
 func sinceText(e *decode.EventSpec) string {
@@ -111,13 +115,13 @@ func writeEventsJSON(w io.Writer, events []*decode.EventSpec) error {
 	enc.SetEscapeHTML(false)
 	for _, e := range events {
 		if err := enc.Encode(decode.Describe(e)); err != nil {
-			return writeErr(err)
+			return exitcode.WriteErr(err)
 		}
 	}
 	return nil
 }
 
-func runEventShow(s *Streams, o *eventsOptions, name string) error {
+func runEventShow(s *iostreams.Streams, o *eventsOptions, name string) error {
 	cat := decode.Builtin()
 	if strings.ContainsAny(name, `*?[`) {
 		return runEventsGlob(s, o, name)
@@ -129,22 +133,22 @@ func runEventShow(s *Streams, o *eventsOptions, name string) error {
 			names = append(names, e.Name)
 		}
 		if near := nearest.Typo(strings.ToUpper(name), names); near != "" {
-			return usageErrorf("unknown event %q; did you mean %s?", name, near)
+			return exitcode.Usagef("unknown event %q; did you mean %s?", name, near)
 		}
-		return usageErrorf("unknown event %q (qmpwatch events lists them)", name)
+		return exitcode.Usagef("unknown event %q (qmpwatch events lists them)", name)
 	}
 	if o.output == "json" {
 		return writeEventsJSON(s.Out, []*decode.EventSpec{e})
 	}
-	return writeErr(decode.WriteEventText(s.Out, e))
+	return exitcode.WriteErr(decode.WriteEventText(s.Out, e))
 }
 
 // runEventsGlob lists the events a pattern matches, as -e reads it
 // (events 'BLOCK_JOB_*').
-func runEventsGlob(s *Streams, o *eventsOptions, pattern string) error {
+func runEventsGlob(s *iostreams.Streams, o *eventsOptions, pattern string) error {
 	g, err := filter.CompileGlobs([]string{pattern})
 	if err != nil {
-		return usageErrorf("%v", err)
+		return exitcode.Usagef("%v", err)
 	}
 	var match []*decode.EventSpec
 	for _, e := range decode.Builtin().Events() {
@@ -153,7 +157,7 @@ func runEventsGlob(s *Streams, o *eventsOptions, pattern string) error {
 		}
 	}
 	if len(match) == 0 {
-		return usageErrorf("no event matches %q (qmpwatch events lists them)", pattern)
+		return exitcode.Usagef("no event matches %q (qmpwatch events lists them)", pattern)
 	}
 	return writeEventsTable(s, o, match)
 }

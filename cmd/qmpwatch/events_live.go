@@ -10,6 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
@@ -42,7 +45,7 @@ func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration
 	return live, c.Greeting(), nil
 }
 
-func runEventsLive(ctx context.Context, s *Streams, o *eventsOptions) error {
+func runEventsLive(ctx context.Context, s *iostreams.Streams, o *eventsOptions) error {
 	live, g, err := fetchLiveSchema(ctx, o.live, o.timeout)
 	if err != nil {
 		return err
@@ -90,7 +93,7 @@ func runEventsLive(ctx context.Context, s *Streams, o *eventsOptions) error {
 		b.WriteString("\nThe catalog knows every event and field of this QEMU.\n")
 	}
 	_, err = io.WriteString(s.Out, b.String())
-	return writeErr(err)
+	return exitcode.WriteErr(err)
 }
 
 func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.SchemaDiff) error {
@@ -125,5 +128,5 @@ func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.
 		return err
 	}
 	_, err := w.Write(safe.AppendJSON(nil, buf.Bytes()))
-	return writeErr(err)
+	return exitcode.WriteErr(err)
 }

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 func runEvents(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	s, out, errOut := TestStreams("")
+	s, out, errOut := testStreams("")
 	code = run(context.Background(), append([]string{"events"}, args...), s)
 	return code, out.String(), errOut.String()
 }
@@ -82,7 +83,7 @@ func TestEventsShow(t *testing.T) {
 		t.Errorf("RTC_CHANGE not rate-limited:\n%s", out)
 	}
 	code, _, errOut := runEvents(t, "NO_SUCH_EVENT")
-	if code != exitUsage || !strings.Contains(errOut, "unknown event") {
+	if code != exitcode.Usage || !strings.Contains(errOut, "unknown event") {
 		t.Errorf("unknown event: exit %d, stderr %q", code, errOut)
 	}
 }

@@ -3,6 +3,9 @@ package main
 import (
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
@@ -34,24 +37,24 @@ func (o *execOptions) validate(used bool) error {
 	case !used:
 		return nil
 	case o.execJobs <= 0:
-		return usageErrorf("--exec-jobs must be positive, got %d", o.execJobs)
+		return exitcode.Usagef("--exec-jobs must be positive, got %d", o.execJobs)
 	case o.execQueue <= 0:
-		return usageErrorf("--exec-queue must be positive, got %d", o.execQueue)
+		return exitcode.Usagef("--exec-queue must be positive, got %d", o.execQueue)
 	case o.execTimeout <= 0:
-		return usageErrorf("--exec-timeout must be positive, got %s", o.execTimeout)
+		return exitcode.Usagef("--exec-timeout must be positive, got %s", o.execTimeout)
 	}
 	return nil
 }
 
 // run is what every action's runs share.
-func (o *execOptions) run(s *Streams, host string) action.Run {
+func (o *execOptions) run(s *iostreams.Streams, host string) action.Run {
 	return action.Run{Host: host, Timeout: o.execTimeout, TimeoutFlag: "--exec-timeout", Out: s.ErrOut}
 }
 
 // startActions starts an engine for the actions (nil when there are
 // none), counting in col when it is set (serve). Close it after the
 // pipeline has run, before stderr closes.
-func (o *execOptions) startActions(s *Streams, col *metrics.Collector, actions ...*action.Action) *action.Engine {
+func (o *execOptions) startActions(s *iostreams.Streams, col *metrics.Collector, actions ...*action.Action) *action.Engine {
 	if len(actions) == 0 {
 		return nil
 	}
@@ -63,7 +66,7 @@ func (o *execOptions) startActions(s *Streams, col *metrics.Collector, actions .
 }
 
 // startExec starts --exec's engine, nil without --exec.
-func (o *execOptions) startExec(s *Streams, host string, col *metrics.Collector) *action.Engine {
+func (o *execOptions) startExec(s *iostreams.Streams, host string, col *metrics.Collector) *action.Engine {
 	if o.exec == "" {
 		return nil
 	}

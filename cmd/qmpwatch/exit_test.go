@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // Every error reaches the terminal escaped, whoever made it (a libvirt or
@@ -12,14 +15,14 @@ import (
 func TestExitCodeEscapesErrors(t *testing.T) {
 	var b bytes.Buffer
 	err := errors.New("open evil\x1b]0;PWNED\x07\u202e.log: no such file\n  caret line \u009b2J \xff")
-	if code := exitCode(err, true, &b); code != exitError {
+	if code := cmdutil.ExitCode(err, true, &b); code != exitcode.Error {
 		t.Errorf("exit %d", code)
 	}
 	want := "qmpwatch: open evil\\x1b]0;PWNED\\x07\\u202e.log: no such file\n  caret line \\u009b2J \\xff\n"
 	if b.String() != want {
 		t.Errorf("stderr %q, want %q", b.String(), want)
 	}
-	if again := safeLines(safeLines("a\x1bb")); again != `a\x1bb` {
+	if again := cmdutil.SafeLines(cmdutil.SafeLines("a\x1bb")); again != `a\x1bb` {
 		t.Errorf("escaped twice: %q", again)
 	}
 }

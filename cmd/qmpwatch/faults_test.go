@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
@@ -430,7 +430,7 @@ func TestBrokenMonitors(t *testing.T) {
 				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
 				return tt.send(p)
 			})
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--schema", "builtin"}, streams)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, errOut)

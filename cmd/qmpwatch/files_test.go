@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
@@ -31,16 +32,16 @@ func TestFIFOInterruptible(t *testing.T) {
 		code   int    // exit status
 		stderr string // what stderr says ("" for nothing)
 	}{
-		{"replay", func(f string) []string { return []string{"replay", f} }, true, exitOK, ""},
-		{"replay -F", func(f string) []string { return []string{"replay", "-F", f} }, false, exitError, "a FIFO, not a regular file (-F follows a file that grows"},
-		{"sessions --replay", func(f string) []string { return []string{"sessions", "--replay", f, "-o", "json"} }, true, exitOK, ""},
+		{"replay", func(f string) []string { return []string{"replay", f} }, true, exitcode.OK, ""},
+		{"replay -F", func(f string) []string { return []string{"replay", "-F", f} }, false, exitcode.Error, "a FIFO, not a regular file (-F follows a file that grows"},
+		{"sessions --replay", func(f string) []string { return []string{"sessions", "--replay", f, "-o", "json"} }, true, exitcode.OK, ""},
 		{"simulate", func(f string) []string {
 			return []string{"simulate", filepath.Join(filepath.Dir(f), "sim.qmp"), f}
-		}, false, exitError, "a FIFO, not a regular file (simulate reads a recording again"},
-		{"watch --record", func(f string) []string { return []string{"watch", mon, "--record", f} }, false, exitError, "is a FIFO that nobody reads yet"},
+		}, false, exitcode.Error, "a FIFO, not a regular file (simulate reads a recording again"},
+		{"watch --record", func(f string) []string { return []string{"watch", mon, "--record", f} }, false, exitcode.Error, "is a FIFO that nobody reads yet"},
 		{"serve --record", func(f string) []string {
 			return []string{"serve", mon, "--metrics", "127.0.0.1:0", "--record", f}
-		}, false, exitError, "is a FIFO that nobody reads yet"},
+		}, false, exitcode.Error, "is a FIFO that nobody reads yet"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			fifo := filepath.Join(t.TempDir(), "f.fifo")
@@ -123,9 +124,9 @@ func TestRecordPlantedFile(t *testing.T) {
 		t.Skipf("cannot give the file to nobody (not root): %v", err)
 	}
 	s := conntest.NewServer(t, numberedEvents(3, 0))
-	streams, _, errOut := TestStreams("")
+	streams, _, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--record", rec}, streams)
-	if code != exitError {
+	if code != exitcode.Error {
 		t.Errorf("exit %d, want 1", code)
 	}
 	want := "qmpwatch: record: " + rec + " is owned by uid 65534 in the shared folder " + dir + ": refusing to append to it"

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
@@ -63,8 +64,8 @@ func TestWaitTimesOutRealQEMU(t *testing.T) {
 	// Events that must not count: the VM stops and resumes meanwhile.
 	vm.MustDo(t, "stop", nil)
 	vm.MustDo(t, "cont", nil)
-	if code := waitExit(t, cmd, 30*time.Second); code != exitTimeout {
-		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitTimeout, stderr)
+	if code := waitExit(t, cmd, 30*time.Second); code != exitcode.Timeout {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitcode.Timeout, stderr)
 	}
 	if stdout.String() != "" {
 		t.Errorf("stdout should be empty, got:\n%s", stdout)

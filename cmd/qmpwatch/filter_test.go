@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // recordedEvents returns the event lines of a real QEMU recording, as QEMU
@@ -102,7 +103,7 @@ func TestWhereKeepsOneLinePerSpiceSession(t *testing.T) {
 				}
 			}
 			s := fakeVM(t, "vm-spice", evs...)
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			code := run(context.Background(), []string{"watch", s.Addr, "--schema", "builtin", "-o", "json", "-e", "SPICE_INITIALIZED", "-w", "client.channel-type==1"}, streams)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -195,7 +196,7 @@ func TestFilterFlags(t *testing.T) {
 				t.Fatalf("the case does not filter: %d of %d events", len(want), len(evs))
 			}
 			s := fakeVM(t, "vm1", evs...)
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			code := run(context.Background(), append([]string{"watch", s.Addr, "--schema", "builtin", "-o", "json"}, tc.args...), streams)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -221,22 +222,22 @@ func TestFilterErrorsBeforeConnecting(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{[]string{"-f", ".event == )"}, exitExpr,
+		{[]string{"-f", ".event == )"}, exitcode.Expr,
 			"qmpwatch: --filter: invalid jq expression: unexpected token \")\"\n    .event == )\n              ^\n"},
-		{[]string{"--jq", "select(.data | frob)"}, exitExpr,
+		{[]string{"--jq", "select(.data | frob)"}, exitcode.Expr,
 			"qmpwatch: --jq: invalid jq expression: function not defined: frob/0\n    select(.data | frob)\n                   ^\n"},
-		{[]string{"-f", "$nope"}, exitExpr, "qmpwatch: --filter: invalid jq expression: variable not defined: $nope\n    $nope\n    ^\n"},
-		{[]string{"-w", "client.channel-type=="}, exitUsage,
+		{[]string{"-f", "$nope"}, exitcode.Expr, "qmpwatch: --filter: invalid jq expression: variable not defined: $nope\n    $nope\n    ^\n"},
+		{[]string{"-w", "client.channel-type=="}, exitcode.Usage,
 			"qmpwatch: --where \"client.channel-type==\": expected a value after \"==\" (column 22)\nRun 'qmpwatch watch --help' for usage.\n"},
-		{[]string{"-w", "client channel"}, exitUsage,
+		{[]string{"-w", "client channel"}, exitcode.Usage,
 			"qmpwatch: --where \"client channel\": expected an operator (==, !=, <, <=, >, >=, ~, !~) after \"client\", found \"c\" (column 8)\nRun 'qmpwatch watch --help' for usage.\n"},
-		{[]string{"-e", "BLOCK_[JOB"}, exitUsage, "qmpwatch: bad event pattern \"BLOCK_[JOB\": syntax error in pattern\nRun 'qmpwatch watch --help' for usage.\n"},
-		{[]string{"--until", "["}, exitUsage, "qmpwatch: --until: bad event pattern \"[\": syntax error in pattern\nRun 'qmpwatch watch --help' for usage.\n"},
-		{[]string{"--timeout", "1s"}, exitUsage, "qmpwatch: --timeout needs --count or --until: it bounds the wait for them\nRun 'qmpwatch watch --help' for usage.\n"},
-		{[]string{"-n", "-1"}, exitUsage, "qmpwatch: --count must be positive, got -1\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"-e", "BLOCK_[JOB"}, exitcode.Usage, "qmpwatch: bad event pattern \"BLOCK_[JOB\": syntax error in pattern\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"--until", "["}, exitcode.Usage, "qmpwatch: --until: bad event pattern \"[\": syntax error in pattern\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"--timeout", "1s"}, exitcode.Usage, "qmpwatch: --timeout needs --count or --until: it bounds the wait for them\nRun 'qmpwatch watch --help' for usage.\n"},
+		{[]string{"-n", "-1"}, exitcode.Usage, "qmpwatch: --count must be positive, got -1\nRun 'qmpwatch watch --help' for usage.\n"},
 	}
 	for _, tc := range tests {
-		streams, out, errOut := TestStreams("")
+		streams, out, errOut := testStreams("")
 		code := run(context.Background(), append([]string{"watch", nowhere}, tc.args...), streams)
 		if code != tc.code || errOut.String() != tc.stderr || out.Len() != 0 {
 			t.Errorf("%q: exit %d, stdout %q, stderr:\n%s\nwant exit %d, stderr:\n%s", tc.args, code, out, errOut, tc.code, tc.stderr)
@@ -249,7 +250,7 @@ func TestFilterErrorsBeforeConnecting(t *testing.T) {
 func TestFilterWarnings(t *testing.T) {
 	evs := recordedEvents(t, "spice.qmp")
 	s := fakeVM(t, "vm-spice", evs...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "--schema", "builtin", "-o", "json", "-w", "client.channel_type==1", "-e", "SPICE_INITIALISED,SPICE_INITIALIZED"}, streams)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -308,21 +309,21 @@ func TestCountUntilTimeout(t *testing.T) {
 			strings.Join(upToReady, " "), ""},
 		{"until with filters", lingeringVM, []string{"-e", "BLOCK_JOB_READY", "-w", "device==job2", "--until", "BLOCK_JOB_READY"}, 0,
 			"BLOCK_JOB_READY", ""},
-		{"count not reached when the stream ends", endingVM, []string{"-e", "BLOCK_JOB_READY", "-n", "5"}, exitTimeout,
+		{"count not reached when the stream ends", endingVM, []string{"-e", "BLOCK_JOB_READY", "-n", "5"}, exitcode.Timeout,
 			strings.Join(allReady, " "), "qmpwatch: stream ended after 2 of 5 events"},
-		{"until not reached when the stream ends", endingVM, []string{"-e", "STOP", "--until", "STOP"}, exitTimeout,
+		{"until not reached when the stream ends", endingVM, []string{"-e", "STOP", "--until", "STOP"}, exitcode.Timeout,
 			"", "qmpwatch: stream ended before STOP"},
-		{"count and until not reached", endingVM, []string{"-e", "SHUTDOWN", "-n", "3", "--until", "RESET"}, exitTimeout,
+		{"count and until not reached", endingVM, []string{"-e", "SHUTDOWN", "-n", "3", "--until", "RESET"}, exitcode.Timeout,
 			"SHUTDOWN", "qmpwatch: stream ended after 1 of 3 events, before RESET"},
-		{"count not reached in time", lingeringVM, []string{"-e", "BLOCK_JOB_READY", "-w", "device==job1", "-n", "2", "--timeout", "200ms"}, exitTimeout,
+		{"count not reached in time", lingeringVM, []string{"-e", "BLOCK_JOB_READY", "-w", "device==job1", "-n", "2", "--timeout", "200ms"}, exitcode.Timeout,
 			"BLOCK_JOB_READY", "qmpwatch: timeout: 1 of 2 events within 200ms"},
-		{"until not reached in time", lingeringVM, []string{"--until", "RESET", "--timeout", "200ms", "-e", "nothing"}, exitTimeout,
+		{"until not reached in time", lingeringVM, []string{"--until", "RESET", "--timeout", "200ms", "-e", "nothing"}, exitcode.Timeout,
 			"", "qmpwatch: timeout: no RESET within 200ms"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.vm(t, evs...)
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			code := run(context.Background(), append([]string{"watch", s.Addr, "--schema", "builtin", "-o", "json"}, tc.args...), streams)
 			lines := strings.Split(strings.TrimSuffix(errOut.String(), "\n"), "\n")
 			last := lines[len(lines)-1]
@@ -363,7 +364,7 @@ func TestJQOutput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		s := endingVM(t, evs...)
-		streams, out, errOut := TestStreams("")
+		streams, out, errOut := testStreams("")
 		streams.OutTTY = tc.tty
 		code := run(context.Background(), append([]string{"watch", s.Addr, "--schema", "builtin", "--jq", tc.jq, "--color", "never"}, tc.args...), streams)
 		if code != 0 || out.String() != tc.want {
@@ -382,7 +383,7 @@ func TestJQRunErrorsAreReported(t *testing.T) {
 	}
 	evs = append(evs, `{"timestamp": {"seconds": 1700000003, "microseconds": 8}, "event": "Y", "data": {"n": "7"}}`)
 	s := fakeVM(t, "vm1", evs...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "--schema", "builtin", "-o", "json", "-f", `.data.n | test("7")`}, streams)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

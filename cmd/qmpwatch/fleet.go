@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
@@ -75,15 +79,15 @@ func (o *fleetReadOptions) spec(durable string, events []string) source.Fleet {
 func (o *fleetOptions) checkPublish(readsFleet bool) error {
 	if o.publish == "" {
 		if o.hostLabel != "" {
-			return usageErrorf("--host-label goes with --publish")
+			return exitcode.Usagef("--host-label goes with --publish")
 		}
 		return nil
 	}
 	if readsFleet {
-		return usageErrorf("--publish takes events from monitors, not from a nats:// source")
+		return exitcode.Usagef("--publish takes events from monitors, not from a nats:// source")
 	}
 	if !fleet.IsURL(o.publish) {
-		return usageErrorf("--publish %s: want nats://host:port", o.publish)
+		return exitcode.Usagef("--publish %s: want nats://host:port", o.publish)
 	}
 	if err := fleet.CheckURL(o.publish); err != nil {
 		return fmt.Errorf("--publish %w", err) // coded: a usage error
@@ -94,11 +98,11 @@ func (o *fleetOptions) checkPublish(readsFleet bool) error {
 // startPublishing starts the checked --publish tee, or returns nil when
 // it is not asked for. The caller closes it (closePublisher) when its
 // stream ends.
-func startPublishing(s *Streams, o *fleetOptions) (*fleet.Publisher, error) {
+func startPublishing(s *iostreams.Streams, o *fleetOptions) (*fleet.Publisher, error) {
 	if o.publish == "" {
 		return nil, nil
 	}
-	return fleet.NewPublisher(fleet.PublisherOptions{Access: fleet.Access{URL: o.publish, Creds: o.creds, TLSCA: o.tlsCA}, Host: hostLabel(o.hostLabel),
+	return fleet.NewPublisher(fleet.PublisherOptions{Access: fleet.Access{URL: o.publish, Creds: o.creds, TLSCA: o.tlsCA}, Host: cmdutil.HostLabel(o.hostLabel),
 		Stream: o.stream, MaxAge: o.maxAge, Buffer: o.buffer, Notes: s.ErrOut})
 }
 

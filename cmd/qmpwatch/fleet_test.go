@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
@@ -222,7 +223,7 @@ func TestFleetErrors(t *testing.T) {
 		{[]string{"watch", srv.URL(), "--host", "["}, 2, "--host"},
 		{[]string{"watch", "/run/x.qmp", "--durable", "d"}, 2, "--durable reads a nats:// source"},
 	} {
-		streams, _, errOut := TestStreams("")
+		streams, _, errOut := testStreams("")
 		code := run(context.Background(), c.args, streams)
 		first, _, _ := strings.Cut(errOut.String(), "\n")
 		if code != c.code || !strings.Contains(first, c.want) {
@@ -305,9 +306,9 @@ func TestFleetCreds(t *testing.T) {
 	if out, err := quiet.Output(); err != nil || strings.Count(string(out), "\n") != n || quietErr.Len() != 0 {
 		t.Errorf("watch nats:// -q: %v; %d events; stderr %q", err, strings.Count(string(out), "\n"), quietErr.String())
 	}
-	streams, _, errOut := TestStreams("")
+	streams, _, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", srv.URL(), "--since", "1h", "--count", "1"}, streams)
-	if code != exitError || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(strings.ToLower(errOut.String()), "authorization") {
+	if code != exitcode.Error || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(strings.ToLower(errOut.String()), "authorization") {
 		t.Errorf("without --nats-creds: exit %d, stderr %q", code, errOut)
 	}
 }

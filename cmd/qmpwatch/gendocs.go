@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // newGenDocsCmd is the hidden command behind `make man` and docs/cli: the
@@ -20,7 +22,7 @@ func newGenDocsCmd() *cobra.Command {
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if man == "" && md == "" {
-				return usageErrorf("gendocs: give --man DIR or --markdown DIR")
+				return exitcode.Usagef("gendocs: give --man DIR or --markdown DIR")
 			}
 			if man != "" {
 				if err := genMan(cmd.Root(), man); err != nil {

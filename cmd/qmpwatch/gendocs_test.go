@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
@@ -19,7 +20,7 @@ const cliReference = "../../docs/cli"
 // QMPWATCH_UPDATE=1 rewrites it.
 func TestCLIReference(t *testing.T) {
 	dir := t.TempDir()
-	if err := genMarkdown(newRootCmd(&app{streams: &Streams{}}), dir); err != nil {
+	if err := genMarkdown(newRootCmd(&app{streams: &iostreams.Streams{}}), dir); err != nil {
 		t.Fatal(err)
 	}
 	got := readTree(t, dir)
@@ -58,7 +59,7 @@ func TestCLIReference(t *testing.T) {
 // qmpwatch and one per visible command, each a man page of section 1.
 func TestManPages(t *testing.T) {
 	dir := t.TempDir()
-	root := newRootCmd(&app{streams: &Streams{}})
+	root := newRootCmd(&app{streams: &iostreams.Streams{}})
 	if err := genMan(root, dir); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
@@ -117,9 +119,9 @@ func TestRecordFIFOReaderLeaves(t *testing.T) {
 		got <- lines
 	}()
 	s := conntest.NewServer(t, numberedEvents(50, 20*time.Millisecond))
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--schema", "builtin", "--record", fifo}, streams)
-	if code != exitError {
+	if code != exitcode.Error {
 		t.Errorf("exit %d, want 1; stderr:\n%s", code, errOut)
 	}
 	if !strings.Contains(errOut.String(), "qmpwatch: record "+fifo+": ") || !strings.Contains(errOut.String(), "broken pipe") {
@@ -143,9 +145,9 @@ func TestRecordDevFull(t *testing.T) {
 		t.Skip("no /dev/full:", err)
 	}
 	s := conntest.NewServer(t, numberedEvents(3, 0))
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--schema", "builtin", "--record", "/dev/full"}, streams)
-	if code != exitError {
+	if code != exitcode.Error {
 		t.Errorf("exit %d, want 1; stderr:\n%s", code, errOut)
 	}
 	if !strings.Contains(errOut.String(), "qmpwatch: record /dev/full: ") || !strings.Contains(errOut.String(), "no space left") {
@@ -171,9 +173,9 @@ func TestRecordSymlinkAndMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := conntest.NewServer(t, numberedEvents(3, 0))
-	streams, _, errOut := TestStreams("")
+	streams, _, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--record", link}, streams)
-	if code != exitError {
+	if code != exitcode.Error {
 		t.Errorf("exit %d, want 1; stderr:\n%s", code, errOut)
 	}
 	if want := "qmpwatch: record " + link + ": is a symbolic link"; !strings.Contains(errOut.String(), want) {
@@ -185,7 +187,7 @@ func TestRecordSymlinkAndMode(t *testing.T) {
 
 	rec := filepath.Join(dir, "new.log")
 	s2 := conntest.NewServer(t, numberedEvents(3, 0))
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	run(context.Background(), []string{"watch", s2.Addr, "-o", "json", "--schema", "builtin", "--record", rec, "--count", "3"}, streams)
 	fi, err := os.Stat(rec)
 	if err != nil {
@@ -335,7 +337,7 @@ func TestListenSocketMode(t *testing.T) {
 		done := make(chan int, 1)
 		go func() {
 			args := append([]string{"listen", sock}, tt.args...)
-			done <- run(ctx, args, &Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: stderr})
+			done <- run(ctx, args, &iostreams.Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: stderr})
 		}()
 		waitFor1(t, stderr, "listening on", 1)
 		fi, err := os.Stat(sock)
@@ -371,9 +373,9 @@ func silentQueries(p *conntest.Peer) error {
 // --query-timeout sets the wait for each query's reply.
 func TestTimeoutCoversStartupQueries(t *testing.T) {
 	s := conntest.NewServer(t, silentQueries)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json", "--until", "SHUTDOWN", "--timeout", "1s"}, streams)
-	if code != exitTimeout {
+	if code != exitcode.Timeout {
 		t.Errorf("exit %d, want 4; stderr:\n%s", code, errOut)
 	}
 	if want := "qmpwatch: timeout: no SHUTDOWN within 1s\n"; !strings.HasSuffix(errOut.String(), want) {
@@ -386,9 +388,9 @@ func TestTimeoutCoversStartupQueries(t *testing.T) {
 	// A monitor that never greets: --timeout (1s) ends the wait before
 	// --greeting-timeout (30s) would.
 	mute := conntest.NewServer(t, func(p *conntest.Peer) error { p.WaitClosed(); return nil })
-	streams, _, errOut = TestStreams("")
+	streams, _, errOut = testStreams("")
 	code = run(context.Background(), []string{"watch", mute.Addr, "--until", "SHUTDOWN", "--timeout", "1s", "--greeting-timeout", "30s"}, streams)
-	if code != exitTimeout {
+	if code != exitcode.Timeout {
 		t.Errorf("mute monitor: exit %d, want 4; stderr:\n%s", code, errOut)
 	}
 	if want := "qmpwatch: timeout: no SHUTDOWN within 1s (still waiting for the greeting)\n"; errOut.String() != want {
@@ -398,9 +400,9 @@ func TestTimeoutCoversStartupQueries(t *testing.T) {
 	// The queries unanswered within --query-timeout, the VM is watched all
 	// the same, and the RESET sent meanwhile is kept.
 	s2 := conntest.NewServer(t, silentQueries)
-	streams, out, errOut = TestStreams("")
+	streams, out, errOut = testStreams("")
 	code = run(context.Background(), []string{"watch", s2.Addr, "-o", "json", "--until", "RESET", "--timeout", "60s", "--query-timeout", "500ms"}, streams)
-	if code != exitOK {
+	if code != exitcode.OK {
 		t.Errorf("exit %d, want 0; stderr:\n%s", code, errOut)
 	}
 	if !strings.Contains(out.String(), `"event":"RESET"`) {
@@ -414,7 +416,7 @@ func TestTimeoutCoversStartupQueries(t *testing.T) {
 func TestReplayFollowSaysWhenItStartsOver(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vm9.log")
 	os.WriteFile(path, []byte(`{"event":"STOP"}`+"\n"), 0o644)
-	s, _, _ := TestStreams("")
+	s, _, _ := testStreams("")
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	s.Out, s.ErrOut = out, errOut
 	ctx, cancel := context.WithCancel(context.Background())
@@ -482,14 +484,14 @@ func TestHangupListenRealQEMU(t *testing.T) {
 // meanwhile.
 func TestQueryTimeoutOnEveryAskingCommand(t *testing.T) {
 	s := conntest.NewServer(t, silentQueries)
-	streams, _, errOut := TestStreams("")
+	streams, _, errOut := testStreams("")
 	code := run(context.Background(), []string{"status", s.Addr, "-o", "json", "--query-timeout", "300ms"}, streams)
-	if code != exitError || !strings.Contains(errOut.String(), "query-status: no reply within 300ms") {
+	if code != exitcode.Error || !strings.Contains(errOut.String(), "query-status: no reply within 300ms") {
 		t.Errorf("status: exit %d, stderr %q", code, errOut)
 	}
 	for _, cmd := range []string{"sessions", "serve"} {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		streams, out, errOut := TestStreams("")
+		streams, out, errOut := testStreams("")
 		args := []string{cmd, s.Addr, "-o", "json", "--query-timeout", "300ms"}
 		if cmd == "serve" {
 			args = append(args, "--metrics", "127.0.0.1:0")

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
@@ -46,7 +47,7 @@ func TestHostileNameRealQEMU(t *testing.T) {
 	}
 
 	for _, args := range [][]string{{"status", vm.Monitor}, {"status", "-o", "json", vm.Monitor}} {
-		streams, out, errOut := TestStreams("")
+		streams, out, errOut := testStreams("")
 		if code := run(context.Background(), args, streams); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errOut)
 		}
@@ -58,7 +59,7 @@ func TestHostileNameRealQEMU(t *testing.T) {
 	}
 
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)

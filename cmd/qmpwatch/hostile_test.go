@@ -58,7 +58,7 @@ func TestHostileMonitorTextsEscaped(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := conntest.NewServer(t, tc.script)
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			run(context.Background(), tc.args(s.Addr), streams)
 			if out.Len()+errOut.Len() == 0 {
 				t.Fatal("no output at all")

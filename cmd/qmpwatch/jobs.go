@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/trackview"
 )
 
@@ -10,7 +11,7 @@ func newJobsCmd(a *app) *cobra.Command {
 	o := &trackOptions{}
 	cmd := &cobra.Command{
 		Use:         "jobs ADDRESS... | --replay FILE...",
-		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsTracker),
 		Short:       "Track the block jobs (mirror, stream, commit, backup) of VMs",
 		Long: `Track block jobs by id from BLOCK_JOB_* and JOB_STATUS_CHANGE events, live from
 QMP monitors or, with --replay, from logs (- reads stdin): type, device, status,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
@@ -20,7 +21,7 @@ func TestJobsProgressRecordsRealQEMU(t *testing.T) {
 	vm.StartThrottledMirror(t, "early", "disk1", 64<<20, 8<<20, 1<<20)
 
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 func TestJobsReplayRecording(t *testing.T) {
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"jobs", "--replay", recordingPath("blockjobs.qmp")}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -29,7 +30,7 @@ func TestJobsReplayRecording(t *testing.T) {
 		t.Errorf("end records\n%s\nwant\n%s", strings.Join(ends, "\n"), strings.Join(want, "\n"))
 	}
 
-	streams, out, _ = TestStreams("")
+	streams, out, _ = testStreams("")
 	run(context.Background(), []string{"jobs", "--replay", "-o", "table", "--time", "unix", recordingPath("blockjobs.qmp")}, streams)
 	wantTable := `blockjobs: shutdown (host-qmp-quit)
 VM         JOB   TYPE    STATUS     PROGRESS                  SPEED      READY              ERROR               RESULT
@@ -50,7 +51,7 @@ func TestJobsRealQEMU(t *testing.T) {
 	vm.AddDisk(t, "disk0", 4<<20)
 
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)

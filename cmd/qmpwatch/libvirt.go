@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"sort"
-	"strings"
-	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -31,12 +31,12 @@ func noLibvirt(arg, what string) error {
 	if !source.IsLibvirt(arg) {
 		return nil
 	}
-	return usageErrorf("%s asks QEMU itself, which qmpwatch never does through libvirt: give the VM a QMP socket for qmpwatch (docs/libvirt.md)", what)
+	return exitcode.Usagef("%s asks QEMU itself, which qmpwatch never does through libvirt: give the VM a QMP socket for qmpwatch (docs/libvirt.md)", what)
 }
 
 // runLibvirtStatus prints one row per defined domain: libvirt's state and
 // reason, and libvirt's view of the emulator's version.
-func runLibvirtStatus(ctx context.Context, s *Streams, o *statusOptions, u libvirt.URI) error {
+func runLibvirtStatus(ctx context.Context, s *iostreams.Streams, o *statusOptions, u libvirt.URI) error {
 	c, err := libvirt.Dial(ctx, u, libvirt.Options{DialTimeout: o.dialTimeout})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -77,7 +77,7 @@ func runLibvirtStatus(ctx context.Context, s *Streams, o *statusOptions, u libvi
 	if len(rows) > 0 {
 		out.Write(render.AppendTable(nil, rows))
 	}
-	return writeErr(out.Flush())
+	return exitcode.WriteErr(out.Flush())
 }
 
 // appendDomainRecord is status's json for a domain: the socket record's
@@ -87,40 +87,4 @@ func appendDomainRecord(dst []byte, u libvirt.URI, v decode.Version, d libvirt.D
 		Str("qemu", v.String()).Str("status", d.State.RunStatus()).Bool("running", d.State.State == 1).
 		Str("state", d.State.Name()).Str("reason", d.State.ReasonName()).Bytes()
 	return append(b, '\n')
-}
-
-// completeDomains offers the names of the domains of the libvirt URI on
-// the command line (else the default one) for --domain: one read-only
-// listing with a short time limit, so that a libvirtd that is not there
-// only means no suggestions.
-func completeDomains(_ *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	uri := "libvirt"
-	for _, a := range args {
-		if source.IsLibvirt(a) {
-			uri = a
-			break
-		}
-	}
-	u, err := libvirt.ParseURI(uri)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	c, err := libvirt.Dial(ctx, u, libvirt.Options{DialTimeout: 2 * time.Second})
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	defer c.Close()
-	doms, err := c.Domains()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-	var names []string
-	for _, d := range doms {
-		if strings.HasPrefix(d.Name, toComplete) {
-			names = append(names, d.Name)
-		}
-	}
-	return names, cobra.ShellCompDirectiveNoFileComp
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirtfake"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/libvirttest"
 )
@@ -94,7 +95,9 @@ func startRun(t *testing.T, ctx context.Context, want string, args ...string) (s
 	t.Helper()
 	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	c := make(chan int, 1)
-	go func() { c <- run(ctx, args, &Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}) }()
+	go func() {
+		c <- run(ctx, args, &iostreams.Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr})
+	}()
 	waitFor(t, stderr, want)
 	return stdout, stderr, c
 }
@@ -233,7 +236,7 @@ func TestLibvirtReal(t *testing.T) {
 	}
 
 	// status: one row per domain from libvirt's state and reason.
-	s, out, errOut := TestStreams("")
+	s, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"status", d.URI, "-o", "json"}, s); code != 0 {
 		t.Fatalf("status: exit %d: %s", code, errOut)
 	}
@@ -242,12 +245,12 @@ func TestLibvirtReal(t *testing.T) {
 			t.Errorf("status lacks %s:\n%s", w, out)
 		}
 	}
-	s, _, errOut = TestStreams("")
+	s, _, errOut = testStreams("")
 	if code := run(context.Background(), []string{"status", d.URI, "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "did you mean lvw-one?") {
 		t.Errorf("unknown --domain: exit %d: %s", code, errOut)
 	}
 
-	s, _, errOut = TestStreams("")
+	s, _, errOut = testStreams("")
 	if code := run(context.Background(), []string{"watch", d.URI, "--domain", "lvw-onee"}, s); code != 1 || !strings.Contains(errOut.String(), "unknown --domain lvw-onee; did you mean lvw-one?") {
 		t.Errorf("watch, unknown --domain: exit %d: %s", code, errOut)
 	}
@@ -350,7 +353,7 @@ func TestLibvirtCompleteDomains(t *testing.T) {
 		libvirtfake.Domain{Name: "web1", ID: 1, State: 1, Reason: 1},
 		libvirtfake.Domain{Name: "web2", ID: 2, State: 1, Reason: 1},
 		libvirtfake.Domain{Name: "db1", ID: 3, State: 1, Reason: 1})
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"__complete", "watch", f.URI, "--domain", "we"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

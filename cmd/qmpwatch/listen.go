@@ -5,6 +5,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -12,7 +15,7 @@ import (
 )
 
 type listenOptions struct {
-	eventOptions
+	cmdutil.EventOptions
 	markers         bool
 	greetingTimeout time.Duration
 	queryTimeout    time.Duration
@@ -47,31 +50,31 @@ Runs until interrupted.`,
 		},
 	}
 	fs := cmd.Flags()
-	addOutputFlags(fs, &o.eventOptions)
-	addFilterFlags(fs, &o.eventOptions)
-	addSchemaFlags(fs, &o.eventOptions)
+	cmdutil.AddOutputFlags(fs, &o.EventOptions)
+	cmdutil.AddFilterFlags(fs, &o.EventOptions)
+	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where a VM's stream has gaps")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for a connecting QEMU's greeting")
-	addQueryTimeoutFlag(fs, &o.queryTimeout)
-	fs.Var(newFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
+	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
+	fs.Var(cmdutil.NewFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	return cmd
 }
 
-func runListen(ctx context.Context, s *Streams, o *listenOptions, arg string) error {
+func runListen(ctx context.Context, s *iostreams.Streams, o *listenOptions, arg string) error {
 	// Whoever can connect can inject events labelled as any VM: owner-only
 	// unless --socket-mode lets QEMU's group (libvirt's qemu) in.
 	src := source.Spec{Listen: arg, SocketMode: o.mode, Markers: o.markers}
 	if err := src.Validate(); err != nil {
 		return err
 	}
-	ls := s.lockedStderr()
-	defer ls.closeStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true, "")
+	ls := s.Locked()
+	defer ls.CloseErr()
+	p, err := cmdutil.NewPipeline(ls, &o.EventOptions, true, "")
 	if err != nil {
 		return err
 	}
 	op, err := src.Open(ctx, source.OpenOptions{
-		Options: source.Options{Status: func(st source.Status) { printStatus(ls.notices(), st) },
+		Options: source.Options{Status: func(st source.Status) { printStatus(ls.Notices(), st) },
 			Conn: conn.Options{GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}, Attach: p.Attach},
 		Notes: ls.ErrOut,
 	})

@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 )
 
 func main() {
@@ -16,7 +18,7 @@ func main() {
 // runs too: the real streams and the same signals.
 func mainRun(args []string) int {
 	// A closed stdout (qmpwatch ... | head) must end us quietly: with SIGPIPE
-	// ignored, writes fail with EPIPE, which exitCode maps to 0.
+	// ignored, writes fail with EPIPE, which cmdutil.ExitCode maps to 0.
 	signal.Ignore(syscall.SIGPIPE)
 	// SIGHUP (a closed terminal) and SIGQUIT end a run as SIGINT and SIGTERM
 	// do: whole lines flushed to stdout and the record, the listen socket
@@ -24,5 +26,5 @@ func mainRun(args []string) int {
 	// goroutines and exit 2, the usage-error code.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer stop()
-	return run(ctx, args, SystemStreams())
+	return run(ctx, args, iostreams.System())
 }

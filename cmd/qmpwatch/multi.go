@@ -6,6 +6,10 @@ import (
 	"io"
 	"sync/atomic"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -18,7 +22,7 @@ import (
 type multiOptions struct {
 	reconnect bool
 	markers   bool
-	dirOptions
+	cmdutil.DirOptions
 	failOnGone bool
 	gone       atomic.Bool // a VM went away without a SHUTDOWN (status)
 	twins      source.Twins
@@ -27,19 +31,19 @@ type multiOptions struct {
 func addMultiFlags(fs *pflag.FlagSet, o *multiOptions) {
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
-	addDirFlags(fs, &o.dirOptions)
+	cmdutil.AddDirFlags(fs, &o.DirOptions)
 	fs.BoolVar(&o.failOnGone, "fail-without-shutdown", false, "exit 5 when a QEMU went away without a SHUTDOWN event (killed or crashed), once the watch ends")
 }
 
 // status prints a connection change (a notice) and remembers a VM that
 // went away without a SHUTDOWN, for --fail-without-shutdown.
-func (o *multiOptions) status(s *Streams, st source.Status) {
+func (o *multiOptions) status(s *iostreams.Streams, st source.Status) {
 	if st.Kind == source.Disconnected && source.IsGone(st.Err) {
 		o.gone.Store(true)
 	}
-	printStatus(s.notices(), st)
+	printStatus(s.Notices(), st)
 	if w := o.twins.Check(st); w != "" {
-		fmt.Fprintf(s.notices(), "qmpwatch: %s\n", safeLines(w))
+		fmt.Fprintf(s.Notices(), "qmpwatch: %s\n", cmdutil.SafeLines(w))
 	}
 }
 
@@ -47,7 +51,7 @@ func (o *multiOptions) status(s *Streams, st source.Status) {
 // when a VM went away without a SHUTDOWN and nothing else went wrong.
 func (o *multiOptions) endErr(err error) error {
 	if err == nil && o.failOnGone && o.gone.Load() {
-		return errReported{Code: exitGone}
+		return exitcode.Reported{Code: exitcode.Gone}
 	}
 	return err
 }
@@ -55,10 +59,10 @@ func (o *multiOptions) endErr(err error) error {
 // watchArgs accepts no ADDRESS only with --dir.
 func watchArgs(o *multiOptions) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := filterAsFollow(cmd, args); err != nil {
+		if err := cmdutil.FilterAsFollow(cmd, args); err != nil {
 			return err
 		}
-		if len(args) == 0 && o.dir == "" {
+		if len(args) == 0 && o.Dir == "" {
 			return errors.New("accepts 1 arg or more (ADDRESS...), or --dir DIR; received 0")
 		}
 		return nil
@@ -66,7 +70,7 @@ func watchArgs(o *multiOptions) cobra.PositionalArgs {
 }
 
 // mergeOptions wire a Merge to the pipeline (schema per VM) and stderr.
-func mergeOptions(s *Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
+func mergeOptions(s *iostreams.Streams, p *pipeline.Pipeline, o *multiOptions, co conn.Options) source.Options {
 	return source.Options{
 		Status:  func(st source.Status) { o.status(s, st) },
 		Markers: o.markers,

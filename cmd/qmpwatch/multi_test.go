@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // answeringVM is a fake monitor that, after its events, stays connected and
@@ -71,7 +72,7 @@ func TestWatchManyVMs(t *testing.T) {
 	a := fakeVM(t, "vm-a", fakeEvents...)
 	b := fakeVM(t, "vm-b", fakeEvents[0])
 	c := fakeVM(t, "", fakeEvents[1:]...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", a.Addr, b.Addr, c.Addr, "-o", "json", "--schema", "builtin"}, streams)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -112,7 +113,7 @@ func TestWatchManyVMs(t *testing.T) {
 func TestWatchManyVMsPrettyShowsVM(t *testing.T) {
 	a := fakeVM(t, "vm-a", fakeEvents[0])
 	b := fakeVM(t, "vm-b", fakeEvents[0])
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"watch", a.Addr, b.Addr, "-o", "pretty", "--color", "never", "--schema", "builtin"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -128,7 +129,7 @@ func TestWatchGlob(t *testing.T) {
 	os.Symlink(a.Addr, filepath.Join(dir, "a.qmp"))
 	os.Symlink(b.Addr, filepath.Join(dir, "b.qmp"))
 	os.WriteFile(filepath.Join(dir, "c.qmp"), []byte("a file, not a socket"), 0o600)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"watch", filepath.Join(dir, "*.qmp"), "-o", "json", "--schema", "builtin"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -157,7 +158,7 @@ func TestWatchOneSourceFails(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			code := run(context.Background(), append(append([]string{"watch"}, tt.args...), "-o", "json", "--schema", "builtin"), streams)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d", code, tt.code)
@@ -186,7 +187,7 @@ func TestWatchMultiUsage(t *testing.T) {
 		{[]string{"watch", "/tmp/[", "--reconnect"}, "bad pattern"},
 	}
 	for _, tt := range tests {
-		streams, out, errOut := TestStreams("")
+		streams, out, errOut := testStreams("")
 		if code := run(context.Background(), tt.args, streams); code != 2 {
 			t.Errorf("%v: exit %d, want 2", tt.args, code)
 		}
@@ -207,7 +208,7 @@ func TestWatchReconnectMarkers(t *testing.T) {
 		return answer(p, "vm1", []string{fakeEvents[1]}, true)
 	})
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() {
@@ -251,7 +252,7 @@ func TestWatchReconnectMarkers(t *testing.T) {
 func TestWatchDir(t *testing.T) {
 	dir := t.TempDir()
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	go func() {

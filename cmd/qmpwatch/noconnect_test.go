@@ -5,6 +5,8 @@ import (
 	"net"
 	"path/filepath"
 	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // countingListener counts the connections it is offered: any attempt to
@@ -82,9 +84,9 @@ func TestUsageErrorsConnectToNothing(t *testing.T) {
 		{"serve", "qemu+tcp://" + a.addr() + "/system", B, "--publish", N},
 		{"status", "qemu+tcp://" + a.addr() + "/system", "--domain", "["},
 	} {
-		streams, _, errOut := TestStreams("")
+		streams, _, errOut := testStreams("")
 		code := run(context.Background(), args, streams)
-		if code != exitUsage && code != exitExpr {
+		if code != exitcode.Usage && code != exitcode.Expr {
 			t.Errorf("%q: exit %d (%s); want a usage error", args, code, errOut)
 		}
 		for _, l := range []*countingListener{a, b, nats} {
@@ -102,15 +104,15 @@ func TestSinceSameEverywhere(t *testing.T) {
 	log := filepath.Join("..", "..", "testdata", "replay", "mixed.log")
 	for _, v := range []string{"1d", "1d12h", "90s", "2026-12-06 13:50", "2026-12-06 13:50:07", "2026-12-06T13:50",
 		"2026-12-06", "2026-12-06T13:50:00Z", "yesterday", "-1h", "1.5d", "13:50", ""} {
-		streams, _, replayErr := TestStreams("")
+		streams, _, replayErr := testStreams("")
 		replayCode := run(context.Background(), []string{"replay", log, "--since", v, "-o", "json"}, streams)
-		streams, _, watchErr := TestStreams("")
+		streams, _, watchErr := testStreams("")
 		// Served by a listener that hangs up: an accepted value fails to
 		// read the stream (exit 1), after one connection.
 		watchCode := run(context.Background(), []string{"watch", "nats://" + nats.addr(), "--since", v}, streams)
 		conns := nats.offered(t)
-		refused := replayCode == exitUsage
-		if refused != (watchCode == exitUsage) || refused == (conns > 0) {
+		refused := replayCode == exitcode.Usage
+		if refused != (watchCode == exitcode.Usage) || refused == (conns > 0) {
 			t.Errorf("--since %q: replay exit %d (%s), watch nats:// exit %d after %d connections (%s)",
 				v, replayCode, replayErr, watchCode, conns, watchErr)
 		}

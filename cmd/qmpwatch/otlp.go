@@ -5,6 +5,10 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/otlp"
@@ -24,20 +28,20 @@ func addOTLPFlag(fs *pflag.FlagSet, o *otlpOptions) {
 // startOTLP starts the --otlp sink, when asked for, as one of eo's sinks,
 // and returns what stops it: the queue gets a deadline to drain, shorter
 // when qmpwatch was interrupted (SIGINT, SIGTERM). It opens no connection.
-func startOTLP(ctx context.Context, s *Streams, o *otlpOptions, eo *eventOptions) (stop func(), err error) {
+func startOTLP(ctx context.Context, s *iostreams.Streams, o *otlpOptions, eo *cmdutil.EventOptions) (stop func(), err error) {
 	if o.otlp == "" {
 		return func() {}, nil
 	}
 	if _, err := otlp.CheckURL(o.otlp); err != nil {
-		return nil, withCode(exitUsage, err)
+		return nil, exitcode.With(exitcode.Usage, err)
 	}
 	bi, _ := debug.ReadBuildInfo()
 	v, _ := buildVersion(bi, version, commit)
-	o.sink, err = otlp.New(otlp.Options{URL: o.otlp, Version: v, Host: hostLabel(""), Notes: s.ErrOut})
+	o.sink, err = otlp.New(otlp.Options{URL: o.otlp, Version: v, Host: cmdutil.HostLabel(""), Notes: s.ErrOut})
 	if err != nil {
 		return nil, err
 	}
-	eo.sinks = append(eo.sinks, o.sink)
+	eo.Sinks = append(eo.Sinks, o.sink)
 	return func() {
 		grace := 30 * time.Second
 		if ctx.Err() != nil {

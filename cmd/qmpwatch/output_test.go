@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
@@ -37,7 +40,7 @@ const hostileLine = `{"timestamp": {"seconds": 1795240040, "microseconds": 1}, "
 func watchOutput(t *testing.T, tty bool, events []string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	s := fakeVM(t, "demo-vm", events...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	streams.OutTTY = tty
 	code = run(context.Background(), append([]string{"watch", s.Addr}, args...), streams)
 	return code, out.String(), errOut.String()
@@ -132,8 +135,8 @@ func TestOutputStderrColourIndependent(t *testing.T) {
 		{true, true, "never", "", false, false},
 	}
 	for _, tt := range tests {
-		s := &Streams{OutTTY: tt.outTTY, ErrTTY: tt.errTTY}
-		out, errOut := palettes(s, tt.mode, env(tt.noColor))
+		s := &iostreams.Streams{OutTTY: tt.outTTY, ErrTTY: tt.errTTY}
+		out, errOut := cmdutil.Palettes(s, tt.mode, env(tt.noColor))
 		if out.Enabled != tt.wantOut || errOut.Enabled != tt.wantErr {
 			t.Errorf("%+v: stdout %v stderr %v", tt, out.Enabled, errOut.Enabled)
 		}
@@ -178,12 +181,12 @@ func TestOutputTemplateErrors(t *testing.T) {
 		stderrIn string
 	}{
 		{"file", []string{"--template-file", file}, 0, "STOP from file\n", ""},
-		{"parse error", []string{"--template", "{{.Event"}, exitExpr, "", "qmpwatch: template: qmpwatch:1: unclosed action"},
-		{"execution error", []string{"--template", `{{color "mauve" .Event}}`}, exitExpr, "", `unknown colour "mauve"`},
-		{"missing file", []string{"--template-file", file + ".none"}, exitUsage, "", "--template-file"},
-		{"both", []string{"--template", "x", "--template-file", file}, exitUsage, "", "not both"},
-		{"with -o json", []string{"--template", "x", "-o", "json"}, exitUsage, "", "-o template"},
-		{"-o template alone", []string{"-o", "template"}, exitUsage, "", "needs --template"},
+		{"parse error", []string{"--template", "{{.Event"}, exitcode.Expr, "", "qmpwatch: template: qmpwatch:1: unclosed action"},
+		{"execution error", []string{"--template", `{{color "mauve" .Event}}`}, exitcode.Expr, "", `unknown colour "mauve"`},
+		{"missing file", []string{"--template-file", file + ".none"}, exitcode.Usage, "", "--template-file"},
+		{"both", []string{"--template", "x", "--template-file", file}, exitcode.Usage, "", "not both"},
+		{"with -o json", []string{"--template", "x", "-o", "json"}, exitcode.Usage, "", "-o template"},
+		{"-o template alone", []string{"-o", "template"}, exitcode.Usage, "", "needs --template"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

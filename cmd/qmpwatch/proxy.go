@@ -8,6 +8,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -17,7 +21,7 @@ import (
 )
 
 type proxyOptions struct {
-	eventOptions
+	cmdutil.EventOptions
 	multiOptions // --reconnect, --markers, --fail-without-shutdown (no --dir)
 	listen       string
 	takeover     string
@@ -35,7 +39,7 @@ func newProxyCmd(a *app) *cobra.Command {
 	o := &proxyOptions{}
 	cmd := &cobra.Command{
 		Use:         "proxy [ADDRESS --listen PATH | --takeover PATH | --restore PATH]",
-		Annotations: map[string]string{argsAnnotation: argsAddress},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsAddress),
 		Short:       "Share one QEMU monitor among many QMP clients, and watch it",
 		Long: `Hold a QEMU QMP monitor once and serve it to any number of QMP clients at
 --listen PATH (or, with --takeover, at the monitor's own path). Each client gets
@@ -72,17 +76,17 @@ stderr say when a client connects or leaves. See docs/proxy.md.`,
 	fs.StringVar(&o.takeover, "takeover", "", "serve the clients at the VM's own monitor PATH, moving QEMU's socket aside until exit")
 	fs.StringVar(&o.restore, "restore", "", "give PATH back to QEMU after a proxy that held it was killed, and exit")
 	fs.BoolVar(&o.readOnly, "read-only", false, "relay only qmp_capabilities and query-* commands; refuse the rest with an error reply")
-	fs.Var(newFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of the --listen socket, in octal")
-	addOutputFlags(fs, &o.eventOptions)
-	addFilterFlags(fs, &o.eventOptions)
-	addSchemaFlags(fs, &o.eventOptions)
+	fs.Var(cmdutil.NewFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of the --listen socket, in octal")
+	cmdutil.AddOutputFlags(fs, &o.EventOptions)
+	cmdutil.AddFilterFlags(fs, &o.EventOptions)
+	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when QEMU goes away, wait for it (backoff 100ms to 5s) and serve it again")
 	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
 	fs.BoolVar(&o.failOnGone, "fail-without-shutdown", false, "exit 5 when QEMU went away without a SHUTDOWN event")
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	fs.DurationVar(&o.greetTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	addQueryTimeoutFlag(fs, &o.queryTimeout)
+	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	addExecFlags(fs, &o.execOptions)
 	return cmd
 }
@@ -93,28 +97,28 @@ func (o *proxyOptions) validate(args []string) (upstream, listen conn.Addr, err 
 	switch {
 	case o.restore != "":
 		if len(args) > 0 || o.listen != "" || o.takeover != "" {
-			return upstream, listen, usageErrorf("--restore PATH goes alone")
+			return upstream, listen, exitcode.Usagef("--restore PATH goes alone")
 		}
 		return upstream, listen, nil
 	case o.takeover != "":
 		if len(args) > 0 || o.listen != "" {
-			return upstream, listen, usageErrorf("--takeover PATH serves at PATH: give no ADDRESS and no --listen")
+			return upstream, listen, exitcode.Usagef("--takeover PATH serves at PATH: give no ADDRESS and no --listen")
 		}
 		upstream = conn.Addr{Network: "unix", Address: o.takeover}
 		return upstream, upstream, nil
 	case len(args) != 1 || o.listen == "":
-		return upstream, listen, usageErrorf("give ADDRESS --listen PATH, --takeover PATH or --restore PATH")
+		return upstream, listen, exitcode.Usagef("give ADDRESS --listen PATH, --takeover PATH or --restore PATH")
 	}
 	if upstream, err = conn.ParseAddr(args[0]); err != nil {
-		return upstream, listen, withCode(exitUsage, err)
+		return upstream, listen, exitcode.With(exitcode.Usage, err)
 	}
 	if listen, err = conn.ParseAddr(o.listen); err != nil || listen.Network != "unix" {
-		return upstream, listen, usageErrorf("--listen %s: want a unix socket path", o.listen)
+		return upstream, listen, exitcode.Usagef("--listen %s: want a unix socket path", o.listen)
 	}
 	return upstream, listen, nil
 }
 
-func runProxy(ctx context.Context, s *Streams, o *proxyOptions, args []string) error {
+func runProxy(ctx context.Context, s *iostreams.Streams, o *proxyOptions, args []string) error {
 	upstream, listen, err := o.validate(args)
 	if err != nil {
 		return err
@@ -125,15 +129,15 @@ func runProxy(ctx context.Context, s *Streams, o *proxyOptions, args []string) e
 	if o.restore != "" {
 		return proxy.Restore(o.restore)
 	}
-	ls := s.lockedStderr()
-	defer ls.closeStderr()
+	ls := s.Locked()
+	defer ls.CloseErr()
 	out := *ls
-	if o.output == "" && o.template == "" && o.tmplFile == "" && o.jq == "" {
+	if o.Output == "" && o.Template == "" && o.TemplateFile == "" && o.JQ == "" {
 		out.Out = io.Discard // a proxy first: events on stdout only when asked for
 	}
-	eng := o.startExec(ls, hostLabel(""), nil)
+	eng := o.startExec(ls, cmdutil.HostLabel(""), nil)
 	defer eng.Close() // once the pipeline has run: the last events' runs finish
-	p, err := newPipeline(&out, &o.eventOptions, false, o.record, sinkHook(eng)...)
+	p, err := cmdutil.NewPipeline(&out, &o.EventOptions, false, o.record, sinkHook(eng)...)
 	if err != nil {
 		return err
 	}
@@ -141,7 +145,7 @@ func runProxy(ctx context.Context, s *Streams, o *proxyOptions, args []string) e
 
 	px := proxy.New(proxy.Options{Addr: upstream, ReadOnly: o.readOnly, Reconnect: o.reconnect,
 		Conn: conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetTimeout, QueryTimeout: o.queryTimeout},
-		Note: func(n proxy.Note) { fmt.Fprintln(ls.notices(), proxyNote(n)) }})
+		Note: func(n proxy.Note) { fmt.Fprintln(ls.Notices(), proxyNote(n)) }})
 	ln, release, err := proxyListen(ctx, px, o, listen)
 	if err != nil {
 		return err
@@ -154,7 +158,7 @@ func runProxy(ctx context.Context, s *Streams, o *proxyOptions, args []string) e
 	go px.Serve(pctx, ln)
 	m := source.New(pctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{QueryTimeout: o.queryTimeout, Dial: px.Pipe}))
 	defer func() { cancel(); m.Wait(); <-ran }()
-	m.Dial(source.Target{Addr: upstream, Label: o.label, Reconnect: o.reconnect, QuietRefused: true})
+	m.Dial(source.Target{Addr: upstream, Label: o.Label, Reconnect: o.reconnect, QuietRefused: true})
 	m.Seal()
 	return o.endErr(p.Run(ctx, m))
 }
@@ -207,10 +211,10 @@ func proxyNote(n proxy.Note) string {
 // shareMonitors makes the Merge's dials take each monitor over (serve
 // --share): co.Dial goes through a proxy.Sharer. The function it returns
 // gives every path back; call it once the Merge has ended.
-func shareMonitors(ctx context.Context, s *Streams, co *conn.Options) func() {
+func shareMonitors(ctx context.Context, s *iostreams.Streams, co *conn.Options) func() {
 	sh := proxy.NewSharer(ctx, proxy.Options{
 		Conn: conn.Options{DialTimeout: co.DialTimeout, GreetingTimeout: co.GreetingTimeout, QueryTimeout: co.QueryTimeout},
-		Note: func(n proxy.Note) { fmt.Fprintln(s.notices(), render.Safe(n.Monitor)+": "+proxyNote(n)) },
+		Note: func(n proxy.Note) { fmt.Fprintln(s.Notices(), render.Safe(n.Monitor)+": "+proxyNote(n)) },
 	})
 	co.Dial = sh.Dial
 	return sh.Close

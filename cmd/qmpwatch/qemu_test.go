@@ -3,11 +3,12 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"

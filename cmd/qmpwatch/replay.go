@@ -7,6 +7,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
@@ -15,8 +19,8 @@ import (
 )
 
 type replayOptions struct {
-	eventOptions
-	windowOptions
+	cmdutil.EventOptions
+	cmdutil.WindowOptions
 	follow bool
 }
 
@@ -24,7 +28,7 @@ func newReplayCmd(a *app) *cobra.Command {
 	o := &replayOptions{}
 	cmd := &cobra.Command{
 		Use:         "replay [FILE...]",
-		Annotations: map[string]string{argsAnnotation: argsLog},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsLog),
 		Short:       "Print the events of recorded logs, with the same filters and outputs as watch",
 		Long: `Read recorded events and print them like watch does, with the same schema
 checks, filters, --count/--until and output formats. With no FILE, or with -,
@@ -53,17 +57,17 @@ number, and is skipped. --since and --before keep the events of a time window
 		},
 	}
 	fs := cmd.Flags()
-	addOutputFlags(fs, &o.eventOptions)
-	addFilterFlags(fs, &o.eventOptions)
-	addSchemaFlags(fs, &o.eventOptions)
+	cmdutil.AddOutputFlags(fs, &o.EventOptions)
+	cmdutil.AddFilterFlags(fs, &o.EventOptions)
+	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
 	fs.BoolVarP(&o.follow, "follow", "F", false, "at the end of a file, wait for more lines, like tail -f (until interrupted)")
-	addWindowFlags(fs, &o.windowOptions)
+	cmdutil.AddWindowFlags(fs, &o.WindowOptions)
 	return cmd
 }
 
-func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string) error {
-	if o.schema == "live" {
-		return usageErrorf("--schema live needs a running QEMU's monitor, and replay reads logs: use --schema auto or builtin")
+func runReplay(ctx context.Context, s *iostreams.Streams, o *replayOptions, args []string) error {
+	if o.Schema == "live" {
+		return exitcode.Usagef("--schema live needs a running QEMU's monitor, and replay reads logs: use --schema auto or builtin")
 	}
 	if len(args) == 0 {
 		args = []string{"-"}
@@ -74,25 +78,25 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 	if s.InTTY && slices.Contains(args, "-") {
 		// As cat does, but a user who forgot the FILE is not left
 		// looking at a silent terminal.
-		fmt.Fprintln(s.notices(), "qmpwatch: replay: reading a log from standard input (paste or type QMP lines, Ctrl-D to end; or give a FILE)")
+		fmt.Fprintln(s.Notices(), "qmpwatch: replay: reading a log from standard input (paste or type QMP lines, Ctrl-D to end; or give a FILE)")
 	}
-	win, err := o.windowOptions.parse(time.Now())
+	win, err := o.WindowOptions.Parse(time.Now())
 	if err != nil {
 		return err
 	}
 	// Readers warn from the pipeline's reading goroutine while the
 	// pipeline may write to stderr too: serialise them.
-	ls := s.lockedStderr()
-	defer ls.closeStderr()
-	p, err := newPipeline(ls, &o.eventOptions, true, "")
+	ls := s.Locked()
+	defer ls.CloseErr()
+	p, err := cmdutil.NewPipeline(ls, &o.EventOptions, true, "")
 	if err != nil {
 		return err
 	}
 	defer p.Close()
 	src, err := source.OpenLogs(ctx, args, source.LogOptions{Stdin: ls.In, Options: logfile.Options{
-		Label:  o.label,
+		Label:  o.Label,
 		Follow: o.follow,
-		Warn:   warnLine(ls.notices()),
+		Warn:   warnLine(ls.Notices()),
 		Skip:   p.Skip(),
 		Decode: p.ReadsData(),
 		// -F follows as tail -F does, and says so when it starts over.
@@ -102,7 +106,7 @@ func runReplay(ctx context.Context, s *Streams, o *replayOptions, args []string)
 		return err
 	}
 	defer src.Close()
-	return p.Run(ctx, source.Window(src, win.since, win.before))
+	return p.Run(ctx, source.Window(src, win.Since, win.Before))
 }
 
 // oneStdin refuses a command line that names standard input twice.
@@ -114,7 +118,7 @@ func oneStdin(args []string) error {
 		}
 	}
 	if n > 1 {
-		return usageErrorf("standard input (-) given twice")
+		return exitcode.Usagef("standard input (-) given twice")
 	}
 	return nil
 }

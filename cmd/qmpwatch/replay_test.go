@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
 
@@ -18,7 +19,7 @@ const mixedLog = "../../testdata/replay/mixed.log"
 
 func runReplayCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	s, out, errOut := TestStreams(stdin)
+	s, out, errOut := testStreams(stdin)
 	code = run(context.Background(), append([]string{"replay"}, args...), s)
 	return code, out.String(), errOut.String()
 }
@@ -100,11 +101,11 @@ func TestReplayFilterAndCount(t *testing.T) {
 
 func TestReplayErrors(t *testing.T) {
 	code, out, errOut := runReplayCLI(t, "", "no-such.log")
-	if code != exitError || out != "" || errOut != "qmpwatch: open no-such.log: no such file or directory\n" {
+	if code != exitcode.Error || out != "" || errOut != "qmpwatch: open no-such.log: no such file or directory\n" {
 		t.Errorf("missing file: exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = runReplayCLI(t, "", "-", "-")
-	if code != exitUsage || !strings.HasPrefix(errOut, "qmpwatch: standard input (-) given twice\n") {
+	if code != exitcode.Usage || !strings.HasPrefix(errOut, "qmpwatch: standard input (-) given twice\n") {
 		t.Errorf("stdin twice: exit %d, stderr %q", code, errOut)
 	}
 }
@@ -114,7 +115,7 @@ func TestReplayErrors(t *testing.T) {
 func TestReplayFollow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vm9.log")
 	os.WriteFile(path, []byte(`{"event":"STOP"}`+"\n"), 0o644)
-	s, _, _ := TestStreams("")
+	s, _, _ := testStreams("")
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	s.Out, s.ErrOut = out, errOut
 	ctx, cancel := context.WithCancel(context.Background())
@@ -150,9 +151,9 @@ func waitOutput(t *testing.T, b *syncBuffer, want string) {
 // A log has no live monitor to ask for its schema: --schema live is a usage
 // error, not a silent fall back to the catalog.
 func TestReplaySchemaLiveIsUsageError(t *testing.T) {
-	streams, out, errOut := TestStreams(`{"timestamp": {"seconds": 1, "microseconds": 0}, "event": "STOP"}` + "\n")
+	streams, out, errOut := testStreams(`{"timestamp": {"seconds": 1, "microseconds": 0}, "event": "STOP"}` + "\n")
 	code := run(context.Background(), []string{"replay", "--schema", "live"}, streams)
-	if code != exitUsage || out.Len() != 0 || !strings.Contains(errOut.String(), "--schema live needs a running QEMU") {
+	if code != exitcode.Usage || out.Len() != 0 || !strings.Contains(errOut.String(), "--schema live needs a running QEMU") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
@@ -204,7 +205,7 @@ func TestReplayStdinOnTerminal(t *testing.T) {
 		{tty: true, args: []string{"replay", "-q"}},
 		{tty: false, args: []string{"replay"}},
 	} {
-		s, _, errOut := TestStreams("")
+		s, _, errOut := testStreams("")
 		s.InTTY = tc.tty
 		if code := run(context.Background(), tc.args, s); code != 0 {
 			t.Errorf("%v: exit %d: %s", tc.args, code, errOut)

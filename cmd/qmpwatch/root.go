@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 )
 
 // app is what every command shares: the streams and the config file flag.
 type app struct {
-	streams    *Streams
+	streams    *iostreams.Streams
 	configFile string
 	started    bool                    // a command's own code began to run (flags and args were fine)
 	sources    map[string]configSource // where each flag of the command run got its value
@@ -53,9 +57,9 @@ func newRootCmd(a *app) *cobra.Command {
 	// --verbose on the commands that print events.
 	root.Flags().Bool("version", false, "print the version (the same as qmpwatch version)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return withCode(exitUsage, suggestFlag(c, err))
+		return exitcode.With(exitcode.Usage, cmdutil.SuggestFlag(c, err))
 	})
-	root.DisableSuggestions = true // suggestCommand says it, through internal/nearest
+	root.DisableSuggestions = true // cmdutil.SuggestCommand says it, through internal/nearest
 	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
 	root.PersistentFlags().BoolVarP(&a.streams.Quiet, "quiet", "q", false, "no notices on stderr (connections, skipped lines, warnings); errors are still printed")
 	root.AddCommand(
@@ -85,7 +89,7 @@ func newRootCmd(a *app) *cobra.Command {
 
 // run is the whole program behind main, with injected streams, so that tests
 // exercise exactly what a user runs.
-func run(ctx context.Context, args []string, s *Streams) int {
+func run(ctx context.Context, args []string, s *iostreams.Streams) int {
 	a := &app{streams: s}
 	root := newRootCmd(a)
 	root.SetArgs(args)
@@ -94,7 +98,7 @@ func run(ctx context.Context, args []string, s *Streams) int {
 	root.SetErr(s.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err != nil && cmd == root {
-		err = suggestCommand(root, err)
+		err = cmdutil.SuggestCommand(root, err)
 	}
-	return exitCodeHint(err, a.started, s.ErrOut, helpHint(cmd))
+	return cmdutil.ExitCodeHint(err, a.started, s.ErrOut, cmdutil.HelpHint(cmd))
 }

@@ -7,6 +7,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
@@ -21,33 +24,33 @@ import (
 
 // serveOptions are serve's flags: watch's sources, plus the HTTP side.
 type serveOptions struct {
-	eventOptions    // -o json, -e/-x for it, --schema
-	multiOptions    // --reconnect, --markers, --dir
-	greetingTimeout time.Duration
-	dialTimeout     time.Duration
-	queryTimeout    time.Duration
-	record          string
-	listen          string
-	metricsAddr     string
-	tlsCert         string
-	tlsKey          string
-	forgetAfter     time.Duration
-	socketMode      os.FileMode // --listen's socket
-	share           bool        // proxy.go: --share takes the --dir sockets over
-	fleetOptions                // fleet.go: --publish and its access flags
-	libvirtOptions              // libvirt.go: --domain, for a libvirt URI
-	src             source.Spec
-	discardOut      bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
-	actions         []*action.Action // the config file's actions
-	otlpOptions                      // otlp.go: --otlp
-	execOptions                      // exec.go: --exec, and the limits of the config file's actions
+	cmdutil.EventOptions // -o json, -e/-x for it, --schema
+	multiOptions         // --reconnect, --markers, --dir
+	greetingTimeout      time.Duration
+	dialTimeout          time.Duration
+	queryTimeout         time.Duration
+	record               string
+	listen               string
+	metricsAddr          string
+	tlsCert              string
+	tlsKey               string
+	forgetAfter          time.Duration
+	socketMode           os.FileMode // --listen's socket
+	share                bool        // proxy.go: --share takes the --dir sockets over
+	fleetOptions                     // fleet.go: --publish and its access flags
+	libvirtOptions                   // libvirt.go: --domain, for a libvirt URI
+	src                  source.Spec
+	discardOut           bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
+	actions              []*action.Action // the config file's actions
+	otlpOptions                           // otlp.go: --otlp
+	execOptions                           // exec.go: --exec, and the limits of the config file's actions
 }
 
 func newServeCmd(a *app) *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:         "serve [ADDRESS...]",
-		Annotations: map[string]string{configKeysAnnotation: "sources,actions", argsAnnotation: argsAddress},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsAddress, "sources", "actions"),
 		Short:       "Watch VMs without a terminal and serve Prometheus metrics of their events",
 		Long: `Watch every VM that watch would (addresses, globs, --dir, and VMs that dial
 in to --listen), count their events, and serve the counts as Prometheus metrics
@@ -74,32 +77,32 @@ every monitor has gone.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Sources and actions report from their own goroutines while
 			// the pipeline writes warnings: one lock keeps stderr lines whole.
-			ls := a.streams.lockedStderr()
-			if err := o.validate(a.configFile, args, o.run(ls, hostLabel(o.hostLabel))); err != nil {
+			ls := a.streams.Locked()
+			if err := o.validate(a.configFile, args, o.run(ls, cmdutil.HostLabel(o.hostLabel))); err != nil {
 				return err
 			}
 			return runServe(cmd.Context(), ls, o)
 		},
 	}
 	fs := cmd.Flags()
-	fs.VarP(newEnum(&o.output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
-	fs.StringSliceVarP(&o.events, "event", "e", nil, "with -o json, --exec or --otlp: write, run for or send only events whose name matches a glob (metrics count every event)")
-	fs.StringSliceVarP(&o.excludes, "exclude", "x", nil, "with -o json, --exec or --otlp: leave out events whose name matches a glob")
+	fs.VarP(cmdutil.NewEnum(&o.Output, "", "json"), "output", "o", "json: also write every event to stdout as JSON lines")
+	fs.StringSliceVarP(&o.Events, "event", "e", nil, "with -o json, --exec or --otlp: write, run for or send only events whose name matches a glob (metrics count every event)")
+	fs.StringSliceVarP(&o.Excludes, "exclude", "x", nil, "with -o json, --exec or --otlp: leave out events whose name matches a glob")
 	// No --strict: a violation is counted (qmpwatch_schema_violations_total)
 	// and reported on stderr, never a reason for the daemon to stop.
-	fs.Var(newEnum(&o.schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
+	fs.Var(cmdutil.NewEnum(&o.Schema, "auto", "auto", "builtin", "live"), "schema", "validate against: auto (live when the monitor provides it), builtin, live")
 	addMultiFlags(fs, &o.multiOptions)
 	fs.BoolVar(&o.share, "share", false, "with --dir: take over each socket as proxy --takeover does, so that other QMP clients keep using the VMs' own paths; each is given back on exit")
 	fs.StringVar(&o.listen, "listen", "", "also accept the monitor connections QEMU opens itself on ADDRESS (as qmpwatch listen)")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	addQueryTimeoutFlag(fs, &o.queryTimeout)
+	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	fs.StringVar(&o.record, "record", "", "append every event received to FILE as json lines (mode 0600) for replay")
 	fs.StringVar(&o.metricsAddr, "metrics", metrics.DefaultAddr, "serve /metrics, /healthz and / on HOST:PORT (loopback unless told otherwise)")
 	fs.StringVar(&o.tlsCert, "metrics-tls-cert", "", "serve HTTPS with this certificate (PEM); needs --metrics-tls-key")
 	fs.StringVar(&o.tlsKey, "metrics-tls-key", "", "the private key of --metrics-tls-cert (PEM)")
 	fs.DurationVar(&o.forgetAfter, "forget-after", metrics.DefaultForgetAfter, "drop the series of a VM that has been gone this long")
-	fs.Var(newFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
+	fs.Var(cmdutil.NewFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
 	addFleetPublishFlags(fs, &o.fleetOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
@@ -107,9 +110,9 @@ every monitor has gone.`,
 	return cmd
 }
 
-func runServe(ctx context.Context, ls *Streams, o *serveOptions) error {
-	defer ls.closeStderr() // last: after the publisher and the actions have said what they could not do
-	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+func runServe(ctx context.Context, ls *iostreams.Streams, o *serveOptions) error {
+	defer ls.CloseErr() // last: after the publisher and the actions have said what they could not do
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.EventOptions)
 	if err != nil {
 		return err
 	}
@@ -132,7 +135,7 @@ func runServe(ctx context.Context, ls *Streams, o *serveOptions) error {
 
 	// Events a sink lost are not silently gone: qmpwatch_events_dropped_total{sink}.
 	ao := metrics.AgentOptions{Options: metrics.Options{ForgetAfter: o.forgetAfter, Lost: map[string]func() map[string]uint64{},
-		Note: func(line string) { fmt.Fprintln(ls.notices(), line) }},
+		Note: func(line string) { fmt.Fprintln(ls.Notices(), line) }},
 		Addr: o.metricsAddr, TLSCert: o.tlsCert, TLSKey: o.tlsKey, Notes: ls.ErrOut,
 		Configured: o.src.Configured(), Watchers: o.src.Watchers(),
 		Status:      func(st source.Status) { printStatus(ls.ErrOut, st) },
@@ -147,13 +150,13 @@ func runServe(ctx context.Context, ls *Streams, o *serveOptions) error {
 	}
 	ao.Collector = metrics.New(ao.Options)
 	// Closed once the pipeline has run: queued runs get --exec-timeout.
-	execEng, actEng := o.startExec(ls, hostLabel(o.hostLabel), ao.Collector), o.startActions(ls, ao.Collector, o.actions...)
+	execEng, actEng := o.startExec(ls, cmdutil.HostLabel(o.hostLabel), ao.Collector), o.startActions(ls, ao.Collector, o.actions...)
 	defer execEng.Close()
 	defer actEng.Close()
 	// --exec runs for the events -e/-x let through; each action has its
 	// own filters, so it is given every event.
 	hooks = append(append(hooks, sinkHook(execEng)...), teeHook(actEng)...)
-	if p, err = newPipeline(ls, &o.eventOptions, true, o.record, hooks...); err != nil {
+	if p, err = cmdutil.NewPipeline(ls, &o.EventOptions, true, o.record, hooks...); err != nil {
 		return err
 	}
 	defer p.Close()

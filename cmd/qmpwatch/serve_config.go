@@ -8,6 +8,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -70,31 +71,31 @@ func readServeConfig(file string, cfg any) error {
 // actions run.
 func (o *serveOptions) validate(configFile string, args []string, run action.Run) error {
 	sinks := o.exec != "" || o.otlp != ""
-	if o.output == "" && !sinks && (len(o.events) > 0 || len(o.excludes) > 0) {
-		return usageErrorf("-e and -x choose what -o json writes, --exec runs for and --otlp sends: give -o json, --exec or --otlp")
+	if o.Output == "" && !sinks && (len(o.Events) > 0 || len(o.Excludes) > 0) {
+		return exitcode.Usagef("-e and -x choose what -o json writes, --exec runs for and --otlp sends: give -o json, --exec or --otlp")
 	}
-	if o.share && o.dir == "" {
-		return usageErrorf("--share takes over the sockets of --dir: give --dir")
+	if o.share && o.Dir == "" {
+		return exitcode.Usagef("--share takes over the sockets of --dir: give --dir")
 	}
 	// Without -o json, stdout gets no event: with --exec or --otlp the
 	// events still pass the filters; else none is even rendered.
-	o.discardOut = o.output == "" && sinks
-	if o.output == "" && !sinks {
-		o.excludes = []string{"*"}
+	o.discardOut = o.Output == "" && sinks
+	if o.Output == "" && !sinks {
+		o.Excludes = []string{"*"}
 	}
-	o.output, o.timeMode, o.color = "json", "local", "never"
+	o.Output, o.TimeMode, o.Color = "json", "local", "never"
 	if (o.tlsCert == "") != (o.tlsKey == "") {
-		return usageErrorf("--metrics-tls-cert and --metrics-tls-key go together")
+		return exitcode.Usagef("--metrics-tls-cert and --metrics-tls-key go together")
 	}
 	if o.forgetAfter <= 0 {
-		return usageErrorf("--forget-after must be positive, got %s", o.forgetAfter)
+		return exitcode.Usagef("--forget-after must be positive, got %s", o.forgetAfter)
 	}
 	srcs, err := configSources(configFile)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	if o.actions, err = configActions(configFile, run); err != nil {
-		return withCode(exitUsage, err)
+		return exitcode.With(exitcode.Usage, err)
 	}
 	if err := o.execOptions.validate(o.exec != "" || len(o.actions) > 0); err != nil {
 		return err
@@ -104,9 +105,9 @@ func (o *serveOptions) validate(configFile string, args []string, run action.Run
 	for _, c := range srcs {
 		o.src.Labelled = append(o.src.Labelled, source.Labelled{Address: c.Address, Label: c.Label})
 	}
-	o.dirOptions.spec(&o.src)
+	o.DirOptions.Fill(&o.src)
 	if o.src.Empty() {
-		return usageErrorf("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
+		return exitcode.Usagef("nothing to watch: give ADDRESS..., --dir, --listen, or sources in --config")
 	}
 	if err := o.src.Validate(); err != nil {
 		return err

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 )
 
 // served is a `qmpwatch serve` running through run, in this process.
@@ -26,7 +28,7 @@ var servingRE = regexp.MustCompile(`serving metrics on (http://[^/\s]+)/metrics`
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	s := &served{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1)}
-	streams := &Streams{In: strings.NewReader(""), Out: s.stdout, ErrOut: s.stderr}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: s.stdout, ErrOut: s.stderr}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	go func() {
@@ -178,7 +180,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "x.qmp", "--metrics-tls-cert", "c.pem"}, "go together"},
 		{[]string{"serve", "x.qmp", "--metrics", "127.0.0.1:notaport"}, "metrics:"},
 	} {
-		streams, _, stderr := TestStreams("")
+		streams, _, stderr := testStreams("")
 		code := run(context.Background(), c.args, streams)
 		if code == 0 || !strings.Contains(stderr.String(), c.want) {
 			t.Errorf("%v: exit %d, stderr %q (want %q)", c.args, code, stderr, c.want)

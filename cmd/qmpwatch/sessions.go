@@ -6,6 +6,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
@@ -17,33 +21,33 @@ import (
 // trackOptions are the flags of the commands that track things across
 // events (sessions, jobs): live monitors or --replay logs.
 type trackOptions struct {
-	output           string
-	color            string
-	timeMode         string
-	label            string
-	replay           bool
-	greetingTimeout  time.Duration
-	dialTimeout      time.Duration
-	queryTimeout     time.Duration
-	reconnect        bool
-	interval         time.Duration // jobs, top: how often job progress is polled
-	dirOptions                     // --dir, --dir-glob, --exclude-socket
-	libvirtOptions                 // libvirt.go: --domain
-	fleetReadOptions               // fleet.go: nats:// sources
+	output             string
+	color              string
+	timeMode           string
+	label              string
+	replay             bool
+	greetingTimeout    time.Duration
+	dialTimeout        time.Duration
+	queryTimeout       time.Duration
+	reconnect          bool
+	interval           time.Duration // jobs, top: how often job progress is polled
+	cmdutil.DirOptions               // --dir, --dir-glob, --exclude-socket
+	libvirtOptions                   // libvirt.go: --domain
+	fleetReadOptions                 // fleet.go: nats:// sources
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	fs := cmd.Flags()
-	addOutputFlag(fs, &o.output, "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)", "table", "json")
-	addColorFlag(fs, &o.color)
-	addTimeFlag(fs, &o.timeMode)
+	cmdutil.AddOutputFlag(fs, &o.output, "output: table (redrawn live on a terminal; pretty is the same) or json (a record per change; the default in a pipe)", "table", "json")
+	cmdutil.AddColorFlag(fs, &o.color)
+	cmdutil.AddTimeFlag(fs, &o.timeMode)
 	fs.StringVar(&o.label, "label", "", "name the VM NAME instead of its -name (or the log file's name)")
 	fs.BoolVar(&o.replay, "replay", false, "read logs (FILE... or - for stdin, in any format replay reads) instead of live monitors")
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	addQueryTimeoutFlag(fs, &o.queryTimeout)
+	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
-	addDirFlags(fs, &o.dirOptions)
+	cmdutil.AddDirFlags(fs, &o.DirOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	addFleetReadFlags(fs, &o.fleetReadOptions)
 }
@@ -51,10 +55,10 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 // trackArgs accepts no ADDRESS only with --dir.
 func trackArgs(o *trackOptions) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := filterAsFollow(cmd, args); err != nil {
+		if err := cmdutil.FilterAsFollow(cmd, args); err != nil {
 			return err
 		}
-		if o.dir != "" {
+		if o.Dir != "" {
 			return nil
 		}
 		return cobra.MinimumNArgs(1)(cmd, args)
@@ -64,9 +68,9 @@ func trackArgs(o *trackOptions) cobra.PositionalArgs {
 // runTracker feeds v from live monitors (addresses, globs, --dir, as watch
 // reads them) or, with --replay, from logs, and writes the table or the
 // records.
-func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string, v trackview.View) error {
-	if o.replay && (o.dir != "" || o.reconnect) {
-		return usageErrorf("--dir and --reconnect watch live monitors: not with --replay")
+func runTracker(ctx context.Context, s *iostreams.Streams, o *trackOptions, args []string, v trackview.View) error {
+	if o.replay && (o.Dir != "" || o.reconnect) {
+		return exitcode.Usagef("--dir and --reconnect watch live monitors: not with --replay")
 	}
 	if o.replay {
 		if err := oneStdin(args); err != nil {
@@ -75,7 +79,7 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	}
 	for _, a := range args {
 		if o.replay && fleet.IsURL(a) {
-			return usageErrorf("--replay reads logs, not a nats:// source (--since reads the stream's past)")
+			return exitcode.Usagef("--replay reads logs, not a nats:// source (--since reads the stream's past)")
 		}
 	}
 	var src *source.Spec
@@ -89,14 +93,14 @@ func runTracker(ctx context.Context, s *Streams, o *trackOptions, args []string,
 	if !asJSON && s.OutTTY && !o.replay {
 		return runTrackerTUI(ctx, s, o, src, tuiView(v))
 	}
-	ls := s.lockedStderr()
-	defer ls.closeStderr()
-	out, _ := palettes(s, o.color, os.Getenv)
-	t := trackview.NewTracker(trackview.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out, Notices: ls.notices()}, v)
+	ls := s.Locked()
+	defer ls.CloseErr()
+	out, _ := cmdutil.Palettes(s, o.color, os.Getenv)
+	t := trackview.NewTracker(trackview.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out, Notices: ls.Notices()}, v)
 	if o.replay {
-		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.notices())}})
+		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.Notices())}})
 	}
-	op, err := o.open(ctx, src, t.SourceOptions(func(line string) { fmt.Fprintln(ls.notices(), line) }, o.connOptions()), ls.notices(), t.SeedAtConnect)
+	op, err := o.open(ctx, src, t.SourceOptions(func(line string) { fmt.Fprintln(ls.Notices(), line) }, o.connOptions()), ls.Notices(), t.SeedAtConnect)
 	if err != nil {
 		return err
 	}
@@ -108,7 +112,7 @@ func newSessionsCmd(a *app) *cobra.Command {
 	o := &trackOptions{}
 	cmd := &cobra.Command{
 		Use:         "sessions ADDRESS... | --replay FILE...",
-		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsTracker),
 		Short:       "Track the SPICE and VNC sessions of VMs",
 		Long: `Track the remote-display sessions of one or more VMs, live from their QMP
 monitors or, with --replay, from logs (qmpwatch json lines, raw QMP transcripts,

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
@@ -21,7 +22,7 @@ func TestSessionsOpenAtConnectRealQEMU(t *testing.T) {
 	vm.WaitEvent(t, "VNC_INITIALIZED", paneTimeout)
 
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
@@ -58,7 +60,7 @@ func TestSessionsReplayRecordings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			if code := run(context.Background(), []string{"sessions", "--replay", recordingPath(tc.file)}, streams); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -101,7 +103,7 @@ func strs(v any) []string {
 }
 
 func TestSessionsReplayTable(t *testing.T) {
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	streams.OutTTY = true // a terminal, but a replay: only the final table
 	args := []string{"sessions", "--replay", "--time", "utc", "--color", "never", recordingPath("spice2.qmp"), recordingPath("vnc.qmp")}
 	if code := run(context.Background(), args, streams); code != 0 {
@@ -126,7 +128,7 @@ const hostileVNC = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "e
 `
 
 func TestSessionsEscapeWireStrings(t *testing.T) {
-	streams, out, errOut := TestStreams(hostileVNC)
+	streams, out, errOut := testStreams(hostileVNC)
 	if code := run(context.Background(), []string{"sessions", "--replay", "-", "-o", "table", "--label", "vm9"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -136,7 +138,7 @@ func TestSessionsEscapeWireStrings(t *testing.T) {
 	if !strings.Contains(out.String(), "vm9  ") || !strings.Contains(out.String(), "open") {
 		t.Errorf("want the open session of vm9:\n%s", out)
 	}
-	streams, out, _ = TestStreams(hostileVNC)
+	streams, out, _ = testStreams(hostileVNC)
 	run(context.Background(), []string{"sessions", "--replay", "-", "-o", "json"}, streams)
 	recs := jsonRecords(t, out.String())
 	if len(recs) != 1 || recs[0]["vm"] != "stdin" || recs[0]["end"] != nil {
@@ -155,16 +157,16 @@ func TestSessionsUsage(t *testing.T) {
 		{"jobs"},
 		{"status"},
 	} {
-		streams, out, errOut := TestStreams("")
-		if code := run(context.Background(), args, streams); code != exitUsage {
-			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		streams, out, errOut := testStreams("")
+		if code := run(context.Background(), args, streams); code != exitcode.Usage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitcode.Usage)
 		}
 		if out.Len() != 0 || strings.Count(errOut.String(), "qmpwatch: ") != 1 {
 			t.Errorf("%v: stdout %q stderr %q", args, out, errOut)
 		}
 	}
-	streams, _, errOut := TestStreams("")
-	if code := run(context.Background(), []string{"sessions", "--replay", filepath.Join(t.TempDir(), "none.log")}, streams); code != exitError {
+	streams, _, errOut := testStreams("")
+	if code := run(context.Background(), []string{"sessions", "--replay", filepath.Join(t.TempDir(), "none.log")}, streams); code != exitcode.Error {
 		t.Errorf("missing file: exit %d", code)
 	}
 	if strings.Count(errOut.String(), "\n") != 1 {
@@ -215,7 +217,7 @@ func TestSessionsLiveTwoVMs(t *testing.T) {
 	evs := recordingEvents(t, "spice.qmp")
 	a := trackVM(t, "vm-a", "running", evs[:len(evs)-2]...) // the main channel never leaves
 	b := trackVM(t, "vm-b", "paused", recordingEvents(t, "vnc.qmp")...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"sessions", a.Addr, b.Addr}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -247,7 +249,7 @@ func TestSessionsLiveFullScreen(t *testing.T) {
 	a := trackVM(t, "vm-a", "running", recordingEvents(t, "vnc.qmp")...)
 	keys, typed := io.Pipe()
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: keys, Out: out, ErrOut: errOut, OutTTY: true}
+	streams := &iostreams.Streams{In: keys, Out: out, ErrOut: errOut, OutTTY: true}
 	done := make(chan int, 1)
 	go func() { done <- run(context.Background(), []string{"sessions", a.Addr}, streams) }()
 	waitFor(t, out, "QEMU closed the connection")
@@ -272,10 +274,10 @@ func TestSessionsLiveFullScreen(t *testing.T) {
 
 func TestSessionsLiveUnreachable(t *testing.T) {
 	a := trackVM(t, "vm-a", "running", recordingEvents(t, "vnc.qmp")...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	missing := filepath.Join(t.TempDir(), "gone.qmp")
-	if code := run(context.Background(), []string{"sessions", a.Addr, missing}, streams); code != exitError {
-		t.Errorf("exit %d, want %d", code, exitError)
+	if code := run(context.Background(), []string{"sessions", a.Addr, missing}, streams); code != exitcode.Error {
+		t.Errorf("exit %d, want %d", code, exitcode.Error)
 	}
 	if len(jsonRecords(t, out.String())) != 2 {
 		t.Errorf("the reachable VM's records are missing:\n%s", out)
@@ -290,7 +292,7 @@ func TestSessionsRealQEMU(t *testing.T) {
 	qemutest.Need(t)
 	vm := qemutest.Start(t, qemutest.Options{Name: "vm-disp", Spice: true, VNC: true})
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+	streams := &iostreams.Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
@@ -325,7 +327,7 @@ func TestSessionsRealQEMU(t *testing.T) {
 func TestTrackersGlobAndDir(t *testing.T) {
 	a := trackVM(t, "vm-a", "running", recordingEvents(t, "vnc.qmp")...)
 	glob := filepath.Join(filepath.Dir(a.Addr), "*.qmp")
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"sessions", glob}, streams); code != 0 {
 		t.Fatalf("glob: exit %d: %s", code, errOut)
 	}
@@ -339,7 +341,7 @@ func TestTrackersGlobAndDir(t *testing.T) {
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"jobs", "--dir", filepath.Dir(b.Addr), "-o", "json"}, &Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr})
+		done <- run(ctx, []string{"jobs", "--dir", filepath.Dir(b.Addr), "-o", "json"}, &iostreams.Streams{In: strings.NewReader(""), Out: stdout, ErrOut: stderr})
 	}()
 	// --dir runs until interrupted: wait for the job's end record.
 	waitFor1(t, stdout, `"change":"end"`, 1)

@@ -6,6 +6,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -57,11 +61,11 @@ mode 0600 (only its owner may connect) unless --socket-mode says otherwise.`,
 	fs.DurationVar(&o.maxGap, "max-gap", 0, "never pause longer than this between two events (0: no limit)")
 	fs.StringVar(&o.name, "name", "", "answer query-name with NAME when the recording does not say")
 	fs.BoolVar(&o.once, "once", false, "exit after the first client's session")
-	fs.Var(newFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in)")
+	fs.Var(cmdutil.NewFileMode(&o.mode, 0o600), "socket-mode", "permissions of the unix socket, in octal: who may connect (0660 lets the group in)")
 	return cmd
 }
 
-func runSimulate(ctx context.Context, s *Streams, o *simulateOptions, args []string) error {
+func runSimulate(ctx context.Context, s *iostreams.Streams, o *simulateOptions, args []string) error {
 	if err := checkSpeed(o.speed); err != nil {
 		return err
 	}
@@ -100,7 +104,7 @@ func recordingName(args []string) string {
 // checkSpeed refuses a negative --speed (simulate, demo).
 func checkSpeed(speed float64) error {
 	if speed < 0 {
-		return usageErrorf("--speed must be 0 or more")
+		return exitcode.Usagef("--speed must be 0 or more")
 	}
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/sim"
 )
 
@@ -19,7 +21,7 @@ import (
 func startSimulate(t *testing.T, args ...string) (sock string, code <-chan int, stderr *syncBuffer) {
 	t.Helper()
 	sock = filepath.Join(t.TempDir(), "sim.qmp")
-	s, _, _ := TestStreams("")
+	s, _, _ := testStreams("")
 	stderr = &syncBuffer{}
 	s.ErrOut = stderr
 	ctx, cancel := context.WithCancel(context.Background())
@@ -46,14 +48,14 @@ func startSimulate(t *testing.T, args ...string) (sock string, code <-chan int, 
 func TestSimulateWatchedByWatch(t *testing.T) {
 	rec := "../../testdata/recordings/blockjobs.qmp"
 	sock, simCode, _ := startSimulate(t, rec, "--speed", "0", "--once")
-	s, out, errOut := TestStreams("")
+	s, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"watch", "-o", "json", sock}, s); code != 0 {
 		t.Fatalf("watch: exit %d: %s", code, errOut)
 	}
 	if c := <-simCode; c != 0 {
 		t.Errorf("simulate --once: exit %d", c)
 	}
-	s2, want, _ := TestStreams("")
+	s2, want, _ := testStreams("")
 	run(context.Background(), []string{"replay", "-o", "json", "--label", "vm-block", rec}, s2)
 	if out.String() != want.String() || strings.Count(want.String(), "\n") < 20 {
 		t.Errorf("watch of simulate:\n%s\nreplay:\n%s", out, want)
@@ -110,12 +112,12 @@ func TestRecordThenReplay(t *testing.T) {
 		{"watch", "-o", "json", "--record", file, sock},
 		{"watch", "-o", "json", "-e", "STOP", "--record", file + ".2", sock},
 	} {
-		s, _, errOut := TestStreams("")
+		s, _, errOut := testStreams("")
 		if code := run(context.Background(), args, s); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errOut)
 		}
 	}
-	s, all, _ := TestStreams("")
+	s, all, _ := testStreams("")
 	run(context.Background(), []string{"watch", "-o", "json", sock}, s)
 	fi, err := os.Stat(file)
 	if err != nil || fi.Mode().Perm() != 0o600 {
@@ -132,7 +134,7 @@ func TestRecordThenReplay(t *testing.T) {
 		t.Errorf("first line of the record: %s", first)
 	}
 	for _, f := range []string{file, file + ".2"} {
-		s, out, errOut := TestStreams("")
+		s, out, errOut := testStreams("")
 		if code := run(context.Background(), []string{"replay", "-o", "json", f}, s); code != 0 || errOut.Len() != 0 {
 			t.Fatalf("replay: exit %d: %s", code, errOut)
 		}
@@ -141,9 +143,9 @@ func TestRecordThenReplay(t *testing.T) {
 		}
 	}
 	// --record appends.
-	s, _, _ = TestStreams("")
+	s, _, _ = testStreams("")
 	run(context.Background(), []string{"watch", "-o", "json", "--record", file, sock}, s)
-	s, out, _ := TestStreams("")
+	s, out, _ := testStreams("")
 	run(context.Background(), []string{"replay", "-o", "json", file}, s)
 	if out.String() != all.String()+all.String() {
 		t.Errorf("second recording did not append: %d lines", strings.Count(out.String(), "\n"))
@@ -151,7 +153,7 @@ func TestRecordThenReplay(t *testing.T) {
 }
 
 func TestDemoEndToEnd(t *testing.T) {
-	s, out, errOut := TestStreams("")
+	s, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"demo", "--speed", "0", "-o", "json"}, s); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -191,7 +193,7 @@ func TestSimulateSocketMode(t *testing.T) {
 		done := make(chan int, 1)
 		go func() {
 			args := append([]string{"simulate", sock}, tt.args...)
-			done <- run(ctx, args, &Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: stderr})
+			done <- run(ctx, args, &iostreams.Streams{In: strings.NewReader(""), Out: io.Discard, ErrOut: stderr})
 		}()
 		waitFor1(t, stderr, "simulating a QEMU monitor", 1)
 		fi, err := os.Stat(sock)
@@ -203,8 +205,8 @@ func TestSimulateSocketMode(t *testing.T) {
 			t.Errorf("%v: mode %v (%v), want %v", tt.args, fi.Mode().Perm(), err, tt.want)
 		}
 	}
-	s, _, errOut := TestStreams("")
-	if code := run(context.Background(), []string{"simulate", "/tmp/x.qmp", "--socket-mode", "rw"}, s); code != exitUsage {
+	s, _, errOut := testStreams("")
+	if code := run(context.Background(), []string{"simulate", "/tmp/x.qmp", "--socket-mode", "rw"}, s); code != exitcode.Usage {
 		t.Errorf("bad mode: exit %d: %s", code, errOut)
 	}
 }

@@ -19,7 +19,7 @@ import (
 func (o *trackOptions) spec(args []string) (*source.Spec, error) {
 	src := &source.Spec{Args: args, Label: o.label, Reconnect: o.reconnect, Domains: o.domains,
 		Fleet: o.fleetReadOptions.spec("", nil)}
-	o.dirOptions.spec(src)
+	o.DirOptions.Fill(src)
 	if err := src.Validate(); err != nil {
 		return nil, err
 	}

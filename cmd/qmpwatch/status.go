@@ -7,6 +7,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
@@ -29,7 +33,7 @@ func newStatusCmd(a *app) *cobra.Command {
 	o := &statusOptions{}
 	cmd := &cobra.Command{
 		Use:         "status ADDRESS...",
-		Annotations: map[string]string{argsAnnotation: argsAddress},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsAddress),
 		Short:       "Print each VM's name, QEMU version and run state, then exit",
 		Long: `Connect to each monitor, ask QEMU for the VM's name and run state, print one
 line per VM and exit. The state is QEMU's own: running, paused, prelaunch (started
@@ -46,11 +50,11 @@ Exit status 1 when any monitor could not be asked; the others are still printed.
 		},
 	}
 	fs := cmd.Flags()
-	addOutputFlag(fs, &o.output, "output: pretty (aligned columns; table is the same) or json (one object per VM); default pretty on a terminal, json otherwise", "pretty", "json")
-	addColorFlag(fs, &o.color)
+	cmdutil.AddOutputFlag(fs, &o.output, "output: pretty (aligned columns; table is the same) or json (one object per VM); default pretty on a terminal, json otherwise", "pretty", "json")
+	cmdutil.AddColorFlag(fs, &o.color)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	addQueryTimeoutFlag(fs, &o.queryTimeout)
+	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	return cmd
 }
@@ -65,7 +69,7 @@ type vmStatus struct {
 	err     error
 }
 
-func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string) error {
+func runStatus(ctx context.Context, s *iostreams.Streams, o *statusOptions, args []string) error {
 	src := source.Spec{Args: args, Domains: o.domains}
 	if err := src.Validate(); err != nil {
 		return err
@@ -104,7 +108,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 	for _, r := range res {
 		if r.err != nil {
 			failed = true
-			fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", safeLines(r.err.Error()))
+			fmt.Fprintf(s.ErrOut, "qmpwatch: %s\n", cmdutil.SafeLines(r.err.Error()))
 			continue
 		}
 		if asJSON {
@@ -117,7 +121,7 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 	if len(rows) > 0 {
 		// The VM in bold as pretty output has it, the state in the
 		// colour of its kind (faults red, paused and the like yellow).
-		pal, _ := palettes(s, o.color, os.Getenv)
+		pal, _ := cmdutil.Palettes(s, o.color, os.Getenv)
 		out.Write(render.AppendStyledTable(nil, rows, &pal, func(row, col int, _ string) *color.Color {
 			switch col {
 			case 0:
@@ -128,11 +132,11 @@ func runStatus(ctx context.Context, s *Streams, o *statusOptions, args []string)
 			return nil
 		}))
 	}
-	if err := writeErr(out.Flush()); err != nil {
+	if err := exitcode.WriteErr(out.Flush()); err != nil {
 		return err
 	}
 	if failed {
-		return errReported{Code: exitError}
+		return exitcode.Reported{Code: exitcode.Error}
 	}
 	return nil
 }

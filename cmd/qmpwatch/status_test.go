@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
@@ -14,10 +15,10 @@ func TestStatusFake(t *testing.T) {
 	a := trackVM(t, "vm-a", "running")
 	b := trackVM(t, "", "suspended")
 	missing := filepath.Join(t.TempDir(), "gone.qmp")
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	streams.OutTTY = true
-	if code := run(context.Background(), []string{"status", a.Addr, missing, b.Addr, "--color", "never"}, streams); code != exitError {
-		t.Errorf("exit %d, want %d", code, exitError)
+	if code := run(context.Background(), []string{"status", a.Addr, missing, b.Addr, "--color", "never"}, streams); code != exitcode.Error {
+		t.Errorf("exit %d, want %d", code, exitcode.Error)
 	}
 	lb := filepath.Base(b.Addr)
 	lb = strings.TrimSuffix(lb, filepath.Ext(lb))
@@ -31,7 +32,7 @@ func TestStatusFake(t *testing.T) {
 		t.Errorf("stderr %q", errOut)
 	}
 
-	streams, out, errOut = TestStreams("")
+	streams, out, errOut = testStreams("")
 	if code := run(context.Background(), []string{"status", a.Addr}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -50,7 +51,7 @@ func TestStatusRealQEMU(t *testing.T) {
 	stopped := qemutest.Start(t, qemutest.Options{Name: "vm-stop"})
 	stopped.MustDo(t, "stop", nil)
 
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"status", "-o", "json", paused.Monitor, running.Monitor, stopped.Monitor}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -73,7 +74,7 @@ func TestStatusRealQEMU(t *testing.T) {
 	}
 
 	// The pretty form.
-	streams, out, errOut = TestStreams("")
+	streams, out, errOut = testStreams("")
 	streams.OutTTY = true
 	if code := run(context.Background(), []string{"status", paused.Monitor, "--color", "never"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -87,7 +88,7 @@ func TestStatusRealQEMU(t *testing.T) {
 // --annotate; a cause filtered out of the output still explains.
 func TestCausesInOutput(t *testing.T) {
 	guest := recordingPath("guest.qmp")
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	if code := run(context.Background(), []string{"replay", guest, "-o", "pretty", "--color", "never", "-e", "STOP"}, streams); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -96,9 +97,9 @@ func TestCausesInOutput(t *testing.T) {
 		t.Errorf("pretty:\n%s", out)
 	}
 
-	plain, _, _ := TestStreams("")
+	plain, _, _ := testStreams("")
 	run(context.Background(), []string{"replay", guest, "-o", "json"}, plain)
-	annotated, _, _ := TestStreams("")
+	annotated, _, _ := testStreams("")
 	run(context.Background(), []string{"replay", guest, "-o", "json", "--annotate"}, annotated)
 	p := strings.Split(plain.Out.(*bytes.Buffer).String(), "\n")
 	a := strings.Split(annotated.Out.(*bytes.Buffer).String(), "\n")

@@ -8,6 +8,10 @@ import (
 	"os"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
@@ -34,7 +38,7 @@ func newTopCmd(a *app) *cobra.Command {
 	o := &topOptions{}
 	cmd := &cobra.Command{
 		Use:         "top ADDRESS... | --dir DIR",
-		Annotations: map[string]string{argsAnnotation: argsTracker},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsTracker),
 		Short:       "A full-screen view of VMs: states, sessions, jobs with progress, faults and live events",
 		Long: `Show every VM the given sources reach on one screen, redrawn as things change:
 one row per VM (name, QEMU version, run state with its reason and for how
@@ -78,14 +82,14 @@ func addIntervalFlag(cmd *cobra.Command, o *trackOptions) {
 // checkInterval refuses an --interval that would poll without pause.
 func checkInterval(d time.Duration) error {
 	if d <= 0 {
-		return usageErrorf("--interval must be positive, got %s", d)
+		return exitcode.Usagef("--interval must be positive, got %s", d)
 	}
 	return nil
 }
 
-func runTop(ctx context.Context, s *Streams, o *topOptions, args []string) error {
+func runTop(ctx context.Context, s *iostreams.Streams, o *topOptions, args []string) error {
 	if o.replay {
-		return usageErrorf("top watches live monitors; for logs use `qmpwatch replay` or `qmpwatch jobs --replay`")
+		return exitcode.Usagef("top watches live monitors; for logs use `qmpwatch replay` or `qmpwatch jobs --replay`")
 	}
 	if err := checkInterval(o.interval); err != nil {
 		return err
@@ -101,7 +105,7 @@ func runTop(ctx context.Context, s *Streams, o *topOptions, args []string) error
 	if !s.OutTTY {
 		// One line, no usage hint: the flags were right, the place is not.
 		fmt.Fprintln(s.ErrOut, topNoTerminal)
-		return errReported{Code: exitUsage}
+		return exitcode.Reported{Code: exitcode.Usage}
 	}
 	cfg := tui.Config{View: tui.Top, Keep: keep, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
 	return runTUI(ctx, s, &o.trackOptions, src, cfg)
@@ -124,7 +128,7 @@ func topFilter(o *topOptions) (func(*decode.Event) bool, error) {
 // runTUI shows a full-screen view fed by the same sources as the other
 // tracking views (trackOptions.spec), through a live.Feed: seeded at
 // connect and polled on each session's own client.
-func runTUI(ctx context.Context, s *Streams, o *trackOptions, src *source.Spec, cfg tui.Config) error {
+func runTUI(ctx context.Context, s *iostreams.Streams, o *trackOptions, src *source.Spec, cfg tui.Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	p := tui.NewProgram(ctx, cfg, s.In, s.Out)
@@ -140,7 +144,7 @@ func runTUI(ctx context.Context, s *Streams, o *trackOptions, src *source.Spec, 
 }
 
 // runTrackerTUI shows jobs or sessions full-screen on a terminal.
-func runTrackerTUI(ctx context.Context, s *Streams, o *trackOptions, src *source.Spec, view tui.View) error {
+func runTrackerTUI(ctx context.Context, s *iostreams.Streams, o *trackOptions, src *source.Spec, view tui.View) error {
 	cfg := tui.Config{View: view, Color: render.ColorEnabled(o.color, s.OutTTY, os.Getenv), Location: o.location()}
 	return runTUI(ctx, s, o, src, cfg)
 }
@@ -151,9 +155,9 @@ func tuiErr(err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, tui.ErrSourceFailed):
-		return withCode(exitError, err)
+		return exitcode.With(exitcode.Error, err)
 	}
-	return withCode(exitError, fmt.Errorf("terminal: %w", err))
+	return exitcode.With(exitcode.Error, fmt.Errorf("terminal: %w", err))
 }
 
 // location is where the full-screen views show times: --time utc, or local.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
@@ -175,10 +176,10 @@ func TestJobsInRealTerminal(t *testing.T) {
 }
 
 func TestTopRefusesAPipe(t *testing.T) {
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(t.Context(), []string{"top", "/nonexistent.qmp"}, streams)
 	lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
-	if code != exitUsage || out.Len() != 0 || len(lines) != 1 ||
+	if code != exitcode.Usage || out.Len() != 0 || len(lines) != 1 ||
 		!strings.Contains(lines[0], "watch -o json") || !strings.Contains(lines[0], "jobs -o json") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: want exit 2 and one line pointing to watch -o json and jobs -o json", code, out, errOut)
 	}

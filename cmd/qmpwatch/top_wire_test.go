@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
@@ -69,7 +70,7 @@ func TestTopAndJobsPollReadOnly(t *testing.T) {
 		s, polls := pollingVM(t)
 		keys, typed := io.Pipe()
 		out, errOut := &syncBuffer{}, &syncBuffer{}
-		streams := &Streams{In: keys, Out: out, ErrOut: errOut, OutTTY: true}
+		streams := &iostreams.Streams{In: keys, Out: out, ErrOut: errOut, OutTTY: true}
 		done := make(chan int, 1)
 		go func() {
 			done <- run(context.Background(), []string{"top", "--interval", "20ms", "--color", "never", s.Addr}, streams)
@@ -85,7 +86,7 @@ func TestTopAndJobsPollReadOnly(t *testing.T) {
 	t.Run("jobs", func(t *testing.T) {
 		s, polls := pollingVM(t)
 		out, errOut := &syncBuffer{}, &syncBuffer{}
-		streams := &Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
+		streams := &iostreams.Streams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
 		go func() { done <- run(ctx, []string{"jobs", "--interval", "20ms", s.Addr}, streams) }()

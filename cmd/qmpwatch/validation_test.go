@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
@@ -12,7 +13,7 @@ var badReset = `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event
 
 func TestSchemaViolationsReportedOnce(t *testing.T) {
 	s := fakeVM(t, "vm1", badReset, badReset, fakeEvents[0])
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "--schema", "builtin", "-o", "json"}, streams)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
@@ -28,10 +29,10 @@ func TestSchemaViolationsReportedOnce(t *testing.T) {
 
 func TestSchemaStrict(t *testing.T) {
 	s := fakeVM(t, "vm1", fakeEvents[0], badReset, fakeEvents[0])
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "--schema", "builtin", "--strict", "-o", "json"}, streams)
-	if code != exitError {
-		t.Errorf("exit %d, want %d", code, exitError)
+	if code != exitcode.Error {
+		t.Errorf("exit %d, want %d", code, exitcode.Error)
 	}
 	if n := strings.Count(out.String(), "\n"); n != 2 {
 		t.Errorf("%d events printed, want 2: the one before the violation and the violating one", n)
@@ -73,7 +74,7 @@ func TestSchemaAutoUsesTheLiveSchema(t *testing.T) {
 				})
 				return p.SendLine(badReset)
 			})
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			if code := run(context.Background(), []string{"watch", s.Addr, "--schema", mode, "-o", "json"}, streams); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -93,7 +94,7 @@ func TestSchemaAutoUsesTheLiveSchema(t *testing.T) {
 func TestSchemaCheckedForShownEventsOnly(t *testing.T) {
 	for _, args := range [][]string{{"-e", "STOP"}, {"-w", "reason==host-qmp-quit"}} {
 		s := fakeVM(t, "vm1", badReset, fakeEvents[0])
-		streams, out, errOut := TestStreams("")
+		streams, out, errOut := testStreams("")
 		code := run(context.Background(), append([]string{"watch", s.Addr, "--schema", "builtin", "-o", "json"}, args...), streams)
 		if code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errOut)
@@ -136,7 +137,7 @@ func TestSchemaCalmOnNewerQEMU(t *testing.T) {
 		}
 		return nil
 	})
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "--schema", "builtin", "--strict", "-o", "json"}, streams)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)

@@ -6,6 +6,9 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 // Set at build time by the Makefile: -ldflags "-X main.version=... -X main.commit=...".
@@ -19,13 +22,13 @@ var (
 func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:         "version",
-		Annotations: map[string]string{argsAnnotation: argsNone},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsNone),
 		Short:       "Print qmpwatch's version, commit and Go version (also qmpwatch --version)",
 		Example:     "  qmpwatch version\n  qmpwatch --version",
 		Args:        cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprintln(a.streams.Out, versionText())
-			return writeErr(err)
+			return exitcode.WriteErr(err)
 		},
 	}
 }

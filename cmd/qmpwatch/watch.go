@@ -4,6 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
@@ -15,7 +19,7 @@ import (
 )
 
 type watchOptions struct {
-	eventOptions
+	cmdutil.EventOptions
 	greetingTimeout time.Duration
 	dialTimeout     time.Duration
 	queryTimeout    time.Duration
@@ -32,7 +36,7 @@ func newWatchCmd(a *app) *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
 		Use:         "watch ADDRESS...",
-		Annotations: map[string]string{argsAnnotation: argsAddress},
+		Annotations: cmdutil.Annotate(cmdutil.ArgsAddress),
 		Short:       "Print the live events of a QEMU monitor",
 		Long: `Connect to a QEMU QMP monitor and print every event it sends until QEMU closes
 the connection or you interrupt. ADDRESS is a unix socket path (/run/vm1.qmp or
@@ -63,12 +67,12 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 		},
 	}
 	fs := cmd.Flags()
-	addOutputFlags(fs, &o.eventOptions)
-	addFilterFlags(fs, &o.eventOptions)
-	addSchemaFlags(fs, &o.eventOptions)
+	cmdutil.AddOutputFlags(fs, &o.EventOptions)
+	cmdutil.AddFilterFlags(fs, &o.EventOptions)
+	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	addQueryTimeoutFlag(fs, &o.queryTimeout)
+	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	addMultiFlags(fs, &o.multiOptions)
 	addLibvirtFlags(fs, &o.libvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
@@ -81,9 +85,9 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 // complete turns the flags and arguments into the description of what
 // to read.
 func (o *watchOptions) complete(args []string) {
-	o.src = source.Spec{Args: args, Label: o.label, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
-		Fleet: o.fleetReadOptions.spec(o.durable, o.events)}
-	o.dirOptions.spec(&o.src)
+	o.src = source.Spec{Args: args, Label: o.Label, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
+		Fleet: o.fleetReadOptions.spec(o.durable, o.Events)}
+	o.DirOptions.Fill(&o.src)
 }
 
 // validate checks everything before any socket, file or server is opened.
@@ -94,8 +98,8 @@ func (o *watchOptions) validate() error {
 	if err := o.src.Validate(); err != nil {
 		return err
 	}
-	if _, ok := o.src.Libvirt(); ok && o.schema == "live" {
-		return usageErrorf("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
+	if _, ok := o.src.Libvirt(); ok && o.Schema == "live" {
+		return exitcode.Usagef("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
 	}
 	if err := o.checkPublish(o.src.HasFleet()); err != nil {
 		return err
@@ -103,13 +107,13 @@ func (o *watchOptions) validate() error {
 	return o.src.Resolve()
 }
 
-func (o *watchOptions) run(ctx context.Context, s *Streams) error {
+func (o *watchOptions) run(ctx context.Context, s *iostreams.Streams) error {
 	// The sources and the publisher report from their goroutines while the
 	// pipeline writes warnings: one lock keeps stderr lines whole. It is
 	// closed last, after the publisher has said what it could not send.
-	ls := s.lockedStderr()
-	defer ls.closeStderr()
-	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.eventOptions)
+	ls := s.Locked()
+	defer ls.CloseErr()
+	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.EventOptions)
 	if err != nil {
 		return err
 	}
@@ -117,9 +121,9 @@ func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 	var pub *fleet.Publisher
 	var op *source.Opened
 	// Closed once the pipeline has run: the last events' runs finish.
-	eng := o.startExec(ls, hostLabel(o.hostLabel), nil)
+	eng := o.startExec(ls, cmdutil.HostLabel(o.hostLabel), nil)
 	defer eng.Close()
-	p, err := newPipeline(ls, &o.eventOptions, o.src.Many(), o.record, append(sinkHook(eng), func(po *pipeline.Options) {
+	p, err := cmdutil.NewPipeline(ls, &o.EventOptions, o.src.Many(), o.record, append(sinkHook(eng), func(po *pipeline.Options) {
 		if o.publish != "" {
 			po.Tee = func(ev *decode.Event) { pub.Publish(ev) } // started below, before any event
 		}
@@ -143,7 +147,7 @@ func (o *watchOptions) run(ctx context.Context, s *Streams) error {
 	op, err = o.src.Open(ctx, source.OpenOptions{
 		Options: o.withAddresses(mergeOptions(ls, p, &o.multiOptions, o.connOptions())),
 		Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
-		Notes:   ls.notices(), // a nats:// source's "reading stream" goes quiet with -q
+		Notes:   ls.Notices(), // a nats:// source's "reading stream" goes quiet with -q
 	})
 	if err != nil {
 		return err
@@ -157,12 +161,12 @@ func (o *watchOptions) connOptions() conn.Options {
 }
 
 // runSingle is a plain `watch ADDRESS`: one client, no Merge.
-func (o *watchOptions) runSingle(ctx context.Context, ls *Streams, p *pipeline.Pipeline, addr conn.Addr) error {
+func (o *watchOptions) runSingle(ctx context.Context, ls *iostreams.Streams, p *pipeline.Pipeline, addr conn.Addr) error {
 	// --timeout bounds the whole wait: connecting and the startup queries
 	// too, not only the events (p.Deadline).
 	co := o.connOptions()
 	co.Deadline = p.Deadline()
-	c, name, err := source.Open(ctx, addr, co, o.label)
+	c, name, err := source.Open(ctx, addr, co, o.Label)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -178,7 +182,7 @@ func (o *watchOptions) runSingle(ctx context.Context, ls *Streams, p *pipeline.P
 	if o.sink != nil {
 		o.sink.Status(connected) // the address, for qemu.monitor.address
 	}
-	printStatus(ls.notices(), connected)
+	printStatus(ls.Notices(), connected)
 	// Single reports the end (Ended) once Run has flushed the events before
 	// it, so "closed" never comes before stdout's last event.
 	return o.endErr(p.Run(ctx, source.NewSingle(c, func(st source.Status) { o.status(ls, st) })))

@@ -11,6 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
@@ -38,7 +41,7 @@ func fakeVM(t *testing.T, name string, events ...string) *conntest.Server {
 
 func TestWatchJSONIsExact(t *testing.T) {
 	s := fakeVM(t, "vm-alpha", fakeEvents...)
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr}, streams)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
@@ -73,7 +76,7 @@ func TestWatchLabels(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fakeVM(t, tt.vmName, fakeEvents[0])
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			args := append([]string{"watch", s.Addr, "-o", "json"}, tt.args...)
 			if code := run(context.Background(), args, streams); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -88,7 +91,7 @@ func TestWatchLabels(t *testing.T) {
 func TestWatchDefaultFormatFollowsTTY(t *testing.T) {
 	for _, tty := range []bool{false, true} {
 		s := fakeVM(t, "vm1", fakeEvents[0])
-		streams, out, _ := TestStreams("")
+		streams, out, _ := testStreams("")
 		streams.OutTTY = tty
 		if code := run(context.Background(), []string{"watch", s.Addr, "--time", "unix"}, streams); code != 0 {
 			t.Fatalf("exit %d", code)
@@ -127,7 +130,7 @@ func TestWatchErrorsAreOneLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			code := run(context.Background(), tt.args, streams)
 			if code != tt.code {
 				t.Errorf("exit %d, want %d", code, tt.code)
@@ -155,7 +158,7 @@ func (pipeWriter) Write(p []byte) (int, error) {
 
 func TestWatchClosedPipeEndsQuietly(t *testing.T) {
 	s := fakeVM(t, "vm1", fakeEvents...)
-	streams, _, errOut := TestStreams("")
+	streams, _, errOut := testStreams("")
 	streams.Out = pipeWriter{}
 	if code := run(context.Background(), []string{"watch", s.Addr, "-o", "json"}, streams); code != 0 {
 		t.Errorf("exit %d, want 0", code)
@@ -189,7 +192,7 @@ func TestConfigFillsUnsetFlags(t *testing.T) {
 				t.Setenv(k, v)
 			}
 			s := fakeVM(t, "vm1", fakeEvents[0])
-			streams, out, errOut := TestStreams("")
+			streams, out, errOut := testStreams("")
 			args := append([]string{"watch", s.Addr}, tt.args...)
 			if code := run(context.Background(), args, streams); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
@@ -201,14 +204,14 @@ func TestConfigFillsUnsetFlags(t *testing.T) {
 			}
 		})
 	}
-	streams, _, errOut := TestStreams("")
+	streams, _, errOut := testStreams("")
 	if code := run(context.Background(), []string{"watch", "x.qmp", "--config", filepath.Join(dir, "missing.yaml")}, streams); code != 2 {
 		t.Errorf("a missing --config file: exit %d (%s), want 2", code, errOut)
 	}
 }
 
 func TestVersion(t *testing.T) {
-	streams, out, _ := TestStreams("")
+	streams, out, _ := testStreams("")
 	if code := run(context.Background(), []string{"version"}, streams); code != 0 {
 		t.Fatal(code)
 	}
@@ -223,13 +226,13 @@ func TestExitCodeMapping(t *testing.T) {
 		err  error
 		code int
 	}{
-		{nil, 0}, {errPipe, 0}, {context.Canceled, 0},
-		{errors.New("boom"), 1}, {withCode(exitUsage, errors.New("u")), 2},
-		{withCode(exitExpr, errors.New("e")), 3}, {withCode(exitTimeout, errors.New("t")), 4},
-		{errReported{Code: 4}, 4},
+		{nil, 0}, {exitcode.ErrPipe, 0}, {context.Canceled, 0},
+		{errors.New("boom"), 1}, {exitcode.With(exitcode.Usage, errors.New("u")), 2},
+		{exitcode.With(exitcode.Expr, errors.New("e")), 3}, {exitcode.With(exitcode.Timeout, errors.New("t")), 4},
+		{exitcode.Reported{Code: 4}, 4},
 	}
 	for _, tt := range tests {
-		if got := exitCode(tt.err, true, &buf); got != tt.code {
+		if got := cmdutil.ExitCode(tt.err, true, &buf); got != tt.code {
 			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.code)
 		}
 	}
@@ -248,10 +251,10 @@ func TestWatchGarbageDuringConnectQueries(t *testing.T) {
 		p.WaitClosed()
 		return nil
 	})
-	streams, out, errOut := TestStreams("")
+	streams, out, errOut := testStreams("")
 	code := run(context.Background(), []string{"watch", s.Addr, "-o", "json"}, streams)
-	if code != exitError {
-		t.Errorf("exit %d, want %d; stderr %s", code, exitError, errOut)
+	if code != exitcode.Error {
+		t.Errorf("exit %d, want %d; stderr %s", code, exitcode.Error, errOut)
 	}
 	if !strings.Contains(errOut.String(), "protocol error") || !strings.Contains(out.String(), `"event":"STOP"`) {
 		t.Errorf("want the STOP before the garbage on stdout and the protocol error on stderr; stdout %q, stderr %q", out, errOut)
@@ -261,7 +264,7 @@ func TestWatchGarbageDuringConnectQueries(t *testing.T) {
 // TestEveryCommandHasExamples walks the command tree: each command's help
 // shows examples.
 func TestEveryCommandHasExamples(t *testing.T) {
-	root := newRootCmd(&app{streams: &Streams{}})
+	root := newRootCmd(&app{streams: &iostreams.Streams{}})
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if !c.Hidden && c.Name() != "help" && c.Parent() != nil && c.Parent().Name() != "completion" && c.Example == "" {
@@ -281,7 +284,7 @@ func TestWatchEscapesVMNameOnStderr(t *testing.T) {
 	for _, extra := range [][]string{nil, {"--markers"}} {
 		t.Run(strings.Join(append([]string{"watch"}, extra...), " "), func(t *testing.T) {
 			s := fakeVM(t, evil, fakeEvents[0])
-			streams, _, errOut := TestStreams("")
+			streams, _, errOut := testStreams("")
 			args := append([]string{"watch", s.Addr, "-o", "json"}, extra...)
 			if code := run(context.Background(), args, streams); code != 0 {
 				t.Fatalf("exit %d: %q", code, errOut)
@@ -328,7 +331,7 @@ func TestWatchQueryNameRefused(t *testing.T) {
 					"*": func(p *conntest.Peer, c conntest.Command) error { return p.ReplyError(c, "GenericError", "no") },
 				})
 			})
-			streams, _, errOut := TestStreams("")
+			streams, _, errOut := testStreams("")
 			if code := run(context.Background(), append(append(args, s.Addr), "-o", "json"), streams); code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}

@@ -3,9 +3,10 @@ package action
 import (
 	"context"
 	"fmt"
-	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 	"sync"
 	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 )

@@ -3,7 +3,6 @@ package conn_test
 import (
 	"context"
 	"errors"
-	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"net"
 	"runtime"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/decode"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"

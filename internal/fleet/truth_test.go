@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/natstest"
 )
 
 // TestSubjectIsTheTruth: NATS permissions protect subjects, not bodies. A

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 // collect runs a Feed over a Merge of targets until its Final item.

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 

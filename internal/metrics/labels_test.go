@@ -11,8 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
 )
 
 // running is a proxy served on a socket for a test, stopped at its end.

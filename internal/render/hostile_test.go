@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/conntest"
 )
 
 func scanEvent(t *testing.T, raw, vm string) *decode.Event {

@@ -1,9 +1,9 @@
-package main
+package cmdutil
 
 import "os"
 
 // hostLabel is --host-label, or the machine's hostname.
-func hostLabel(flag string) string {
+func HostLabel(flag string) string {
 	if flag != "" {
 		return flag
 	}

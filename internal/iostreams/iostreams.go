@@ -1,4 +1,6 @@
-package main
+// Package iostreams holds the program's standard streams. Nothing below main
+// touches os.Stdout directly, so tests run every command with buffers.
+package iostreams
 
 import (
 	"bytes"
@@ -10,8 +12,7 @@ import (
 	"golang.org/x/term"
 )
 
-// Streams are the program's standard streams. Nothing below main touches
-// os.Stdout directly, so tests run every command through run with buffers.
+// Streams are the program's standard streams and what is known of them.
 type Streams struct {
 	In     io.Reader
 	Out    io.Writer
@@ -20,11 +21,11 @@ type Streams struct {
 	OutTTY bool // stdout is a terminal: pretty output and colour by default
 	ErrTTY bool // stderr is a terminal: colour for diagnostics
 	Width  int  // the terminal's width, 0 when unknown
-	Quiet  bool // -q: no notices on stderr (errors still); see notices
+	Quiet  bool // -q: no notices on stderr (errors still); see Notices
 }
 
-// SystemStreams returns the real standard streams.
-func SystemStreams() *Streams {
+// System returns the real standard streams.
+func System() *Streams {
 	s := &Streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		InTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		OutTTY: term.IsTerminal(int(os.Stdout.Fd())),
@@ -38,15 +39,25 @@ func SystemStreams() *Streams {
 	return s
 }
 
-// TestStreams returns streams backed by buffers, with stdin reading in.
-func TestStreams(in string) (*Streams, *bytes.Buffer, *bytes.Buffer) {
+// Test returns streams backed by buffers, with stdin reading in.
+func Test(in string) (*Streams, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &Streams{In: strings.NewReader(in), Out: out, ErrOut: errOut}, out, errOut
 }
 
-// lockedStderr returns a copy of s whose ErrOut several goroutines may write
-// to (sources, readers and the pipeline): each write, one line, stays whole.
-func (s *Streams) lockedStderr() *Streams {
+// Notices returns where notices go (connection changes, skipped lines,
+// warnings about flags and config): stderr, or nowhere with -q. Errors
+// never go through it.
+func (s *Streams) Notices() io.Writer {
+	if s.Quiet {
+		return io.Discard
+	}
+	return s.ErrOut
+}
+
+// Locked returns a copy of s whose ErrOut several goroutines may write to
+// (sources, readers and the pipeline): each write, one line, stays whole.
+func (s *Streams) Locked() *Streams {
 	if _, ok := s.ErrOut.(*lockedWriter); ok {
 		return s // already locked: one lock for every writer
 	}
@@ -70,11 +81,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// closeStderr ends what a lockedStderr copy may still write: a source's
-// reading goroutine can outlive the command by a moment (a VM that hangs up
-// as qmpwatch stops), and once the command has returned, its exit message
-// is the last line, and the caller's stderr is the caller's again.
-func (s *Streams) closeStderr() {
+// CloseErr ends what a Locked copy may still write: a source's reading
+// goroutine can outlive the command by a moment (a VM that hangs up as
+// qmpwatch stops), and once the command has returned, its exit message is
+// the last line, and the caller's stderr is the caller's again.
+func (s *Streams) CloseErr() {
 	if l, ok := s.ErrOut.(*lockedWriter); ok {
 		l.mu.Lock()
 		l.closed = true

@@ -1,4 +1,4 @@
-package main
+package cmdutil
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/nearest"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 )
@@ -19,8 +20,8 @@ import (
 
 var unknownCommand = regexp.MustCompile(`^unknown command ("(?:[^"\\]|\\.)*") for "`)
 
-// suggestCommand adds the nearest command to cobra's unknown-command error.
-func suggestCommand(root *cobra.Command, err error) error {
+// SuggestCommand adds the nearest command to cobra's unknown-command error.
+func SuggestCommand(root *cobra.Command, err error) error {
 	m := unknownCommand.FindStringSubmatch(err.Error())
 	if m == nil {
 		return err
@@ -37,14 +38,14 @@ func suggestCommand(root *cobra.Command, err error) error {
 		}
 	}
 	if near := nearest.Typo(name, names); near != "" {
-		return withCode(exitUsage, fmt.Errorf("%w; did you mean %s?", err, near))
+		return exitcode.With(exitcode.Usage, fmt.Errorf("%w; did you mean %s?", err, near))
 	}
-	return withCode(exitUsage, err)
+	return exitcode.With(exitcode.Usage, err)
 }
 
-// suggestFlag adds the nearest flag of c to pflag's unknown-flag error
+// SuggestFlag adds the nearest flag of c to pflag's unknown-flag error
 // (--evnt: did you mean --event?).
-func suggestFlag(c *cobra.Command, err error) error {
+func SuggestFlag(c *cobra.Command, err error) error {
 	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
 	if !ok {
 		return err
@@ -61,21 +62,21 @@ func suggestFlag(c *cobra.Command, err error) error {
 	return err
 }
 
-// filterAsFollow is the usage error for an address that -f took as its
+// FilterAsFollow is the usage error for an address that -f took as its
 // value (watch -f vm1.qmp, the tail -f habit): said before the arguments
 // are counted, which would only say that none was given.
-func filterAsFollow(cmd *cobra.Command, args []string) error {
+func FilterAsFollow(cmd *cobra.Command, args []string) error {
 	f := cmd.Flags().Lookup("filter")
 	if len(args) > 0 || f == nil || !f.Changed || !pipeline.LooksLikePath(f.Value.String()) {
 		return nil
 	}
-	return usageErrorf("-f takes a jq filter, and %q looks like a file: to watch it give it as ADDRESS (qmpwatch %s %s); to follow a log use replay -F FILE",
+	return exitcode.Usagef("-f takes a jq filter, and %q looks like a file: to watch it give it as ADDRESS (qmpwatch %s %s); to follow a log use replay -F FILE",
 		f.Value.String(), cmd.Name(), f.Value.String())
 }
 
-// helpHint is the line after a usage error: the help of the command that
+// HelpHint is the line after a usage error: the help of the command that
 // was run, where the fix is.
-func helpHint(cmd *cobra.Command) string {
+func HelpHint(cmd *cobra.Command) string {
 	path := "qmpwatch"
 	if cmd != nil {
 		path = cmd.CommandPath()
