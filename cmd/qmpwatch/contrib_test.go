@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
-
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 )
 
 // needTool returns the path of a real part a test runs; under CI=true a

@@ -7,12 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/sim"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )

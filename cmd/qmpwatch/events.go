@@ -8,14 +8,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/nearest"
 )
 

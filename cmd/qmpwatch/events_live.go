@@ -10,11 +10,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
@@ -22,7 +22,7 @@ import (
 
 // fetchLiveSchema dials a monitor and returns its QEMU's event schema.
 func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration) (*decode.Catalog, conn.Greeting, error) {
-	if err := noLibvirt(address, "--live"); err != nil {
+	if err := cmdutil.NoLibvirt(address, "--live"); err != nil {
 		return nil, conn.Greeting{}, err
 	}
 	addr, err := conn.ParseAddr(address)

@@ -3,13 +3,12 @@ package main
 import (
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/pflag"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 )

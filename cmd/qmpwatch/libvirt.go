@@ -5,34 +5,13 @@ import (
 	"context"
 	"sort"
 
+	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
-	"github.com/spf13/pflag"
-
-	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
-
-// libvirtOptions are the flags for a libvirt URI in place of an ADDRESS.
-type libvirtOptions struct {
-	domains []string
-}
-
-func addLibvirtFlags(fs *pflag.FlagSet, o *libvirtOptions) {
-	fs.StringArrayVar(&o.domains, "domain", nil, "with a libvirt URI: only domains whose name matches GLOB (repeatable)")
-}
-
-// noLibvirt refuses a libvirt URI where only a QMP socket will do (what
-// would need a QMP command, which qmpwatch never sends through libvirt).
-func noLibvirt(arg, what string) error {
-	if !source.IsLibvirt(arg) {
-		return nil
-	}
-	return exitcode.Usagef("%s asks QEMU itself, which qmpwatch never does through libvirt: give the VM a QMP socket for qmpwatch (docs/libvirt.md)", what)
-}
 
 // runLibvirtStatus prints one row per defined domain: libvirt's state and
 // reason, and libvirt's view of the emulator's version.
@@ -61,12 +40,12 @@ func runLibvirtStatus(ctx context.Context, s *iostreams.Streams, o *statusOption
 	for i, d := range doms {
 		known[i] = d.Name
 	}
-	for _, g := range o.domains {
+	for _, g := range o.Domains {
 		if _, err := source.FindDomains(doms, []string{g}); err != nil {
 			return err
 		}
 	}
-	shown, _ := source.FindDomains(doms, o.domains)
+	shown, _ := source.FindDomains(doms, o.Domains)
 	for _, d := range shown {
 		if asJSON {
 			out.Write(appendDomainRecord(nil, u, v, d))

@@ -6,14 +6,13 @@ import (
 	"io"
 	"sync/atomic"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )

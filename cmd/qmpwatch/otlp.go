@@ -5,12 +5,11 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
-	"github.com/spf13/pflag"
-
 	"github.com/qmpwatch/qmpwatch/internal/otlp"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )

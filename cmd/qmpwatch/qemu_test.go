@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
-
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/qemutest"
+	"github.com/qmpwatch/qmpwatch/internal/testkit/syncbuf"
 )
 
 // startWatch runs the built binary as a user would and waits until it has

@@ -7,12 +7,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
-	"github.com/spf13/cobra"
-
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"

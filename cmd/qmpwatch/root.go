@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 
+	"github.com/spf13/cobra"
+
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
-	"github.com/spf13/cobra"
 )
 
 // app is what every command shares: the streams and the config file flag.

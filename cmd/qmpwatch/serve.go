@@ -7,14 +7,13 @@ import (
 	"os"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
@@ -24,26 +23,26 @@ import (
 
 // serveOptions are serve's flags: watch's sources, plus the HTTP side.
 type serveOptions struct {
-	cmdutil.EventOptions // -o json, -e/-x for it, --schema
-	multiOptions         // --reconnect, --markers, --dir
-	greetingTimeout      time.Duration
-	dialTimeout          time.Duration
-	queryTimeout         time.Duration
-	record               string
-	listen               string
-	metricsAddr          string
-	tlsCert              string
-	tlsKey               string
-	forgetAfter          time.Duration
-	socketMode           os.FileMode // --listen's socket
-	share                bool        // proxy.go: --share takes the --dir sockets over
-	fleetOptions                     // fleet.go: --publish and its access flags
-	libvirtOptions                   // libvirt.go: --domain, for a libvirt URI
-	src                  source.Spec
-	discardOut           bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
-	actions              []*action.Action // the config file's actions
-	otlpOptions                           // otlp.go: --otlp
-	execOptions                           // exec.go: --exec, and the limits of the config file's actions
+	cmdutil.EventOptions   // -o json, -e/-x for it, --schema
+	multiOptions           // --reconnect, --markers, --dir
+	greetingTimeout        time.Duration
+	dialTimeout            time.Duration
+	queryTimeout           time.Duration
+	record                 string
+	listen                 string
+	metricsAddr            string
+	tlsCert                string
+	tlsKey                 string
+	forgetAfter            time.Duration
+	socketMode             os.FileMode // --listen's socket
+	share                  bool        // proxy.go: --share takes the --dir sockets over
+	cmdutil.FleetOptions               // fleet.go: --publish and its access flags
+	cmdutil.LibvirtOptions             // libvirt.go: --domain, for a libvirt URI
+	src                    source.Spec
+	discardOut             bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
+	actions                []*action.Action // the config file's actions
+	otlpOptions                             // otlp.go: --otlp
+	execOptions                             // exec.go: --exec, and the limits of the config file's actions
 }
 
 func newServeCmd(a *app) *cobra.Command {
@@ -78,7 +77,7 @@ every monitor has gone.`,
 			// Sources and actions report from their own goroutines while
 			// the pipeline writes warnings: one lock keeps stderr lines whole.
 			ls := a.streams.Locked()
-			if err := o.validate(a.configFile, args, o.run(ls, cmdutil.HostLabel(o.hostLabel))); err != nil {
+			if err := o.validate(a.configFile, args, o.run(ls, cmdutil.HostLabel(o.HostLabel))); err != nil {
 				return err
 			}
 			return runServe(cmd.Context(), ls, o)
@@ -103,8 +102,8 @@ every monitor has gone.`,
 	fs.StringVar(&o.tlsKey, "metrics-tls-key", "", "the private key of --metrics-tls-cert (PEM)")
 	fs.DurationVar(&o.forgetAfter, "forget-after", metrics.DefaultForgetAfter, "drop the series of a VM that has been gone this long")
 	fs.Var(cmdutil.NewFileMode(&o.socketMode, 0o600), "socket-mode", "permissions of --listen's unix socket, in octal: who may connect (0660 lets the group in, e.g. libvirt's qemu)")
-	addFleetPublishFlags(fs, &o.fleetOptions)
-	addLibvirtFlags(fs, &o.libvirtOptions)
+	cmdutil.AddFleetPublishFlags(fs, &o.FleetOptions)
+	cmdutil.AddLibvirtFlags(fs, &o.LibvirtOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
 	addExecFlags(fs, &o.execOptions)
 	return cmd
@@ -117,7 +116,7 @@ func runServe(ctx context.Context, ls *iostreams.Streams, o *serveOptions) error
 		return err
 	}
 	defer stopOTLP()
-	pub, err := startPublishing(ls, &o.fleetOptions)
+	pub, err := startPublishing(ls, &o.FleetOptions)
 	if err != nil {
 		return err
 	}
@@ -150,7 +149,7 @@ func runServe(ctx context.Context, ls *iostreams.Streams, o *serveOptions) error
 	}
 	ao.Collector = metrics.New(ao.Options)
 	// Closed once the pipeline has run: queued runs get --exec-timeout.
-	execEng, actEng := o.startExec(ls, cmdutil.HostLabel(o.hostLabel), ao.Collector), o.startActions(ls, ao.Collector, o.actions...)
+	execEng, actEng := o.startExec(ls, cmdutil.HostLabel(o.HostLabel), ao.Collector), o.startActions(ls, ao.Collector, o.actions...)
 	defer execEng.Close()
 	defer actEng.Close()
 	// --exec runs for the events -e/-x let through; each action has its

@@ -100,7 +100,7 @@ func (o *serveOptions) validate(configFile string, args []string, run action.Run
 	if err := o.execOptions.validate(o.exec != "" || len(o.actions) > 0); err != nil {
 		return err
 	}
-	o.src = source.Spec{Args: args, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
+	o.src = source.Spec{Args: args, Reconnect: o.reconnect, Markers: o.markers, Domains: o.Domains,
 		Listen: o.listen, SocketMode: o.socketMode}
 	for _, c := range srcs {
 		o.src.Labelled = append(o.src.Labelled, source.Labelled{Address: c.Address, Label: c.Label})
@@ -112,7 +112,7 @@ func (o *serveOptions) validate(configFile string, args []string, run action.Run
 	if err := o.src.Validate(); err != nil {
 		return err
 	}
-	if err := o.checkPublish(false); err != nil {
+	if err := o.CheckPublish(false); err != nil {
 		return err
 	}
 	return o.src.Resolve()

@@ -6,13 +6,12 @@ import (
 	"os"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/logfile"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/trackview"
@@ -21,19 +20,19 @@ import (
 // trackOptions are the flags of the commands that track things across
 // events (sessions, jobs): live monitors or --replay logs.
 type trackOptions struct {
-	output             string
-	color              string
-	timeMode           string
-	label              string
-	replay             bool
-	greetingTimeout    time.Duration
-	dialTimeout        time.Duration
-	queryTimeout       time.Duration
-	reconnect          bool
-	interval           time.Duration // jobs, top: how often job progress is polled
-	cmdutil.DirOptions               // --dir, --dir-glob, --exclude-socket
-	libvirtOptions                   // libvirt.go: --domain
-	fleetReadOptions                 // fleet.go: nats:// sources
+	output                   string
+	color                    string
+	timeMode                 string
+	label                    string
+	replay                   bool
+	greetingTimeout          time.Duration
+	dialTimeout              time.Duration
+	queryTimeout             time.Duration
+	reconnect                bool
+	interval                 time.Duration // jobs, top: how often job progress is polled
+	cmdutil.DirOptions                     // --dir, --dir-glob, --exclude-socket
+	cmdutil.LibvirtOptions                 // libvirt.go: --domain
+	cmdutil.FleetReadOptions               // fleet.go: nats:// sources
 }
 
 func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
@@ -48,8 +47,8 @@ func addTrackFlags(cmd *cobra.Command, o *trackOptions) {
 	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	fs.BoolVar(&o.reconnect, "reconnect", false, "when a monitor goes away or cannot be reached, retry (backoff 100ms to 5s) until interrupted")
 	cmdutil.AddDirFlags(fs, &o.DirOptions)
-	addLibvirtFlags(fs, &o.libvirtOptions)
-	addFleetReadFlags(fs, &o.fleetReadOptions)
+	cmdutil.AddLibvirtFlags(fs, &o.LibvirtOptions)
+	cmdutil.AddFleetReadFlags(fs, &o.FleetReadOptions)
 }
 
 // trackArgs accepts no ADDRESS only with --dir.

@@ -17,8 +17,8 @@ import (
 // --reconnect, a libvirt URI, nats:// sources, validated and resolved
 // before anything is opened.
 func (o *trackOptions) spec(args []string) (*source.Spec, error) {
-	src := &source.Spec{Args: args, Label: o.label, Reconnect: o.reconnect, Domains: o.domains,
-		Fleet: o.fleetReadOptions.spec("", nil)}
+	src := &source.Spec{Args: args, Label: o.label, Reconnect: o.reconnect, Domains: o.Domains,
+		Fleet: o.FleetReadOptions.Spec("", nil)}
 	o.DirOptions.Fill(src)
 	if err := src.Validate(); err != nil {
 		return nil, err

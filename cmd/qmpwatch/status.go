@@ -7,26 +7,25 @@ import (
 	"os"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
 type statusOptions struct {
-	output          string
-	color           string
-	greetingTimeout time.Duration
-	dialTimeout     time.Duration
-	queryTimeout    time.Duration
-	libvirtOptions  // libvirt.go: --domain
+	output                 string
+	color                  string
+	greetingTimeout        time.Duration
+	dialTimeout            time.Duration
+	queryTimeout           time.Duration
+	cmdutil.LibvirtOptions // libvirt.go: --domain
 }
 
 func newStatusCmd(a *app) *cobra.Command {
@@ -55,7 +54,7 @@ Exit status 1 when any monitor could not be asked; the others are still printed.
 	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
-	addLibvirtFlags(fs, &o.libvirtOptions)
+	cmdutil.AddLibvirtFlags(fs, &o.LibvirtOptions)
 	return cmd
 }
 
@@ -70,7 +69,7 @@ type vmStatus struct {
 }
 
 func runStatus(ctx context.Context, s *iostreams.Streams, o *statusOptions, args []string) error {
-	src := source.Spec{Args: args, Domains: o.domains}
+	src := source.Spec{Args: args, Domains: o.Domains}
 	if err := src.Validate(); err != nil {
 		return err
 	}

@@ -4,15 +4,14 @@ import (
 	"context"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/spf13/cobra"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/fleet"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
@@ -20,16 +19,16 @@ import (
 
 type watchOptions struct {
 	cmdutil.EventOptions
-	greetingTimeout time.Duration
-	dialTimeout     time.Duration
-	queryTimeout    time.Duration
-	record          string
-	multiOptions    // multi.go: --reconnect, --markers, --dir, many addresses
-	libvirtOptions  // libvirt.go: --domain
-	fleetOptions    // fleet.go: nats:// sources and --publish
-	src             source.Spec
-	otlpOptions     // otlp.go: --otlp
-	execOptions     // exec.go: --exec
+	greetingTimeout        time.Duration
+	dialTimeout            time.Duration
+	queryTimeout           time.Duration
+	record                 string
+	multiOptions           // multi.go: --reconnect, --markers, --dir, many addresses
+	cmdutil.LibvirtOptions // libvirt.go: --domain
+	cmdutil.FleetOptions   // fleet.go: nats:// sources and --publish
+	src                    source.Spec
+	otlpOptions            // otlp.go: --otlp
+	execOptions            // exec.go: --exec
 }
 
 func newWatchCmd(a *app) *cobra.Command {
@@ -74,9 +73,9 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
 	addMultiFlags(fs, &o.multiOptions)
-	addLibvirtFlags(fs, &o.libvirtOptions)
+	cmdutil.AddLibvirtFlags(fs, &o.LibvirtOptions)
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
-	addFleetFlags(fs, &o.fleetOptions)
+	cmdutil.AddFleetFlags(fs, &o.FleetOptions)
 	addOTLPFlag(fs, &o.otlpOptions)
 	addExecFlags(fs, &o.execOptions)
 	return cmd
@@ -85,8 +84,8 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 // complete turns the flags and arguments into the description of what
 // to read.
 func (o *watchOptions) complete(args []string) {
-	o.src = source.Spec{Args: args, Label: o.Label, Reconnect: o.reconnect, Markers: o.markers, Domains: o.domains,
-		Fleet: o.fleetReadOptions.spec(o.durable, o.Events)}
+	o.src = source.Spec{Args: args, Label: o.Label, Reconnect: o.reconnect, Markers: o.markers, Domains: o.Domains,
+		Fleet: o.FleetReadOptions.Spec(o.Durable, o.Events)}
 	o.DirOptions.Fill(&o.src)
 }
 
@@ -101,7 +100,7 @@ func (o *watchOptions) validate() error {
 	if _, ok := o.src.Libvirt(); ok && o.Schema == "live" {
 		return exitcode.Usagef("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
 	}
-	if err := o.checkPublish(o.src.HasFleet()); err != nil {
+	if err := o.CheckPublish(o.src.HasFleet()); err != nil {
 		return err
 	}
 	return o.src.Resolve()
@@ -121,13 +120,13 @@ func (o *watchOptions) run(ctx context.Context, s *iostreams.Streams) error {
 	var pub *fleet.Publisher
 	var op *source.Opened
 	// Closed once the pipeline has run: the last events' runs finish.
-	eng := o.startExec(ls, cmdutil.HostLabel(o.hostLabel), nil)
+	eng := o.startExec(ls, cmdutil.HostLabel(o.HostLabel), nil)
 	defer eng.Close()
 	p, err := cmdutil.NewPipeline(ls, &o.EventOptions, o.src.Many(), o.record, append(sinkHook(eng), func(po *pipeline.Options) {
-		if o.publish != "" {
+		if o.Publish != "" {
 			po.Tee = func(ev *decode.Event) { pub.Publish(ev) } // started below, before any event
 		}
-		if o.src.HasFleet() && o.durable != "" {
+		if o.src.HasFleet() && o.Durable != "" {
 			po.Handled = func(ev *decode.Event) { op.Handled(ev) } // acknowledges what was handled
 		}
 	})...)
@@ -135,7 +134,7 @@ func (o *watchOptions) run(ctx context.Context, s *iostreams.Streams) error {
 		return err
 	}
 	defer p.Close()
-	if pub, err = startPublishing(ls, &o.fleetOptions); err != nil {
+	if pub, err = startPublishing(ls, &o.FleetOptions); err != nil {
 		return err
 	}
 	if pub != nil {

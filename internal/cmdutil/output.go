@@ -4,9 +4,8 @@ import (
 	"os"
 
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-
 	"github.com/qmpwatch/qmpwatch/internal/filter"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/render"
 )
