@@ -12,6 +12,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+	cmdrun "github.com/qmpwatch/qmpwatch/internal/run"
 	"github.com/qmpwatch/qmpwatch/internal/sim"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
@@ -73,10 +74,10 @@ func runDemo(ctx context.Context, s *iostreams.Streams, o *demoOptions) error {
 		served <- sim.NewServer(rec, sim.Options{Speed: o.speed, Once: true, Retime: true, MaxGap: 1500 * time.Millisecond}).Serve(sctx, ln)
 	}()
 	fmt.Fprintln(s.ErrOut, "qmpwatch: demo: replaying a session recorded from a real QEMU 7.2, as if live")
-	w := &watchOptions{EventOptions: o.EventOptions}
-	w.complete([]string{sock})
-	if err = w.validate(); err == nil {
-		err = w.run(sctx, s)
+	w := &cmdrun.WatchOptions{EventOptions: o.EventOptions}
+	w.Complete([]string{sock})
+	if err = w.Validate(); err == nil {
+		err = cmdrun.Watch(sctx, s, w)
 	}
 	cancel()
 	<-served

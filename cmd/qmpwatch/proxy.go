@@ -16,22 +16,23 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/proxy"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	cmdrun "github.com/qmpwatch/qmpwatch/internal/run"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 type proxyOptions struct {
 	cmdutil.EventOptions
-	multiOptions // --reconnect, --markers, --fail-without-shutdown (no --dir)
-	listen       string
-	takeover     string
-	restore      string
-	readOnly     bool
-	socketMode   os.FileMode
-	record       string
-	dialTimeout  time.Duration
-	greetTimeout time.Duration
-	queryTimeout time.Duration
-	execOptions  // exec.go: --exec
+	cmdutil.MultiOptions // --reconnect, --markers, --fail-without-shutdown (no --dir)
+	listen               string
+	takeover             string
+	restore              string
+	readOnly             bool
+	socketMode           os.FileMode
+	record               string
+	dialTimeout          time.Duration
+	greetTimeout         time.Duration
+	queryTimeout         time.Duration
+	cmdutil.ExecOptions  // --exec
 }
 
 func newProxyCmd(a *app) *cobra.Command {
@@ -79,14 +80,14 @@ stderr say when a client connects or leaves. See docs/proxy.md.`,
 	cmdutil.AddOutputFlags(fs, &o.EventOptions)
 	cmdutil.AddFilterFlags(fs, &o.EventOptions)
 	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
-	fs.BoolVar(&o.reconnect, "reconnect", false, "when QEMU goes away, wait for it (backoff 100ms to 5s) and serve it again")
-	fs.BoolVar(&o.markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
-	fs.BoolVar(&o.failOnGone, "fail-without-shutdown", false, "exit 5 when QEMU went away without a SHUTDOWN event")
+	fs.BoolVar(&o.Reconnect, "reconnect", false, "when QEMU goes away, wait for it (backoff 100ms to 5s) and serve it again")
+	fs.BoolVar(&o.Markers, "markers", false, "put QMPWATCH_DISCONNECTED and QMPWATCH_RECONNECTED events in the output where the stream has gaps")
+	fs.BoolVar(&o.FailOnGone, "fail-without-shutdown", false, "exit 5 when QEMU went away without a SHUTDOWN event")
 	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	fs.DurationVar(&o.greetTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
 	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
 	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
-	addExecFlags(fs, &o.execOptions)
+	cmdutil.AddExecFlags(fs, &o.ExecOptions)
 	return cmd
 }
 
@@ -122,7 +123,7 @@ func runProxy(ctx context.Context, s *iostreams.Streams, o *proxyOptions, args [
 	if err != nil {
 		return err
 	}
-	if err := o.execOptions.validate(o.exec != ""); err != nil {
+	if err := o.ExecOptions.Validate(o.Exec != ""); err != nil {
 		return err
 	}
 	if o.restore != "" {
@@ -134,15 +135,15 @@ func runProxy(ctx context.Context, s *iostreams.Streams, o *proxyOptions, args [
 	if o.Output == "" && o.Template == "" && o.TemplateFile == "" && o.JQ == "" {
 		out.Out = io.Discard // a proxy first: events on stdout only when asked for
 	}
-	eng := o.startExec(ls, cmdutil.HostLabel(""), nil)
+	eng := cmdrun.SinkExec(ls, &o.ExecOptions, cmdutil.HostLabel(""), nil)
 	defer eng.Close() // once the pipeline has run: the last events' runs finish
-	p, err := cmdutil.NewPipeline(&out, &o.EventOptions, false, o.record, sinkHook(eng)...)
+	p, err := cmdutil.NewPipeline(&out, &o.EventOptions, false, o.record, cmdrun.SinkHook(eng)...)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
 
-	px := proxy.New(proxy.Options{Addr: upstream, ReadOnly: o.readOnly, Reconnect: o.reconnect,
+	px := proxy.New(proxy.Options{Addr: upstream, ReadOnly: o.readOnly, Reconnect: o.Reconnect,
 		Conn: conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetTimeout, QueryTimeout: o.queryTimeout},
 		Note: func(n proxy.Note) { fmt.Fprintln(ls.Notices(), proxyNote(n)) }})
 	ln, release, err := proxyListen(ctx, px, o, listen)
@@ -155,11 +156,12 @@ func runProxy(ctx context.Context, s *iostreams.Streams, o *proxyOptions, args [
 	ran := make(chan struct{})
 	go func() { px.Run(pctx); close(ran) }()
 	go px.Serve(pctx, ln)
-	m := source.New(pctx, mergeOptions(ls, p, &o.multiOptions, conn.Options{QueryTimeout: o.queryTimeout, Dial: px.Pipe}))
+	var w cmdrun.WatchState
+	m := source.New(pctx, w.MergeOptions(ls, p, o.Markers, conn.Options{QueryTimeout: o.queryTimeout, Dial: px.Pipe}))
 	defer func() { cancel(); m.Wait(); <-ran }()
-	m.Dial(source.Target{Addr: upstream, Label: o.Label, Reconnect: o.reconnect, QuietRefused: true})
+	m.Dial(source.Target{Addr: upstream, Label: o.Label, Reconnect: o.Reconnect, QuietRefused: true})
 	m.Seal()
-	return o.endErr(p.Run(ctx, m))
+	return w.End(p.Run(ctx, m), o.FailOnGone)
 }
 
 // proxyListen connects to the monitor and opens the clients' socket: at

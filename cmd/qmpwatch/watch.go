@@ -1,38 +1,18 @@
 package main
 
 import (
-	"context"
+	"errors"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/fleet"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-	"github.com/qmpwatch/qmpwatch/internal/libvirt"
-	"github.com/qmpwatch/qmpwatch/internal/pipeline"
-	"github.com/qmpwatch/qmpwatch/internal/source"
+	cmdrun "github.com/qmpwatch/qmpwatch/internal/run"
 )
 
-type watchOptions struct {
-	cmdutil.EventOptions
-	greetingTimeout        time.Duration
-	dialTimeout            time.Duration
-	queryTimeout           time.Duration
-	record                 string
-	multiOptions           // multi.go: --reconnect, --markers, --dir, many addresses
-	cmdutil.LibvirtOptions // libvirt.go: --domain
-	cmdutil.FleetOptions   // fleet.go: nats:// sources and --publish
-	src                    source.Spec
-	otlpOptions            // otlp.go: --otlp
-	execOptions            // exec.go: --exec
-}
-
 func newWatchCmd(a *app) *cobra.Command {
-	o := &watchOptions{}
+	o := &cmdrun.WatchOptions{}
 	cmd := &cobra.Command{
 		Use:         "watch ADDRESS...",
 		Annotations: cmdutil.Annotate(cmdutil.ArgsAddress),
@@ -56,133 +36,48 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
   qmpwatch watch qemu:///system --domain 'web*'   # libvirt's domains (docs/libvirt.md)
   qmpwatch watch --dir /run/qemu --reconnect --publish nats://nats:4222 --host-label $(hostname)
   qmpwatch watch nats://nats:4222 --host 'db-*' --since 1h -o json`,
-		Args: watchArgs(&o.multiOptions),
+		Args: watchArgs(&o.Dir),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.complete(args)
-			if err := o.validate(); err != nil {
+			o.Complete(args)
+			o.Version = otlpVersion()
+			if err := o.Validate(); err != nil {
 				return err
 			}
-			return o.run(cmd.Context(), a.streams)
+			return cmdrun.Watch(cmd.Context(), a.streams, o)
 		},
 	}
 	fs := cmd.Flags()
 	cmdutil.AddOutputFlags(fs, &o.EventOptions)
 	cmdutil.AddFilterFlags(fs, &o.EventOptions)
 	cmdutil.AddSchemaFlags(fs, &o.EventOptions)
-	fs.DurationVar(&o.greetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
-	fs.DurationVar(&o.dialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
-	cmdutil.AddQueryTimeoutFlag(fs, &o.queryTimeout)
-	addMultiFlags(fs, &o.multiOptions)
+	fs.DurationVar(&o.GreetingTimeout, "greeting-timeout", 5*time.Second, "how long to wait for QEMU's greeting after connecting")
+	fs.DurationVar(&o.DialTimeout, "connect-timeout", 5*time.Second, "how long to wait for the connection")
+	cmdutil.AddQueryTimeoutFlag(fs, &o.QueryTimeout)
+	cmdutil.AddMultiFlags(fs, &o.MultiOptions)
 	cmdutil.AddLibvirtFlags(fs, &o.LibvirtOptions)
-	fs.StringVar(&o.record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
+	fs.StringVar(&o.Record, "record", "", "append every event received, before any filter, to FILE as json lines (mode 0600) for replay")
 	cmdutil.AddFleetFlags(fs, &o.FleetOptions)
-	addOTLPFlag(fs, &o.otlpOptions)
-	addExecFlags(fs, &o.execOptions)
+	cmdutil.AddOTLPFlag(fs, &o.OTLP)
+	cmdutil.AddExecFlags(fs, &o.ExecOptions)
 	return cmd
 }
 
-// complete turns the flags and arguments into the description of what
-// to read.
-func (o *watchOptions) complete(args []string) {
-	o.src = source.Spec{Args: args, Label: o.Label, Reconnect: o.reconnect, Markers: o.markers, Domains: o.Domains,
-		Fleet: o.FleetReadOptions.Spec(o.Durable, o.Events)}
-	o.DirOptions.Fill(&o.src)
-}
-
-// validate checks everything before any socket, file or server is opened.
-func (o *watchOptions) validate() error {
-	if err := o.execOptions.validate(o.exec != ""); err != nil {
-		return err
-	}
-	if err := o.src.Validate(); err != nil {
-		return err
-	}
-	if _, ok := o.src.Libvirt(); ok && o.Schema == "live" {
-		return exitcode.Usagef("--schema live asks QEMU for its schema, which qmpwatch never does through libvirt: use auto or builtin")
-	}
-	if err := o.CheckPublish(o.src.HasFleet()); err != nil {
-		return err
-	}
-	return o.src.Resolve()
-}
-
-func (o *watchOptions) run(ctx context.Context, s *iostreams.Streams) error {
-	// The sources and the publisher report from their goroutines while the
-	// pipeline writes warnings: one lock keeps stderr lines whole. It is
-	// closed last, after the publisher has said what it could not send.
-	ls := s.Locked()
-	defer ls.CloseErr()
-	stopOTLP, err := startOTLP(ctx, ls, &o.otlpOptions, &o.EventOptions)
-	if err != nil {
-		return err
-	}
-	defer stopOTLP()
-	var pub *fleet.Publisher
-	var op *source.Opened
-	// Closed once the pipeline has run: the last events' runs finish.
-	eng := o.startExec(ls, cmdutil.HostLabel(o.HostLabel), nil)
-	defer eng.Close()
-	p, err := cmdutil.NewPipeline(ls, &o.EventOptions, o.src.Many(), o.record, append(sinkHook(eng), func(po *pipeline.Options) {
-		if o.Publish != "" {
-			po.Tee = func(ev *decode.Event) { pub.Publish(ev) } // started below, before any event
+// watchArgs accepts no ADDRESS only with --dir.
+func watchArgs(dir *string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cmdutil.FilterAsFollow(cmd, args); err != nil {
+			return err
 		}
-		if o.src.HasFleet() && o.Durable != "" {
-			po.Handled = func(ev *decode.Event) { op.Handled(ev) } // acknowledges what was handled
+		if len(args) == 0 && *dir == "" {
+			return errors.New("accepts 1 arg or more (ADDRESS...), or --dir DIR; received 0")
 		}
-	})...)
-	if err != nil {
-		return err
+		return nil
 	}
-	defer p.Close()
-	if pub, err = startPublishing(ls, &o.FleetOptions); err != nil {
-		return err
-	}
-	if pub != nil {
-		defer closePublisher(ctx, pub)
-	}
-	if addr, ok := o.src.Single(); ok {
-		return o.runSingle(ctx, ls, p, addr)
-	}
-	op, err = o.src.Open(ctx, source.OpenOptions{
-		Options: o.withAddresses(mergeOptions(ls, p, &o.multiOptions, o.connOptions())),
-		Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
-		Notes:   ls.Notices(), // a nats:// source's "reading stream" goes quiet with -q
-	})
-	if err != nil {
-		return err
-	}
-	defer op.Close()
-	return o.endErr(p.Run(ctx, op))
 }
 
-func (o *watchOptions) connOptions() conn.Options {
-	return conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
-}
-
-// runSingle is a plain `watch ADDRESS`: one client, no Merge.
-func (o *watchOptions) runSingle(ctx context.Context, ls *iostreams.Streams, p *pipeline.Pipeline, addr conn.Addr) error {
-	// --timeout bounds the whole wait: connecting and the startup queries
-	// too, not only the events (p.Deadline).
-	co := o.connOptions()
-	co.Deadline = p.Deadline()
-	c, name, err := source.Open(ctx, addr, co, o.Label)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
-		return p.DeadlineErr(err)
-	}
-	defer c.Close()
-	note, err := p.Attach(c)
-	if err != nil {
-		return p.DeadlineErr(err)
-	}
-	connected := source.Status{Kind: source.Connected, Addr: addr.String(), VM: c.Label(), Name: name, QEMU: c.Greeting().Version, Note: note}
-	if o.sink != nil {
-		o.sink.Status(connected) // the address, for qemu.monitor.address
-	}
-	printStatus(ls.Notices(), connected)
-	// Single reports the end (Ended) once Run has flushed the events before
-	// it, so "closed" never comes before stdout's last event.
-	return o.endErr(p.Run(ctx, source.NewSingle(c, func(st source.Status) { o.status(ls, st) })))
+// otlpVersion is qmpwatch's version as --otlp's records give it.
+func otlpVersion() string {
+	bi, _ := debug.ReadBuildInfo()
+	v, _ := buildVersion(bi, version, commit)
+	return v
 }
