@@ -92,7 +92,7 @@ func NewPipeline(s *iostreams.Streams, o *EventOptions, showVM bool, record stri
 	}
 	po.Record = record
 	for _, h := range hooks {
-		h(&po) // e.g. watch --publish's tee (fleet.go)
+		h(&po) // e.g. watch --publish's tee (run/watch.go)
 	}
 	return pipeline.New(po)
 }

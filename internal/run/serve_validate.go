@@ -66,5 +66,8 @@ func (o *ServeOptions) Validate(ls *iostreams.Streams, cfg ServeConfig) error {
 	if err := o.CheckPublish(false); err != nil {
 		return err
 	}
-	return o.src.Resolve()
+	if err := o.src.Resolve(); err != nil {
+		return err
+	}
+	return o.validateOTLP()
 }

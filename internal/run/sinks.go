@@ -25,15 +25,24 @@ type SinkOptions struct {
 	otlp *otlp.Sink // started by startOTLP
 }
 
+// validateOTLP checks --otlp's URL.
+func (o *SinkOptions) validateOTLP() error {
+	if o.OTLP == "" {
+		return nil
+	}
+	if _, err := otlp.CheckURL(o.OTLP); err != nil {
+		return exitcode.With(exitcode.Usage, err)
+	}
+	return nil
+}
+
 // startOTLP starts the --otlp sink, when asked for, as one of eo's sinks,
 // and returns what stops it: the queue gets a deadline to drain, shorter
-// when qmpwatch was interrupted (SIGINT, SIGTERM). It opens no connection.
+// when qmpwatch was interrupted (SIGINT, SIGTERM). It opens no connection;
+// validateOTLP has checked the URL.
 func (o *SinkOptions) startOTLP(ctx context.Context, s *iostreams.Streams, eo *cmdutil.EventOptions) (stop func(), err error) {
 	if o.OTLP == "" {
 		return func() {}, nil
-	}
-	if _, err := otlp.CheckURL(o.OTLP); err != nil {
-		return nil, exitcode.With(exitcode.Usage, err)
 	}
 	o.otlp, err = otlp.New(otlp.Options{URL: o.OTLP, Version: o.Version, Host: cmdutil.HostLabel(""), Notes: s.ErrOut})
 	if err != nil {

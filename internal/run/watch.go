@@ -53,7 +53,10 @@ func (o *WatchOptions) Validate() error {
 	if err := o.CheckPublish(o.src.HasFleet()); err != nil {
 		return err
 	}
-	return o.src.Resolve()
+	if err := o.src.Resolve(); err != nil {
+		return err
+	}
+	return o.validateOTLP()
 }
 
 // Watch prints the events of what o describes, checked by Validate.
