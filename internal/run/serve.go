@@ -21,22 +21,22 @@ import (
 
 // ServeOptions are serve's options: watch's sources, plus the HTTP side.
 type ServeOptions struct {
-	cmdutil.EventOptions // -o json, -e/-x for it, --schema
-	cmdutil.MultiOptions // --reconnect, --markers, --dir
-	GreetingTimeout      time.Duration
-	DialTimeout          time.Duration
-	QueryTimeout         time.Duration
-	Record               string
-	Listen               string
-	MetricsAddr          string
-	TLSCert              string
-	TLSKey               string
-	ForgetAfter          time.Duration
-	SocketMode           os.FileMode // --listen's socket
-	Share                bool        // --share takes the --dir sockets over
-	cmdutil.FleetOptions             // --publish and its access flags
-	cmdutil.LibvirtOptions           // --domain, for a libvirt URI
-	SinkOptions                      // --otlp, --exec, and the limits of the config file's actions
+	cmdutil.EventOptions   // -o json, -e/-x for it, --schema
+	cmdutil.MultiOptions   // --reconnect, --markers, --dir
+	GreetingTimeout        time.Duration
+	DialTimeout            time.Duration
+	QueryTimeout           time.Duration
+	Record                 string
+	Listen                 string
+	MetricsAddr            string
+	TLSCert                string
+	TLSKey                 string
+	ForgetAfter            time.Duration
+	SocketMode             os.FileMode // --listen's socket
+	Share                  bool        // --share takes the --dir sockets over
+	cmdutil.FleetOptions               // --publish and its access flags
+	cmdutil.LibvirtOptions             // --domain, for a libvirt URI
+	SinkOptions                        // --otlp, --exec, and the limits of the config file's actions
 
 	// Sharer makes the Merge's dials take each monitor over (--share), and
 	// returns what gives every path back once the Merge has ended.

@@ -19,10 +19,10 @@ import (
 // fills the event flags alone).
 type WatchOptions struct {
 	cmdutil.EventOptions
-	GreetingTimeout time.Duration
-	DialTimeout     time.Duration
-	QueryTimeout    time.Duration
-	Record          string
+	GreetingTimeout        time.Duration
+	DialTimeout            time.Duration
+	QueryTimeout           time.Duration
+	Record                 string
 	cmdutil.MultiOptions   // --reconnect, --markers, --dir, --fail-without-shutdown
 	cmdutil.LibvirtOptions // --domain
 	cmdutil.FleetOptions   // nats:// sources and --publish
