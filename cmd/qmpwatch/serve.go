@@ -45,7 +45,6 @@ every monitor has gone.`,
 			// the pipeline writes warnings: one lock keeps stderr lines whole.
 			ls := a.streams.Locked()
 			o.Complete(args)
-			o.Version = otlpVersion()
 			if err := o.Validate(ls, serveConfig(a.configFile)); err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,7 +38,6 @@ Output is pretty on a terminal and JSON lines (QEMU's event plus "vm") in a pipe
 		Args: watchArgs(&o.Dir),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Complete(args)
-			o.Version = otlpVersion()
 			if err := o.Validate(); err != nil {
 				return err
 			}
@@ -73,11 +71,4 @@ func watchArgs(dir *string) cobra.PositionalArgs {
 		}
 		return nil
 	}
-}
-
-// otlpVersion is qmpwatch's version as --otlp's records give it.
-func otlpVersion() string {
-	bi, _ := debug.ReadBuildInfo()
-	v, _ := buildVersion(bi, version, commit)
-	return v
 }

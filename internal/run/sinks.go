@@ -14,13 +14,13 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/otlp"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/version"
 )
 
 // SinkOptions are the outputs beside stdout that watch and serve share:
 // --otlp (docs/otlp.md) and --exec with the limits of every action.
 type SinkOptions struct {
-	OTLP    string // the collector's URL
-	Version string // qmpwatch's version, in each OTLP record's resource
+	OTLP string // the collector's URL
 	cmdutil.ExecOptions
 	otlp *otlp.Sink // started by startOTLP
 }
@@ -44,7 +44,8 @@ func (o *SinkOptions) startOTLP(ctx context.Context, s *iostreams.Streams, eo *c
 	if o.OTLP == "" {
 		return func() {}, nil
 	}
-	o.otlp, err = otlp.New(otlp.Options{URL: o.OTLP, Version: o.Version, Host: cmdutil.HostLabel(""), Notes: s.ErrOut})
+	v, _ := version.Get()
+	o.otlp, err = otlp.New(otlp.Options{URL: o.OTLP, Version: v, Host: cmdutil.HostLabel(""), Notes: s.ErrOut})
 	if err != nil {
 		return nil, err
 	}
