@@ -66,7 +66,7 @@ var argCompletions = map[string]completeFunc{
 	},
 	cmdutil.ArgsCommand: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		var out []string
-		for _, c := range configCommands(cmd.Root()) {
+		for _, c := range cmdutil.ConfigCommands(cmd.Root()) {
 			if strings.HasPrefix(c.Name(), toComplete) {
 				out = append(out, c.Name())
 			}
