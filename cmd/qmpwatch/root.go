@@ -44,16 +44,10 @@ func newRootCmd(a *app) *cobra.Command {
 	root.Flags().Bool("version", false, "print the version (the same as qmpwatch version)")
 	root.PersistentFlags().StringVar(&a.config.Path, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
 	root.PersistentFlags().BoolVarP(&a.streams.Quiet, "quiet", "q", false, "no notices on stderr (connections, skipped lines, warnings); errors are still printed")
-	root.AddCommand(
-		newWatchCmd(a),
-		newVersionCmd(a),
-		newEventsCmd(a),
+	root.AddCommand(newWatchCmd(a), newVersionCmd(a), newEventsCmd(a),
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a), newTopCmd(a),
-		newListenCmd(a), newServeCmd(a), newProxyCmd(a),
-		newConfigCmd(a),
-		newGenDocsCmd(),
-	)
+		newListenCmd(a), newServeCmd(a), newProxyCmd(a), newConfigCmd(a), newGenDocsCmd())
 	// cobra's own completion command, given examples like every other.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
