@@ -4,6 +4,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/complete"
+	"github.com/qmpwatch/qmpwatch/internal/version"
 )
 
 const rootLong = `qmpwatch watches the event stream of QEMU virtual machines over QMP, checks every
@@ -32,7 +34,7 @@ func newRootCmd(a *app) *cobra.Command {
 		Example: `  qmpwatch demo                               # a recorded VM, no QEMU needed
   qmpwatch watch /run/vm1.qmp                 # live events of one VM
   qmpwatch watch vm1.qmp -o json | jq .data   # JSON lines for scripts`,
-		Version: versionText(),
+		Version: version.Text(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			a.started = true
 			return a.config.Load(cmd, a.streams) // its errors carry their codes
@@ -52,13 +54,13 @@ func newRootCmd(a *app) *cobra.Command {
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
-			standaloneBash(c)
+			complete.StandaloneBash(c)
 			c.Example = `  qmpwatch completion bash > /etc/bash_completion.d/qmpwatch
   source <(qmpwatch completion bash)        # this shell only
   qmpwatch completion zsh > "${fpath[1]}/_qmpwatch"
   qmpwatch completion fish > ~/.config/fish/completions/qmpwatch.fish`
 		}
 	}
-	registerCompletions(root)
+	complete.Register(root, cmdutil.ConfigCommands)
 	return root
 }
