@@ -7,6 +7,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/config"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	cmdrun "github.com/qmpwatch/qmpwatch/internal/run"
 	"github.com/qmpwatch/qmpwatch/internal/source"
@@ -45,7 +46,7 @@ every monitor has gone.`,
 			// the pipeline writes warnings: one lock keeps stderr lines whole.
 			ls := a.streams.Locked()
 			o.Complete(args)
-			if err := o.Validate(ls, serveConfig(a.configFile)); err != nil {
+			if err := o.Validate(ls, serveConfig(a.config.Path)); err != nil {
 				return err
 			}
 			return cmdrun.Serve(cmd.Context(), ls, o)
@@ -81,13 +82,13 @@ every monitor has gone.`,
 func serveConfig(file string) cmdrun.ServeConfig {
 	return cmdrun.ServeConfig{
 		Sources: func() ([]source.Labelled, error) {
-			srcs, err := configSources(file)
+			srcs, err := config.ServeSources(file)
 			var l []source.Labelled
 			for _, c := range srcs {
 				l = append(l, source.Labelled{Address: c.Address, Label: c.Label})
 			}
 			return l, err
 		},
-		Actions: func(r action.Run) ([]*action.Action, error) { return configActions(file, r) },
+		Actions: func(r action.Run) ([]*action.Action, error) { return config.ServeActions(file, r) },
 	}
 }
