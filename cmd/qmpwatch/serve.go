@@ -17,6 +17,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/libvirt"
 	"github.com/qmpwatch/qmpwatch/internal/metrics"
 	"github.com/qmpwatch/qmpwatch/internal/pipeline"
+	cmdrun "github.com/qmpwatch/qmpwatch/internal/run"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -170,7 +171,7 @@ func runServe(ctx context.Context, ls *iostreams.Streams, o *serveOptions) error
 	co := conn.Options{DialTimeout: o.dialTimeout, GreetingTimeout: o.greetingTimeout, QueryTimeout: o.queryTimeout}
 	mo := o.withAddresses(agent.SourceOptions(co))
 	if o.share {
-		defer shareMonitors(ctx, ls, &mo.Conn)() // after the Merge has ended: each path given back
+		defer cmdrun.ProxyShare(ctx, ls, &mo.Conn)() // after the Merge has ended: each path given back
 	}
 	op, err := o.src.Open(ctx, source.OpenOptions{Options: mo, Libvirt: libvirt.Options{DialTimeout: o.dialTimeout},
 		Notes: ls.ErrOut, Seed: agent.SetState})

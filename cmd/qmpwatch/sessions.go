@@ -72,7 +72,7 @@ func runTracker(ctx context.Context, s *iostreams.Streams, o *trackOptions, args
 		return exitcode.Usagef("--dir and --reconnect watch live monitors: not with --replay")
 	}
 	if o.replay {
-		if err := oneStdin(args); err != nil {
+		if err := cmdutil.OneStdin(args); err != nil {
 			return err
 		}
 	}
@@ -97,7 +97,7 @@ func runTracker(ctx context.Context, s *iostreams.Streams, o *trackOptions, args
 	out, _ := cmdutil.Palettes(s, o.color, os.Getenv)
 	t := trackview.NewTracker(trackview.TrackOptions{Out: s.Out, JSON: asJSON, Time: o.timeMode, Interval: o.interval, Palette: out, Notices: ls.Notices()}, v)
 	if o.replay {
-		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: warnLine(ls.Notices())}})
+		return t.Replay(ctx, args, source.LogOptions{Stdin: s.In, Options: logfile.Options{Label: o.label, Warn: cmdutil.WarnLine(ls.Notices())}})
 	}
 	op, err := o.open(ctx, src, t.SourceOptions(func(line string) { fmt.Fprintln(ls.Notices(), line) }, o.connOptions()), ls.Notices(), t.SeedAtConnect)
 	if err != nil {
