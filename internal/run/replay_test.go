@@ -1,0 +1,48 @@
+package run
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+)
+
+func TestReplayCompleteReadsStdin(t *testing.T) {
+	var o ReplayOptions
+	o.Complete(nil)
+	if len(o.Files) != 1 || o.Files[0] != "-" {
+		t.Errorf("no FILE: Files = %q, want [-]", o.Files)
+	}
+}
+
+func TestReplayValidate(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		o    ReplayOptions
+		want string
+	}{
+		{"files", ReplayOptions{Files: []string{"a.log", "-"}}, ""},
+		{"window", ReplayOptions{Files: []string{"a.log"}, WindowOptions: cmdutil.WindowOptions{Since: "2h", Before: "1h"}}, ""},
+		{"schema live", ReplayOptions{Files: []string{"a.log"}, EventOptions: cmdutil.EventOptions{Schema: "live"}}, "--schema live needs a running QEMU's monitor"},
+		{"stdin twice", ReplayOptions{Files: []string{"-", "-"}}, "standard input (-) given twice"},
+		{"bad since", ReplayOptions{Files: []string{"a.log"}, WindowOptions: cmdutil.WindowOptions{Since: "yesterday-ish"}}, "--since "},
+		{"empty window", ReplayOptions{Files: []string{"a.log"}, WindowOptions: cmdutil.WindowOptions{Since: "1h", Before: "2h"}}, "--since 1h is not before --before 2h"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.o.Validate()
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Validate: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Fatalf("Validate = %v, want %q", err, tt.want)
+			}
+			if c := exitcode.Of(err); c != exitcode.Usage {
+				t.Errorf("exit code %d, want %d", c, exitcode.Usage)
+			}
+		})
+	}
+}
