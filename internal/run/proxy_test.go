@@ -3,10 +3,8 @@ package run
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/proxy"
 )
 
@@ -29,19 +27,7 @@ func TestProxyValidate(t *testing.T) {
 		{"tcp listen", ProxyOptions{Args: []string{"vm1.qmp"}, Listen: "tcp:127.0.0.1:4444"}, "--listen tcp:127.0.0.1:4444: want a unix socket path"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.o.Validate()
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-			} else {
-				if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-					t.Fatalf("Validate = %v, want %q", err, tt.want)
-				}
-				if c := exitcode.Of(err); c != exitcode.Usage {
-					t.Errorf("exit code %d, want %d", c, exitcode.Usage)
-				}
-			}
+			eventsWantUsage(t, tt.o.Validate(), tt.want)
 			if left, _ := os.ReadDir(dir); len(left) != 0 {
 				t.Errorf("Validate left %v in %s", left, dir)
 			}

@@ -1,11 +1,9 @@
 package run
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 )
 
 func TestReplayCompleteReadsStdin(t *testing.T) {
@@ -30,19 +28,7 @@ func TestReplayValidate(t *testing.T) {
 		{"empty window", ReplayOptions{Files: []string{"a.log"}, WindowOptions: cmdutil.WindowOptions{Since: "1h", Before: "2h"}}, "--since 1h is not before --before 2h"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.o.Validate()
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
-				t.Fatalf("Validate = %v, want %q", err, tt.want)
-			}
-			if c := exitcode.Of(err); c != exitcode.Usage {
-				t.Errorf("exit code %d, want %d", c, exitcode.Usage)
-			}
+			eventsWantUsage(t, tt.o.Validate(), tt.want)
 		})
 	}
 }

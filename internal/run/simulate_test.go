@@ -1,7 +1,6 @@
 package run
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
@@ -22,19 +21,7 @@ func TestSimulateValidate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := tt.o
 			o.Complete(tt.args)
-			err := o.Validate()
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("Validate: %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Validate = %v, want %q", err, tt.want)
-			}
-			if c := exitcode.Of(err); c != exitcode.Usage {
-				t.Errorf("exit code %d, want %d", c, exitcode.Usage)
-			}
+			eventsWantUsage(t, o.Validate(), tt.want)
 		})
 	}
 }
