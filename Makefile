@@ -2,7 +2,9 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null)
-LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# The version and commit that qmpwatch version prints (internal/version).
+VERPKG   := github.com/qmpwatch/qmpwatch/internal/version
+LDFLAGS  := -s -w -X $(VERPKG).version=$(VERSION) -X $(VERPKG).commit=$(COMMIT)
 BIN      := bin/qmpwatch
 PREFIX   ?= /usr/local
 MANDIR   ?= bin/man

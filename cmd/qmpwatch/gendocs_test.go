@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/gendocs"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/golden"
 )
@@ -20,7 +21,7 @@ const cliReference = "../../docs/cli"
 // QMPWATCH_UPDATE=1 rewrites it.
 func TestCLIReference(t *testing.T) {
 	dir := t.TempDir()
-	if err := genMarkdown(newRootCmd(&app{streams: &iostreams.Streams{}}), dir); err != nil {
+	if err := gendocs.Markdown(newRootCmd(&app{streams: &iostreams.Streams{}}), dir); err != nil {
 		t.Fatal(err)
 	}
 	got := readTree(t, dir)
@@ -60,7 +61,7 @@ func TestCLIReference(t *testing.T) {
 func TestManPages(t *testing.T) {
 	dir := t.TempDir()
 	root := newRootCmd(&app{streams: &iostreams.Streams{}})
-	if err := genMan(root, dir); err != nil {
+	if err := gendocs.Man(root, dir); err != nil {
 		t.Fatal(err)
 	}
 	pages := readTree(t, dir)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -12,6 +11,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/otlp"
 	"github.com/qmpwatch/qmpwatch/internal/source"
+	"github.com/qmpwatch/qmpwatch/internal/version"
 )
 
 // otlpOptions is --otlp, on watch and serve (docs/otlp.md).
@@ -34,8 +34,7 @@ func startOTLP(ctx context.Context, s *iostreams.Streams, o *otlpOptions, eo *cm
 	if _, err := otlp.CheckURL(o.otlp); err != nil {
 		return nil, exitcode.With(exitcode.Usage, err)
 	}
-	bi, _ := debug.ReadBuildInfo()
-	v, _ := buildVersion(bi, version, commit)
+	v, _ := version.Get()
 	o.sink, err = otlp.New(otlp.Options{URL: o.otlp, Version: v, Host: cmdutil.HostLabel(""), Notes: s.ErrOut})
 	if err != nil {
 		return nil, err

@@ -6,8 +6,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/complete"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+	"github.com/qmpwatch/qmpwatch/internal/version"
 )
 
 // app is what every command shares: the streams and the config file flag.
@@ -46,7 +48,7 @@ func newRootCmd(a *app) *cobra.Command {
   qmpwatch watch vm1.qmp -o json | jq .data   # JSON lines for scripts`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Version:       versionText(),
+		Version:       version.Text(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			a.started = true
 			return a.loadConfig(cmd) // its errors carry their codes
@@ -76,14 +78,14 @@ func newRootCmd(a *app) *cobra.Command {
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
-			standaloneBash(c)
+			complete.StandaloneBash(c)
 			c.Example = `  qmpwatch completion bash > /etc/bash_completion.d/qmpwatch
   source <(qmpwatch completion bash)        # this shell only
   qmpwatch completion zsh > "${fpath[1]}/_qmpwatch"
   qmpwatch completion fish > ~/.config/fish/completions/qmpwatch.fish`
 		}
 	}
-	registerCompletions(root)
+	complete.Register(root, configCommands)
 	return root
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // The attributes of a record. event.name is OpenTelemetry's semantic
@@ -52,7 +53,7 @@ func Record(cat *decode.Catalog, ev *decode.Event, addr string, observed time.Ti
 	r.SetSeverityText(text)
 	// The body is for people reading a log view, which may be a terminal:
 	// escaped as for one. The attributes keep the exact values.
-	r.SetBody(attribute.StringValue(render.Safe(render.Summary(ev))))
+	r.SetBody(attribute.StringValue(safe.String(render.Summary(ev))))
 	attrs := []attribute.KeyValue{attribute.String(AttrEventName, ev.Name)}
 	if ev.VM != "" {
 		attrs = append(attrs, attribute.String(AttrVM, ev.VM))

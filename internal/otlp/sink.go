@@ -26,7 +26,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
@@ -171,6 +171,6 @@ func (s *Sink) note(format string, args ...any) {
 	if s.o.Notes != nil {
 		s.noteMu.Lock()
 		defer s.noteMu.Unlock()
-		fmt.Fprintf(s.o.Notes, "qmpwatch: otlp: %s\n", render.Safe(strings.TrimSpace(fmt.Sprintf(format, args...))))
+		fmt.Fprintf(s.o.Notes, "qmpwatch: otlp: %s\n", safe.String(strings.TrimSpace(fmt.Sprintf(format, args...))))
 	}
 }

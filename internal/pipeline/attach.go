@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -28,5 +28,5 @@ func (p *Pipeline) AttachState(c *conn.Client) (note string, st track.RunState, 
 		// it from Next, after the events that came before it.
 		return "", track.RunState{}, false, nil
 	}
-	return ", " + render.Safe(st.String()), st, true, nil
+	return ", " + safe.String(st.String()), st, true, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // MaxRunErrors bounds how many jq run-time errors are reported: one bad
@@ -87,7 +88,7 @@ func (fs *filters) keep(ctx context.Context, ev *decode.Event) (bool, error) {
 		}
 		fs.runErrs++
 		if fs.runErrs <= MaxRunErrors {
-			fmt.Fprintf(fs.errW, "qmpwatch: %s\n", render.Safe(re.Error()))
+			fmt.Fprintf(fs.errW, "qmpwatch: %s\n", safe.String(re.Error()))
 		}
 		if fs.runErrs == MaxRunErrors {
 			fmt.Fprintln(fs.errW, "qmpwatch: further jq errors are not shown")

@@ -10,6 +10,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/fileguard"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // recorder appends every event received, before any check or filter, to a
@@ -52,9 +53,9 @@ func openRecorder(path string) (*recorder, error) {
 		var planted *fileguard.PlantedError
 		switch {
 		case errors.Is(err, fileguard.ErrSymlink), errors.Is(err, fileguard.ErrFIFONoReader):
-			err = fmt.Errorf("record %s: %w", render.Safe(path), err)
+			err = fmt.Errorf("record %s: %w", safe.String(path), err)
 		case errors.As(err, &planted):
-			planted.Path, planted.Dir = render.Safe(planted.Path), render.Safe(planted.Dir)
+			planted.Path, planted.Dir = safe.String(planted.Path), safe.String(planted.Dir)
 			err = fmt.Errorf("record: %w", planted)
 		default:
 			err = fmt.Errorf("record: %w", err)
@@ -96,7 +97,7 @@ func (r *recorder) flush() error {
 }
 
 func (r *recorder) fail(err error) error {
-	r.err = &RecordError{Path: render.Safe(r.path), Err: err}
+	r.err = &RecordError{Path: safe.String(r.path), Err: err}
 	return r.err
 }
 

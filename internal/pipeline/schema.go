@@ -9,6 +9,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // schemaChecker validates every event (--schema, --strict): against the
@@ -118,9 +119,9 @@ func (s *schemaChecker) report(ev *decode.Event) error {
 			continue
 		}
 		if ev.VM != "" {
-			fmt.Fprintf(s.errOut, "%s: %s: %s\n", render.Safe(ev.VM), render.Safe(ev.Name), p)
+			fmt.Fprintf(s.errOut, "%s: %s: %s\n", safe.String(ev.VM), safe.String(ev.Name), p)
 		} else {
-			fmt.Fprintf(s.errOut, "%s: %s\n", render.Safe(ev.Name), p)
+			fmt.Fprintf(s.errOut, "%s: %s\n", safe.String(ev.Name), p)
 		}
 		if s.strict {
 			fmt.Fprintln(s.errOut, "qmpwatch: schema violation (--strict)")

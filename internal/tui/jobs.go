@@ -5,7 +5,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -54,9 +54,9 @@ func (m *Model) jobRow(j *track.Job) []string {
 	if j.Error != "" {
 		col = m.pal.Fault
 	}
-	return []string{render.Safe(j.VM), render.Safe(j.ID), render.Safe(orDash(j.Type)),
-		string(m.pal.Append(nil, col, []byte(render.Safe(status)))), bar, done, rt, eta, started, elapsed,
-		render.Safe(orDash(result))}
+	return []string{safe.String(j.VM), safe.String(j.ID), safe.String(orDash(j.Type)),
+		string(m.pal.Append(nil, col, []byte(safe.String(status)))), bar, done, rt, eta, started, elapsed,
+		safe.String(orDash(result))}
 }
 
 // progressBar draws a bar of fraction f, in the job colour or plain.
@@ -94,7 +94,7 @@ func (m *Model) stateLine() []string {
 		if i > 0 {
 			s += "  "
 		}
-		s += render.Safe(v.name) + ": " + m.stateText(v)
+		s += safe.String(v.name) + ": " + m.stateText(v)
 	}
 	return []string{s}
 }

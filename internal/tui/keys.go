@@ -4,7 +4,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/qmpwatch/qmpwatch/internal/filter"
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // key handles one key press.
@@ -66,7 +66,7 @@ func (m *Model) setFilter(src string) {
 	}
 	g, err := filter.CompileGlobs([]string{src})
 	if err != nil {
-		m.notice = render.Safe(err.Error())
+		m.notice = safe.String(err.Error())
 		return
 	}
 	m.glob, m.globSrc = g, src

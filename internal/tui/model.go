@@ -19,6 +19,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/filter"
 	"github.com/qmpwatch/qmpwatch/internal/live"
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
@@ -325,7 +326,7 @@ func (m *Model) statusLine() string {
 		parts = append(parts, string(m.pal.Append(nil, m.pal.State, []byte("PAUSED: "+itoa(m.heldN)+" new"))))
 	}
 	if m.globSrc != "" {
-		parts = append(parts, "filter "+render.Safe(m.globSrc))
+		parts = append(parts, "filter "+safe.String(m.globSrc))
 	}
 	if m.notice != "" {
 		parts = append(parts, m.notice)

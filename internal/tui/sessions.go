@@ -3,7 +3,7 @@ package tui
 import (
 	"strings"
 
-	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -34,9 +34,9 @@ func (m *Model) sessionRow(s *track.Session) []string {
 		tls = "yes"
 	}
 	user := strings.TrimSpace(s.SASLUser + " " + s.X509)
-	return []string{render.Safe(s.VM), s.Protocol, render.Safe(s.Client), orDash(s.ID), started, dur,
-		string(m.pal.Append(nil, col, []byte(state))), tls, render.Safe(orDash(s.Auth)), render.Safe(orDash(user)),
-		render.Safe(orDash(strings.Join(s.ChannelNames(), ",")))}
+	return []string{safe.String(s.VM), s.Protocol, safe.String(s.Client), orDash(s.ID), started, dur,
+		string(m.pal.Append(nil, col, []byte(state))), tls, safe.String(orDash(s.Auth)), safe.String(orDash(user)),
+		safe.String(orDash(strings.Join(s.ChannelNames(), ",")))}
 }
 
 // sessionsLines is the sessions view, scrolled to fit h lines.

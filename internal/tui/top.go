@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/qmpwatch/qmpwatch/internal/render"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/track"
 )
 
@@ -18,7 +19,7 @@ func (m *Model) stateText(v *vmInfo) string {
 	st := m.states.Get(v.name)
 	if v.ended {
 		// The last state known, then why the watch of it ended.
-		return string(m.pal.Append(nil, m.pal.Dim, []byte(render.Safe(st.String())+" · "+render.Safe(v.endReason))))
+		return string(m.pal.Append(nil, m.pal.Dim, []byte(safe.String(st.String())+" · "+safe.String(v.endReason))))
 	}
 	if st.Status == "" {
 		return "unknown"
@@ -32,7 +33,7 @@ func (m *Model) stateText(v *vmInfo) string {
 		s += " " + atLeast(age(m.cfg.Now().Sub(since)), known)
 	}
 	if st.Reason != "" {
-		s += " (" + render.Safe(st.Reason) + ")"
+		s += " (" + safe.String(st.Reason) + ")"
 	}
 	col := m.pal.State
 	switch st.Status {
@@ -51,7 +52,7 @@ func (m *Model) vmRow(v *vmInfo, selected bool) []string {
 	if selected {
 		mark = "› "
 	}
-	name := mark + render.Safe(v.name)
+	name := mark + safe.String(v.name)
 	if selected {
 		name = string(m.pal.Append(nil, m.pal.Bold, []byte(name)))
 	}
@@ -76,14 +77,14 @@ func (m *Model) vmRow(v *vmInfo, selected bool) []string {
 	jobs := "-"
 	if len(running) > 0 {
 		j := running[0]
-		jobs = strings.TrimPrefix(render.Safe(j.Type)+" "+render.Safe(j.ID), " ")
+		jobs = strings.TrimPrefix(safe.String(j.Type)+" "+safe.String(j.ID), " ")
 		if p, ok := j.Percent(); ok {
 			jobs += " " + m.progressBar(p/100) + " " + strconv.Itoa(int(p)) + "%"
 			if j.Status != "running" && j.Status != "" {
-				jobs += " " + render.Safe(j.Status)
+				jobs += " " + safe.String(j.Status)
 			}
 		} else {
-			jobs += " " + render.Safe(orDash(j.Status))
+			jobs += " " + safe.String(orDash(j.Status))
 		}
 		if len(running) > 1 {
 			jobs += " +" + strconv.Itoa(len(running)-1)
@@ -95,10 +96,10 @@ func (m *Model) vmRow(v *vmInfo, selected bool) []string {
 	}
 	last := "-"
 	if v.lastName != "" {
-		last = string(m.pal.Append(nil, m.pal.ForKind(render.KindOf(v.lastName)), []byte(render.Safe(v.lastName)))) +
+		last = string(m.pal.Append(nil, m.pal.ForKind(render.KindOf(v.lastName)), []byte(safe.String(v.lastName)))) +
 			" " + age(now.Sub(v.lastAt)) + " ago"
 	}
-	return []string{name, orDash(render.Safe(v.version)), m.stateText(v), orDash(strings.Join(sess, ", ")),
+	return []string{name, orDash(safe.String(v.version)), m.stateText(v), orDash(strings.Join(sess, ", ")),
 		jobs, faults, last}
 }
 
@@ -134,10 +135,10 @@ func (m *Model) eventLines(vm string, h int) []string {
 	}
 	rule := "── events "
 	if m.globSrc != "" {
-		rule += "matching " + render.Safe(m.globSrc) + " "
+		rule += "matching " + safe.String(m.globSrc) + " "
 	}
 	if vm != "" {
-		rule += "of " + render.Safe(vm) + " "
+		rule += "of " + safe.String(vm) + " "
 	}
 	if m.paused {
 		rule += "(paused: " + itoa(m.heldN) + " new, shown on p) "
@@ -169,8 +170,8 @@ func (m *Model) focusLines(h int) []string {
 		m.sel = len(m.vms) - 1
 	}
 	v := m.vms[m.sel]
-	out := []string{string(m.pal.Append(nil, m.pal.Bold, []byte(render.Safe(v.name)))) + "  QEMU " +
-		orDash(render.Safe(v.version)) + "  " + m.stateText(v) + "  faults/1h " +
+	out := []string{string(m.pal.Append(nil, m.pal.Bold, []byte(safe.String(v.name)))) + "  QEMU " +
+		orDash(safe.String(v.version)) + "  " + m.stateText(v) + "  faults/1h " +
 		itoa(v.faultsLastHour(m.cfg.Now()))}
 	var srows, jrows [][]string
 	for _, s := range m.sessions.List() {

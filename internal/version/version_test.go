@@ -1,11 +1,11 @@
-package main
+package version
 
 import (
 	"runtime/debug"
 	"testing"
 )
 
-func TestBuildVersion(t *testing.T) {
+func TestBuild(t *testing.T) {
 	stamped := &debug.BuildInfo{Main: debug.Module{Version: "v1.4.0"}, Settings: []debug.BuildSetting{
 		{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}
 	devel := &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}
@@ -20,7 +20,7 @@ func TestBuildVersion(t *testing.T) {
 		{"go build in a clone without vcs", devel, "", "", "dev", "unknown"},
 		{"no build info", nil, "", "", "dev", "unknown"},
 	} {
-		v, cm := buildVersion(c.bi, c.ldv, c.ldc)
+		v, cm := build(c.bi, c.ldv, c.ldc)
 		if v != c.wantV || cm != c.wantC {
 			t.Errorf("%s: got %q, %q; want %q, %q", c.name, v, cm, c.wantV, c.wantC)
 		}

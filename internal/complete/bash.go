@@ -1,4 +1,4 @@
-package main
+package complete
 
 import (
 	"io"
@@ -49,9 +49,9 @@ fi
 
 `
 
-// standaloneBash makes `completion bash` write the fallback before cobra's
+// StandaloneBash makes `completion bash` write the fallback before cobra's
 // script.
-func standaloneBash(completion *cobra.Command) {
+func StandaloneBash(completion *cobra.Command) {
 	for _, c := range completion.Commands() {
 		if c.Name() != "bash" {
 			continue
