@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
+	"github.com/qmpwatch/qmpwatch/internal/config"
 	"github.com/qmpwatch/qmpwatch/internal/testkit/realpart"
 )
 
@@ -86,7 +87,7 @@ func TestSampleServeConfig(t *testing.T) {
 			t.Errorf("serve.yaml: %s is not a flag of serve", k)
 		}
 	}
-	if _, err := configSources(path); err != nil {
+	if _, err := config.ServeSources(path); err != nil {
 		t.Errorf("sources: %v", err)
 	}
 	// The sample's actions are commented out: uncommented, they compile.
@@ -104,7 +105,7 @@ func TestSampleServeConfig(t *testing.T) {
 	}
 	sample := filepath.Join(t.TempDir(), "actions.yaml")
 	os.WriteFile(sample, []byte("actions:\n"+strings.Join(actions, "\n")+"\n"), 0o600)
-	if got, err := configActions(sample, action.Run{Timeout: time.Second}); err != nil || len(got) != 2 {
+	if got, err := config.ServeActions(sample, action.Run{Timeout: time.Second}); err != nil || len(got) != 2 {
 		t.Errorf("the sample actions: %d, %v", len(got), err)
 	}
 }

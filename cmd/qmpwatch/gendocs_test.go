@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,7 +42,7 @@ func TestCLIReference(t *testing.T) {
 		return
 	}
 	want := readTree(t, cliReference)
-	for _, name := range sortedKeys(got) {
+	for _, name := range slices.Sorted(maps.Keys(got)) {
 		w, ok := want[name]
 		switch {
 		case !ok:
@@ -74,7 +76,7 @@ func TestManPages(t *testing.T) {
 	for _, name := range want {
 		b, ok := pages[name]
 		if !ok {
-			t.Errorf("no man page %s; got %v", name, sortedKeys(pages))
+			t.Errorf("no man page %s; got %v", name, slices.Sorted(maps.Keys(pages)))
 			continue
 		}
 		if !bytes.Contains(b, []byte(".TH \"QMPWATCH\" \"1\"")) || !bytes.Contains(b, []byte(".SH NAME")) {

@@ -1,24 +1,12 @@
 package main
 
 import (
-	"context"
-
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/complete"
-	"github.com/qmpwatch/qmpwatch/internal/exitcode"
-	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 	"github.com/qmpwatch/qmpwatch/internal/version"
 )
-
-// app is what every command shares: the streams and the config file flag.
-type app struct {
-	streams    *iostreams.Streams
-	configFile string
-	started    bool                    // a command's own code began to run (flags and args were fine)
-	sources    map[string]configSource // where each flag of the command run got its value
-}
 
 const rootLong = `qmpwatch watches the event stream of QEMU virtual machines over QMP, checks every
 event against the documented schema, filters events, and prints them for people
@@ -46,34 +34,22 @@ func newRootCmd(a *app) *cobra.Command {
 		Example: `  qmpwatch demo                               # a recorded VM, no QEMU needed
   qmpwatch watch /run/vm1.qmp                 # live events of one VM
   qmpwatch watch vm1.qmp -o json | jq .data   # JSON lines for scripts`,
-		SilenceErrors: true,
-		SilenceUsage:  true,
-		Version:       version.Text(),
+		Version: version.Text(),
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			a.started = true
-			return a.loadConfig(cmd) // its errors carry their codes
+			return a.config.Load(cmd, a.streams) // its errors carry their codes
 		},
 	}
-	root.SetVersionTemplate("{{.Version}}\n")
+	cmdutil.InitRoot(root)
 	// Our own --version, without the -v shorthand cobra would add: -v is
 	// --verbose on the commands that print events.
 	root.Flags().Bool("version", false, "print the version (the same as qmpwatch version)")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return exitcode.With(exitcode.Usage, cmdutil.SuggestFlag(c, err))
-	})
-	root.DisableSuggestions = true // cmdutil.SuggestCommand says it, through internal/nearest
-	root.PersistentFlags().StringVar(&a.configFile, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
+	root.PersistentFlags().StringVar(&a.config.Path, "config", "", "config file (default $XDG_CONFIG_HOME/qmpwatch/config.yaml)")
 	root.PersistentFlags().BoolVarP(&a.streams.Quiet, "quiet", "q", false, "no notices on stderr (connections, skipped lines, warnings); errors are still printed")
-	root.AddCommand(
-		newWatchCmd(a),
-		newVersionCmd(a),
-		newEventsCmd(a),
+	root.AddCommand(newWatchCmd(a), newVersionCmd(a), newEventsCmd(a),
 		newReplayCmd(a), newSimulateCmd(a), newDemoCmd(a),
 		newSessionsCmd(a), newJobsCmd(a), newStatusCmd(a), newTopCmd(a),
-		newListenCmd(a), newServeCmd(a), newProxyCmd(a),
-		newConfigCmd(a),
-		newGenDocsCmd(),
-	)
+		newListenCmd(a), newServeCmd(a), newProxyCmd(a), newConfigCmd(a), newGenDocsCmd())
 	// cobra's own completion command, given examples like every other.
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
@@ -85,22 +61,6 @@ func newRootCmd(a *app) *cobra.Command {
   qmpwatch completion fish > ~/.config/fish/completions/qmpwatch.fish`
 		}
 	}
-	complete.Register(root, configCommands)
+	complete.Register(root, cmdutil.ConfigCommands)
 	return root
-}
-
-// run is the whole program behind main, with injected streams, so that tests
-// exercise exactly what a user runs.
-func run(ctx context.Context, args []string, s *iostreams.Streams) int {
-	a := &app{streams: s}
-	root := newRootCmd(a)
-	root.SetArgs(args)
-	root.SetIn(s.In)
-	root.SetOut(s.Out)
-	root.SetErr(s.ErrOut)
-	cmd, err := root.ExecuteContextC(ctx)
-	if err != nil && cmd == root {
-		err = cmdutil.SuggestCommand(root, err)
-	}
-	return cmdutil.ExitCodeHint(err, a.started, s.ErrOut, cmdutil.HelpHint(cmd))
 }

@@ -78,7 +78,7 @@ every monitor has gone.`,
 			// Sources and actions report from their own goroutines while
 			// the pipeline writes warnings: one lock keeps stderr lines whole.
 			ls := a.streams.Locked()
-			if err := o.validate(a.configFile, args, o.run(ls, cmdutil.HostLabel(o.HostLabel))); err != nil {
+			if err := o.validate(a.config.Path, args, o.run(ls, cmdutil.HostLabel(o.HostLabel))); err != nil {
 				return err
 			}
 			return runServe(cmd.Context(), ls, o)

@@ -12,7 +12,7 @@ import (
 // The flags every command shares are defined here, once, so that every
 // command spells, checks, completes and documents them the same way. A new
 // command calls AddOutputFlag, AddColorFlag and AddTimeFlag for its flag
-// set; completion (completion.go) and the config file (config.go) then know
+// set; completion (completion.go) and the config file (internal/config) then know
 // its flags by their names without more wiring.
 
 // OutputNames are the -o names every command accepts. A command that has no

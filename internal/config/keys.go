@@ -1,7 +1,8 @@
-package main
+package config
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,12 +15,12 @@ import (
 // A config file's keys are checked against every command's flags: a typo
 // (outptu:) would otherwise be silently ignored.
 
-// unknownKeys lists the keys that no command takes, each with the file
+// UnknownKeys lists the keys that no command takes, each with the file
 // and the nearest known key.
-func (cf *configFile) unknownKeys(root *cobra.Command) []string {
+func (cf *File) UnknownKeys(root *cobra.Command) []string {
 	top := map[string]bool{pipeOutputKey: true}
 	sections := map[string]map[string]bool{}
-	for _, c := range configCommands(root) {
+	for _, c := range cmdutil.ConfigCommands(root) {
 		keys := map[string]bool{pipeOutputKey: true}
 		c.Flags().VisitAll(func(f *pflag.Flag) { keys[f.Name], top[f.Name] = true, true })
 		// Keys a command reads from the file that are not flags (serve's
@@ -37,33 +38,21 @@ func (cf *configFile) unknownKeys(root *cobra.Command) []string {
 		if sub, ok := cf.settings[k].(map[string]any); ok {
 			keys, isCmd := sections[k]
 			if !isCmd {
-				warns = append(warns, unknownKey(cf.path, k, setKeys(sections)))
+				warns = append(warns, unknownKey(cf.Path, k, setKeys(sections)))
 				continue
 			}
 			for _, sk := range sortedKeys(sub) {
 				if !keys[sk] {
-					warns = append(warns, unknownKey(cf.path, k+"."+sk, keys))
+					warns = append(warns, unknownKey(cf.Path, k+"."+sk, keys))
 				}
 			}
 			continue
 		}
 		if !top[k] {
-			warns = append(warns, unknownKey(cf.path, k, top))
+			warns = append(warns, unknownKey(cf.Path, k, top))
 		}
 	}
 	return warns
-}
-
-// configCommands are the commands whose flags a config file may set.
-func configCommands(root *cobra.Command) []*cobra.Command {
-	var out []*cobra.Command
-	for _, c := range root.Commands() {
-		if c.Hidden || c.Name() == "help" || c.Name() == "completion" || c.Name() == "config" {
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 func unknownKey(file, key string, known map[string]bool) string {
@@ -73,4 +62,21 @@ func unknownKey(file, key string, known map[string]bool) string {
 		msg += fmt.Sprintf(" (did you mean %q?)", n)
 	}
 	return msg
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func setKeys[V any](m map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }

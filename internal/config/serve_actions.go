@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"fmt"
@@ -10,14 +10,14 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/nearest"
 )
 
-// configActionSpecs reads the actions list of serve's config file. Every
+// ServeActionSpecs reads the actions list of serve's config file. Every
 // key is checked: a typo would otherwise leave an action silently
 // without its filter (a hook run for every event) or its webhook.
-func configActionSpecs(file string) ([]action.Spec, error) {
+func ServeActionSpecs(file string) ([]action.Spec, error) {
 	var cfg struct {
 		Actions []yaml.Node `yaml:"actions"`
 	}
-	if err := readServeConfig(file, &cfg); err != nil {
+	if err := readServe(file, &cfg); err != nil {
 		return nil, err
 	}
 	specs := make([]action.Spec, len(cfg.Actions))
@@ -39,11 +39,11 @@ func configActionSpecs(file string) ([]action.Spec, error) {
 	return specs, nil
 }
 
-// configActions reads and compiles serve's actions, each checked whole
+// ServeActions reads and compiles serve's actions, each checked whole
 // (filters, templates tried on a sample event, the webhook's URL) before
-// anything starts.
-func configActions(file string, run action.Run) ([]*action.Action, error) {
-	specs, err := configActionSpecs(file)
+// anything starts; run is how they run.
+func ServeActions(file string, run action.Run) ([]*action.Action, error) {
+	specs, err := ServeActionSpecs(file)
 	if err != nil {
 		return nil, err
 	}

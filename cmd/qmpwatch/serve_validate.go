@@ -1,70 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"io"
-	"os"
-
-	"go.yaml.in/yaml/v3"
-
 	"github.com/qmpwatch/qmpwatch/internal/action"
+	"github.com/qmpwatch/qmpwatch/internal/config"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
-
-// serveSource is one entry of the config file's sources list: an address
-// (or glob), optionally with the label its VM gets in the metrics.
-type serveSource struct {
-	Address string `yaml:"address"`
-	Label   string `yaml:"label"`
-}
-
-// UnmarshalYAML accepts a plain address as well as {address, label}.
-func (s *serveSource) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.ScalarNode {
-		return n.Decode(&s.Address)
-	}
-	type plain serveSource
-	var p plain
-	if err := n.Decode(&p); err != nil {
-		return err
-	}
-	*s = serveSource(p)
-	return nil
-}
-
-// configSources reads the sources list of serve's config file; the other
-// keys are flags, which bindConfig already set.
-func configSources(file string) ([]serveSource, error) {
-	var cfg struct {
-		Sources []serveSource `yaml:"sources"`
-	}
-	if err := readServeConfig(file, &cfg); err != nil {
-		return nil, err
-	}
-	for i, s := range cfg.Sources {
-		if s.Address == "" {
-			return nil, fmt.Errorf("config %s: sources[%d] has no address", file, i)
-		}
-	}
-	return cfg.Sources, nil
-}
-
-// readServeConfig decodes serve's config file into cfg, which picks the
-// keys that are not flags (bindConfig set those). No file: nothing to do.
-func readServeConfig(file string, cfg any) error {
-	if file == "" {
-		return nil
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return fmt.Errorf("config %s: %w", file, err)
-	}
-	if err := yaml.Unmarshal(b, cfg); err != nil && err != io.EOF {
-		return fmt.Errorf("config %s: %w", file, err)
-	}
-	return nil
-}
 
 // validate checks serve's options, sources and actions before anything
 // starts, and fills o.src with what serve will watch; run is how the
@@ -90,11 +31,11 @@ func (o *serveOptions) validate(configFile string, args []string, run action.Run
 	if o.forgetAfter <= 0 {
 		return exitcode.Usagef("--forget-after must be positive, got %s", o.forgetAfter)
 	}
-	srcs, err := configSources(configFile)
+	srcs, err := config.ServeSources(configFile)
 	if err != nil {
 		return exitcode.With(exitcode.Usage, err)
 	}
-	if o.actions, err = configActions(configFile, run); err != nil {
+	if o.actions, err = config.ServeActions(configFile, run); err != nil {
 		return exitcode.With(exitcode.Usage, err)
 	}
 	if err := o.execOptions.validate(o.exec != "" || len(o.actions) > 0); err != nil {
