@@ -26,13 +26,14 @@ type SimulateOptions struct {
 	File   string      // FILE, "" for the built-in demo recording
 
 	addr conn.Addr // Addr, parsed by Validate
+	file bool      // FILE was given, even as "": the demo is only for no FILE
 }
 
 // Complete takes ADDRESS and the optional FILE.
 func (o *SimulateOptions) Complete(args []string) {
 	o.Addr = args[0]
 	if len(args) == 2 {
-		o.File = args[1]
+		o.File, o.file = args[1], true
 	}
 }
 
@@ -54,7 +55,7 @@ func (o *SimulateOptions) Validate() error {
 func Simulate(ctx context.Context, s *iostreams.Streams, o *SimulateOptions) error {
 	var rec *sim.Recording
 	var err error
-	if o.File != "" {
+	if o.file {
 		rec, err = sim.LoadFile(ctx, o.File)
 	} else {
 		rec, err = sim.LoadBytes(ctx, "demo", sim.Demo)
@@ -75,7 +76,7 @@ func Simulate(ctx context.Context, s *iostreams.Streams, o *SimulateOptions) err
 }
 
 func (o *SimulateOptions) recordingName() string {
-	if o.File != "" {
+	if o.file {
 		return o.File
 	}
 	return "the built-in demo recording"
