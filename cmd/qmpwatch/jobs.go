@@ -4,11 +4,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	cmdrun "github.com/qmpwatch/qmpwatch/internal/run"
 	"github.com/qmpwatch/qmpwatch/internal/trackview"
 )
 
 func newJobsCmd(a *app) *cobra.Command {
-	o := &trackOptions{}
+	o := &cmdrun.TrackOptions{View: trackview.NewJobsView()}
 	cmd := &cobra.Command{
 		Use:         "jobs ADDRESS... | --replay FILE...",
 		Annotations: cmdutil.Annotate(cmdutil.ArgsTracker),
@@ -27,15 +28,10 @@ one JSON record is written per change (start, update, progress, end); after a
 replay, the final table (or, in json, the records). See docs/sessions.md.`,
 		Example: `  qmpwatch jobs /run/vm1.qmp
   qmpwatch jobs --replay vm1.log -o json | jq 'select(.change == "end") | {id, result}'`,
-		Args: trackArgs(o),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkInterval(o.interval); err != nil {
-				return err
-			}
-			return runTracker(cmd.Context(), a.streams, o, args, trackview.NewJobsView())
-		},
+		Args: cmdutil.TrackerArgs(&o.TrackerOptions),
+		RunE: trackerRunE(a, o),
 	}
-	addTrackFlags(cmd, o)
-	addIntervalFlag(cmd, o)
+	cmdutil.AddTrackerFlags(cmd.Flags(), &o.TrackerOptions)
+	cmdutil.AddIntervalFlag(cmd.Flags(), &o.TrackerOptions)
 	return cmd
 }

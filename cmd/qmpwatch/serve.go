@@ -14,7 +14,7 @@ import (
 )
 
 func newServeCmd(a *app) *cobra.Command {
-	o := &cmdrun.ServeOptions{Sharer: shareMonitors}
+	o := &cmdrun.ServeOptions{}
 	cmd := &cobra.Command{
 		Use:         "serve [ADDRESS...]",
 		Annotations: cmdutil.Annotate(cmdutil.ArgsAddress, "sources", "actions"),

@@ -38,6 +38,7 @@ const pipeOutputKey = "pipe-output"
 type Source struct {
 	Kind   string // flag, env, file, default
 	Detail string // the variable, or the file and key
+	top    bool   // from the file's top level, not the command's section
 }
 
 func (s Source) String() string {
@@ -114,7 +115,7 @@ func (cf *File) Apply(cmd *cobra.Command, outTTY bool) (map[string]Source, error
 				break
 			}
 		}
-		if _, isOutput := f.Value.(*cmdutil.OutputValue); err != nil && isOutput && !strings.Contains(src.Detail, ".") {
+		if _, isOutput := f.Value.(*cmdutil.OutputValue); err != nil && isOutput && src.top {
 			// A top-level output this command has no form for.
 			sources[f.Name] = Source{Kind: "default"}
 			return
@@ -150,7 +151,7 @@ func (cf *File) lookup(f *pflag.Flag, section string, outTTY bool) (Source, []st
 	}
 	if v, ok := cf.settings[key]; ok {
 		if _, isSection := v.(map[string]any); !isSection {
-			return Source{Kind: "file", Detail: cf.Path + ": " + key}, values(v), true
+			return Source{Kind: "file", Detail: cf.Path + ": " + key, top: true}, values(v), true
 		}
 	}
 	return Source{}, nil, false

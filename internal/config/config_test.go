@@ -90,6 +90,13 @@ func TestApplyOutput(t *testing.T) {
 	if _, err := writeFile(t, "watch: {output: template}\n").Apply(watch, true); err == nil || !strings.Contains(err.Error(), "--output") {
 		t.Errorf("a section's output with no form here: %v", err)
 	}
+	// A top-level output with no form here is left out for this command
+	// (one file serves every command): the default stays, said as such.
+	_, watch = tree()
+	src, err := writeFile(t, "output: template\n").Apply(watch, true)
+	if err != nil || src["output"].Kind != "default" || watch.Flags().Lookup("output").Value.String() != "" {
+		t.Errorf("a top-level output with no form here: %v, source %v", err, src["output"])
+	}
 }
 
 func TestUnknownKeys(t *testing.T) {

@@ -38,10 +38,6 @@ type ServeOptions struct {
 	cmdutil.LibvirtOptions             // --domain, for a libvirt URI
 	SinkOptions                        // --otlp, --exec, and the limits of the config file's actions
 
-	// Sharer makes the Merge's dials take each monitor over (--share), and
-	// returns what gives every path back once the Merge has ended.
-	Sharer func(ctx context.Context, s *iostreams.Streams, co *conn.Options) (restore func())
-
 	args       []string
 	src        source.Spec
 	discardOut bool             // --exec or --otlp without -o json: the filters choose their events, stdout gets none
@@ -115,7 +111,7 @@ func Serve(ctx context.Context, ls *iostreams.Streams, o *ServeOptions) error {
 	co := conn.Options{DialTimeout: o.DialTimeout, GreetingTimeout: o.GreetingTimeout, QueryTimeout: o.QueryTimeout}
 	mo := o.withAddresses(agent.SourceOptions(co))
 	if o.Share {
-		defer o.Sharer(ctx, ls, &mo.Conn)() // after the Merge has ended: each path given back
+		defer ProxyShare(ctx, ls, &mo.Conn)() // after the Merge has ended: each path given back
 	}
 	op, err := o.src.Open(ctx, source.OpenOptions{Options: mo, Libvirt: libvirt.Options{DialTimeout: o.DialTimeout},
 		Notes: ls.ErrOut, Seed: agent.SetState})

@@ -1,4 +1,4 @@
-package main
+package run
 
 import (
 	"bytes"
@@ -10,25 +10,16 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
-	"github.com/qmpwatch/qmpwatch/internal/render"
 	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
-// fetchLiveSchema dials a monitor and returns its QEMU's event schema.
-func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration) (*decode.Catalog, conn.Greeting, error) {
-	if err := cmdutil.NoLibvirt(address, "--live"); err != nil {
-		return nil, conn.Greeting{}, err
-	}
-	addr, err := conn.ParseAddr(address)
-	if err != nil {
-		return nil, conn.Greeting{}, err // coded: a usage error
-	}
+// eventsFetchSchema dials a monitor and returns its QEMU's event schema.
+func eventsFetchSchema(ctx context.Context, addr conn.Addr, greeting time.Duration) (*decode.Catalog, conn.Greeting, error) {
 	c, _, err := source.Open(ctx, addr, conn.Options{GreetingTimeout: greeting}, "")
 	if err != nil {
 		return nil, conn.Greeting{}, err
@@ -40,23 +31,24 @@ func fetchLiveSchema(ctx context.Context, address string, greeting time.Duration
 	}
 	live, err := decode.FromQMPSchema(raw)
 	if err != nil {
-		return nil, c.Greeting(), fmt.Errorf("%s: %w", render.Safe(addr.String()), err)
+		return nil, c.Greeting(), fmt.Errorf("%s: %w", safe.String(addr.String()), err)
 	}
 	return live, c.Greeting(), nil
 }
 
-func runEventsLive(ctx context.Context, s *iostreams.Streams, o *eventsOptions) error {
-	live, g, err := fetchLiveSchema(ctx, o.live, o.timeout)
+// eventsLive compares the catalog with the schema of the QEMU at --live.
+func eventsLive(ctx context.Context, s *iostreams.Streams, o *EventsOptions) error {
+	live, g, err := eventsFetchSchema(ctx, o.live, o.Timeout)
 	if err != nil {
 		return err
 	}
 	cat := decode.Builtin()
 	d := decode.DiffSchemas(cat, live, g.Version)
-	if o.output == "json" {
-		return writeLiveJSON(s.Out, live, g, d)
+	if o.Output == "json" {
+		return eventsWriteLiveJSON(s.Out, live, g, d)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "QEMU %s at %s reports %d events.\n\n", g.Version, render.Safe(o.live), len(live.Events()))
+	fmt.Fprintf(&b, "QEMU %s at %s reports %d events.\n\n", g.Version, safe.String(o.Live), len(live.Events()))
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tFIELDS\tIN CATALOG")
 	for _, e := range live.Events() {
@@ -66,16 +58,16 @@ func runEventsLive(ctx context.Context, s *iostreams.Streams, o *eventsOptions) 
 		}
 		names := make([]string, len(e.Fields))
 		for i, f := range e.Fields {
-			names[i] = render.Safe(f.Name)
+			names[i] = safe.String(f.Name)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", render.Safe(e.Name), strings.Join(names, ","), in)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", safe.String(e.Name), strings.Join(names, ","), in)
 	}
 	tw.Flush()
 	list := func(title string, names []string) {
 		if len(names) > 0 {
 			escaped := make([]string, len(names))
 			for i, n := range names {
-				escaped[i] = render.Safe(n)
+				escaped[i] = safe.String(n)
 			}
 			fmt.Fprintf(&b, "\n%s (%d):\n  %s\n", title, len(names), strings.Join(escaped, "\n  "))
 		}
@@ -96,7 +88,7 @@ func runEventsLive(ctx context.Context, s *iostreams.Streams, o *eventsOptions) 
 	return exitcode.WriteErr(err)
 }
 
-func writeLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.SchemaDiff) error {
+func eventsWriteLiveJSON(w io.Writer, live *decode.Catalog, g conn.Greeting, d decode.SchemaDiff) error {
 	var names []string
 	for _, e := range live.Events() {
 		names = append(names, e.Name)
