@@ -31,10 +31,7 @@ func TestWatchValidateRefuses(t *testing.T) {
 			o := &WatchOptions{}
 			c.set(o)
 			o.Complete(c.args)
-			err := o.Validate()
-			if exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), c.want) {
-				t.Errorf("Validate() = %v (exit %d), want a usage error with %q", err, exitcode.Of(err), c.want)
-			}
+			eventsWantUsage(t, o.Validate(), c.want)
 		})
 	}
 }
@@ -44,9 +41,7 @@ func TestWatchValidateRefuses(t *testing.T) {
 func TestWatchValidateAccepts(t *testing.T) {
 	o := &WatchOptions{}
 	o.Complete([]string{"tcp:127.0.0.1:4444"})
-	if err := o.Validate(); err != nil {
-		t.Fatalf("Validate() = %v", err)
-	}
+	eventsWantUsage(t, o.Validate(), "")
 	if _, ok := o.src.Single(); !ok {
 		t.Errorf("one address is not a single watch")
 	}
