@@ -123,3 +123,33 @@ func TestImportsFollowTheArchitecture(t *testing.T) {
 		}
 	}
 }
+
+// TestTestOnlyPackagesLiveInTestkit keeps test helpers in one place: a
+// package of internal/ that no program code imports is a test helper and
+// belongs under internal/testkit, and a package there is never imported by
+// program code (scripts/ may: skipsummary reads realpart's records).
+func TestTestOnlyPackagesLiveInTestkit(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := imports(t, root)
+	importedByProgram := map[string]bool{}
+	for pkg, ims := range pkgs {
+		if strings.HasPrefix(pkg, "internal/testkit/") || strings.HasPrefix(pkg, "scripts/") {
+			continue
+		}
+		for im := range ims {
+			importedByProgram[im] = true
+		}
+	}
+	for pkg := range pkgs {
+		inKit := strings.HasPrefix(pkg, "internal/testkit/")
+		switch {
+		case inKit && importedByProgram[pkg]:
+			t.Errorf("%s is imported by program code: a test helper must not be", pkg)
+		case !inKit && strings.HasPrefix(pkg, "internal/") && !importedByProgram[pkg]:
+			t.Errorf("%s is imported only by tests: move it under internal/testkit", pkg)
+		}
+	}
+}
