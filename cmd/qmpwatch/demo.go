@@ -23,7 +23,7 @@ output flags apply. It takes about ten seconds.`,
   qmpwatch demo -e 'SPICE_*' --speed 4`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
+			if err := o.Validate(a.streams); err != nil {
 				return err
 			}
 			return cmdrun.Demo(cmd.Context(), a.streams, o)

@@ -96,3 +96,13 @@ func NewPipeline(s *iostreams.Streams, o *EventOptions, showVM bool, record stri
 	}
 	return pipeline.New(po)
 }
+
+// Check checks the event flags for s as NewPipeline would (output format,
+// template tried on a sample event, filters), opening nothing.
+func (o *EventOptions) Check(s *iostreams.Streams, showVM bool) error {
+	po, err := EngineOptions(s, o, showVM)
+	if err != nil {
+		return err
+	}
+	return pipeline.Check(po)
+}

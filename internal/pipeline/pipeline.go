@@ -71,6 +71,18 @@ func New(o Options) (*Pipeline, error) {
 	return p, nil
 }
 
+// Check compiles what New would, the output (a template is tried on a
+// sample event) and the filters, and opens nothing: a command that must
+// open something before it builds its pipeline (demo's socket) checks
+// its flags with it first.
+func Check(o Options) error {
+	if _, err := render.New(o.Render); err != nil {
+		return exitcode.With(exitcode.Expr, err)
+	}
+	_, err := newFilters(&o)
+	return err
+}
+
 // Close flushes and closes the recording, if any.
 func (p *Pipeline) Close() error {
 	if p.rec == nil {

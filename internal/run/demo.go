@@ -20,9 +20,13 @@ type DemoOptions struct {
 	Speed float64
 }
 
-// Validate checks the flags, opening nothing.
-func (o *DemoOptions) Validate() error {
-	return simulateCheckSpeed(o.Speed)
+// Validate checks the flags, opening nothing: the event flags too, which
+// watch checks as it builds its pipeline, after demo's socket exists.
+func (o *DemoOptions) Validate(s *iostreams.Streams) error {
+	if err := simulateCheckSpeed(o.Speed); err != nil {
+		return err
+	}
+	return o.EventOptions.Check(s, false)
 }
 
 // Demo serves the built-in recording on a private socket and watches it.

@@ -3,7 +3,9 @@ package run
 import (
 	"testing"
 
+	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
+	"github.com/qmpwatch/qmpwatch/internal/iostreams"
 )
 
 func TestSimulateValidate(t *testing.T) {
@@ -38,13 +40,24 @@ func TestSimulateRecordingName(t *testing.T) {
 	}
 }
 
-// demo's --speed is checked as simulate's is.
+// demo's --speed is checked as simulate's is, and its event flags as
+// watch's are, before demo opens its socket.
 func TestDemoValidate(t *testing.T) {
-	if err := (&DemoOptions{Speed: 0.5}).Validate(); err != nil {
+	s, _, _ := iostreams.Test("")
+	if err := (&DemoOptions{Speed: 0.5}).Validate(s); err != nil {
 		t.Errorf("--speed 0.5: %v", err)
 	}
-	err := (&DemoOptions{Speed: -0.5}).Validate()
+	err := (&DemoOptions{Speed: -0.5}).Validate(s)
 	if c := exitcode.Of(err); err == nil || c != exitcode.Usage {
 		t.Errorf("--speed -0.5: %v (exit %d), want a usage error", err, c)
+	}
+	for _, o := range []DemoOptions{
+		{Speed: 1, EventOptions: cmdutil.EventOptions{Filter: ".a =="}},
+		{Speed: 1, EventOptions: cmdutil.EventOptions{Template: "{{.Nope}}"}},
+	} {
+		err := o.Validate(s)
+		if c := exitcode.Of(err); err == nil || c != exitcode.Expr {
+			t.Errorf("%+v: %v (exit %d), want exit 3", o.EventOptions, err, c)
+		}
 	}
 }
