@@ -8,6 +8,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // This file holds the layouts that the tracker commands (sessions, jobs,
@@ -30,7 +31,7 @@ func AppendStyledTable(dst []byte, rows [][]string, pal *Palette, style func(row
 	width := make([]int, len(rows[0]))
 	for _, r := range rows {
 		for i, c := range r {
-			r[i] = Safe(c)
+			r[i] = safe.String(c)
 			if n := len([]rune(r[i])); n > width[i] {
 				width[i] = n
 			}

@@ -8,9 +8,6 @@ import "github.com/qmpwatch/qmpwatch/internal/safe"
 // the cursor, recolour or reorder what the user sees. It is safe.Append.
 func AppendSafe(dst []byte, s string) []byte { return safe.Append(dst, s) }
 
-// Safe is AppendSafe for a string.
-func Safe(s string) string { return safe.String(s) }
-
 // appendJSONSafe appends JSON text with the characters a terminal would act
 // on, which JSON allows raw (DEL, C1 controls, bidi overrides), written as
 // \u escapes (safe.AppendJSON).

@@ -14,6 +14,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // tmpl runs a Go text/template over each event's View. The template is
@@ -65,7 +66,7 @@ func (r *tmpl) tryOnSample() error {
 func (r *tmpl) Render(dst []byte, ev *decode.Event) ([]byte, error) {
 	r.buf.Reset()
 	if err := r.t.Execute(&r.buf, NewView(ev)); err != nil {
-		return dst, fmt.Errorf("%s event: %w", Safe(ev.Name), err)
+		return dst, fmt.Errorf("%s event: %w", safe.String(ev.Name), err)
 	}
 	out := r.buf.Bytes()
 	if len(out) == 0 {
@@ -124,7 +125,7 @@ func (r *tmpl) funcs() template.FuncMap {
 			return s
 		},
 		// safe escapes control characters (Data strings already print escaped).
-		"safe": func(v any) string { return Safe(fmt.Sprint(v)) },
+		"safe": func(v any) string { return safe.String(fmt.Sprint(v)) },
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // View is what a --template sees for each event. Strings that came from the
@@ -24,7 +25,7 @@ type View struct {
 type Text string
 
 // String returns the text with control characters escaped.
-func (t Text) String() string { return Safe(string(t)) }
+func (t Text) String() string { return safe.String(string(t)) }
 
 // NewView builds the template view of an event.
 func NewView(ev *decode.Event) View {
@@ -32,8 +33,8 @@ func NewView(ev *decode.Event) View {
 	raw, _ := JSON{}.Render(nil, ev)
 	return View{
 		Time:    ev.Time(),
-		VM:      Safe(ev.VM),
-		Event:   Safe(ev.Name),
+		VM:      safe.String(ev.VM),
+		Event:   safe.String(ev.Name),
 		Kind:    KindOf(ev.Name).String(),
 		Data:    data,
 		Summary: Summary(ev),
@@ -58,7 +59,7 @@ func viewValue(v decode.Value) any {
 		// write a raw newline in a key and forge a line.
 		m := make(map[string]any, len(v.Members))
 		for _, mb := range v.Members {
-			m[Safe(mb.Key)] = viewValue(mb.Value)
+			m[safe.String(mb.Key)] = viewValue(mb.Value)
 		}
 		return m
 	}
