@@ -66,8 +66,8 @@ func (r *Reader) durable(ctx context.Context, js jetstream.JetStream, filter str
 // acknowledgement of the copy given out. A message the client library
 // dropped (a slow consumer, after a reconnect) was never given out: its
 // redelivery comes after newer ones, and is given out then, late rather
-// than lost. So what was given out is remembered by sequence (given), not
-// by the highest sequence seen.
+// than lost. So what was given out is remembered by sequence (seqWindow),
+// not by the highest sequence seen.
 func (r *Reader) fresh(m jetstream.Msg) (uint64, bool) {
 	if r.o.Durable == "" {
 		return 0, true
@@ -79,37 +79,14 @@ func (r *Reader) fresh(m jetstream.Msg) (uint64, bool) {
 	seq := meta.Sequence.Stream
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.given[seq]; !dup && seq > r.forgot {
-		r.remember(seq)
+	if !r.given.has(seq) {
+		r.given.add(seq)
 		return seq, true
 	}
 	if !r.pendingSeq[seq] {
 		_ = m.Ack()
 	}
 	return seq, false
-}
-
-// givenKept bounds the sequences a durable reader remembers: far more than
-// the consumer's MaxAckPending, the most the server can send again at once.
-const givenKept = 4 * 4096
-
-// remember notes seq as given out; past givenKept, the lowest half is
-// forgotten, and sequences at or below it count as given (they are long
-// acknowledged: the server sends again only what is pending). The caller
-// holds r.mu.
-func (r *Reader) remember(seq uint64) {
-	r.given[seq] = struct{}{}
-	r.top = max(r.top, seq)
-	if len(r.given) <= givenKept {
-		return
-	}
-	cut := r.top - givenKept/2
-	for s := range r.given {
-		if s <= cut {
-			delete(r.given, s)
-		}
-	}
-	r.forgot = max(r.forgot, cut)
 }
 
 // Processed acknowledges, for a durable reader, ev and every event given

@@ -113,7 +113,7 @@ func consumer(t *testing.T, url, name string) jetstream.Consumer {
 func checkOnce(t *testing.T, evs []*decode.Event, total int) {
 	t.Helper()
 	seen := make([]int, total)
-	late, top := 0, -1
+	late, top, behind := 0, -1, 0
 	for _, ev := range evs {
 		v, _ := ev.Data().Get("n")
 		n, _ := v.Int64()
@@ -123,6 +123,7 @@ func checkOnce(t *testing.T, evs []*decode.Event, total int) {
 		seen[n]++
 		if int(n) < top {
 			late++
+			behind = max(behind, top-int(n))
 		}
 		top = max(top, int(n))
 	}
@@ -131,5 +132,5 @@ func checkOnce(t *testing.T, evs []*decode.Event, total int) {
 			t.Errorf("event %d given %d times, want once", n, c)
 		}
 	}
-	t.Logf("%d of %d events came after newer ones", late, total)
+	t.Logf("%d of %d events came after newer ones, the latest %d events behind", late, total, behind)
 }

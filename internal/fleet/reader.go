@@ -61,9 +61,7 @@ type Reader struct {
 	pending    map[*decode.Event]jetstream.Msg
 	order      []*decode.Event
 	pendingSeq map[uint64]bool
-	top        uint64              // the highest stream sequence given out
-	given      map[uint64]struct{} // stream sequences given out above forgot (durable)
-	forgot     uint64              // sequences at or below it count as given
+	given      seqWindow // the stream sequences given out (durable)
 	acked      uint64              // the highest stream sequence acknowledged by Processed
 	cons       jetstream.Consumer
 }
@@ -85,7 +83,7 @@ func Open(ctx context.Context, o ReaderOptions) (*Reader, error) {
 	if err := o.Selection.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Reader{o: o, seen: map[string]bool{}, contradicted: map[string]bool{}, pending: map[*decode.Event]jetstream.Msg{}, pendingSeq: map[uint64]bool{}, given: map[uint64]struct{}{}}
+	r := &Reader{o: o, seen: map[string]bool{}, contradicted: map[string]bool{}, pending: map[*decode.Event]jetstream.Msg{}, pendingSeq: map[uint64]bool{}}
 	// While opening, a refused subject is kept for Open's one-line
 	// error; afterwards it is a note.
 	onErr := func(err error) {
