@@ -62,7 +62,7 @@ type Reader struct {
 	order      []*decode.Event
 	pendingSeq map[uint64]bool
 	given      seqWindow // the stream sequences given out (durable)
-	acked      uint64              // the highest stream sequence acknowledged by Processed
+	acked      uint64    // the highest stream sequence acknowledged by Processed
 	cons       jetstream.Consumer
 }
 
