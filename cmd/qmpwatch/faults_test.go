@@ -307,14 +307,9 @@ func TestSlowConsumer(t *testing.T) {
 			pad := strings.Repeat("p", 300)
 			var sent atomic.Int64
 			s := conntest.NewServer(t, func(p *conntest.Peer) error {
-				if err := p.Handshake("slow"); err != nil {
+				if err := p.HandshakeStatus("slow", "running"); err != nil {
 					return err
 				}
-				c, err := p.Expect("query-status")
-				if err != nil {
-					return err
-				}
-				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
 				// Fast, as a QEMU with a backlog would: 50 events per write.
 				var batch strings.Builder
 				for i := range total {
@@ -418,16 +413,11 @@ func TestBrokenMonitors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := conntest.NewServer(t, func(p *conntest.Peer) error {
-				if err := p.Handshake("vm1"); err != nil {
-					return err
-				}
 				// Answer the run-state query first: what arrives while a
 				// query waits for its reply is the subject of conn's tests.
-				c, err := p.Expect("query-status")
-				if err != nil {
+				if err := p.HandshakeStatus("vm1", "running"); err != nil {
 					return err
 				}
-				p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
 				return tt.send(p)
 			})
 			streams, out, errOut := testStreams("")

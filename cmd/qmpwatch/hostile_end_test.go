@@ -28,14 +28,9 @@ import (
 // in one write when gap is 0), then waits for the client to hang up.
 func numberedEvents(n int, gap time.Duration) conntest.Script {
 	return func(p *conntest.Peer) error {
-		if err := p.Handshake("rec"); err != nil {
+		if err := p.HandshakeStatus("rec", "running"); err != nil {
 			return err
 		}
-		c, err := p.Expect("query-status")
-		if err != nil {
-			return err
-		}
-		p.Reply(c, `{"status": "running", "singlestep": false, "running": true}`)
 		var all strings.Builder
 		for i := range n {
 			line := fmt.Sprintf(`{"timestamp": {"seconds": 1700000000, "microseconds": %d}, "event": "VSERPORT_CHANGE", "data": {"id": "n%d", "open": true}}`+"\r\n", i, i)

@@ -178,15 +178,7 @@ func TestSessionsUsage(t *testing.T) {
 // sends events and closes.
 func trackVM(t *testing.T, name, status string, events ...string) *conntest.Server {
 	return conntest.NewServer(t, func(p *conntest.Peer) error {
-		if err := p.Handshake(name); err != nil {
-			return err
-		}
-		c, err := p.Expect("query-status")
-		if err != nil {
-			return err
-		}
-		if err := p.Reply(c, `{"status": "`+status+`", "singlestep": false, "running": `+
-			map[bool]string{true: "true", false: "false"}[status == "running"]+`}`); err != nil {
+		if err := p.HandshakeStatus(name, status); err != nil {
 			return err
 		}
 		for _, e := range events {

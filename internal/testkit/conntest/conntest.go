@@ -193,6 +193,23 @@ func (p *Peer) Handshake(name string) error {
 	return p.Reply(c, ret)
 }
 
+// HandshakeStatus is Handshake, then the answer to the query-status that
+// watch and the trackers send at connect: status as QEMU words it.
+func (p *Peer) HandshakeStatus(name, status string) error {
+	if err := p.Handshake(name); err != nil {
+		return err
+	}
+	c, err := p.Expect("query-status")
+	if err != nil {
+		return err
+	}
+	running := "false"
+	if status == "running" {
+		running = "true"
+	}
+	return p.Reply(c, `{"status": "`+status+`", "singlestep": false, "running": `+running+`}`)
+}
+
 // Event sends an event with a fixed timestamp counter.
 func (p *Peer) Event(name, data string) error {
 	msg := `{"timestamp": {"seconds": 1700000000, "microseconds": 1}, "event": "` + name + `"`
