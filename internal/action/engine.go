@@ -54,7 +54,7 @@ func (a *Action) who() string {
 	if strings.HasPrefix(a.Name, "-") {
 		return a.Name
 	}
-	return "action " + a.Name
+	return "action " + safe.String(a.Name) // the config file's text
 }
 
 // Options configure an Engine.

@@ -193,3 +193,20 @@ func TestGzipTrailingGarbageNamesFile(t *testing.T) {
 		t.Errorf("got %v, want an error naming %s", err, path)
 	}
 }
+
+// A skipped line's warning names its file, which a --dir listing or a
+// command line gives: it reaches stderr escaped, whoever prints it.
+func TestLineErrorEscaped(t *testing.T) {
+	var warns []string
+	r, err := NewReader(strings.NewReader("garbage\n"), Options{Name: "a\x1b[2Jb\u202e.log", Warn: func(e *LineError) { warns = append(warns, e.Error()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(t.Context()); err != io.EOF {
+		t.Fatalf("want the end after the skipped line, got %v", err)
+	}
+	if len(warns) != 1 || !strings.HasPrefix(warns[0], `a\x1b[2Jb\u202e.log:1: skipped:`) {
+		t.Errorf("warnings %q", warns)
+	}
+}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/decode"
 	"github.com/qmpwatch/qmpwatch/internal/fileguard"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
 // Options tune a Reader.
@@ -69,7 +70,9 @@ type LineError struct {
 }
 
 func (e *LineError) Error() string {
-	return fmt.Sprintf("%s:%d: skipped: %v", e.Name, e.Line, e.Err)
+	// The name is a file's (a --dir listing, a command line) and the
+	// reason may quote the line: escaped here, once for every reader.
+	return safe.String(fmt.Sprintf("%s:%d: skipped: %v", e.Name, e.Line, e.Err))
 }
 
 func (e *LineError) Unwrap() error { return e.Err }

@@ -9,6 +9,7 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/conn"
 	"github.com/qmpwatch/qmpwatch/internal/exitcode"
 	"github.com/qmpwatch/qmpwatch/internal/iostreams"
+	"github.com/qmpwatch/qmpwatch/internal/safe"
 	"github.com/qmpwatch/qmpwatch/internal/sim"
 	"github.com/qmpwatch/qmpwatch/internal/source"
 )
@@ -67,7 +68,7 @@ func Simulate(ctx context.Context, s *iostreams.Streams, o *SimulateOptions) err
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
-	fmt.Fprintf(s.ErrOut, "qmpwatch: simulating a QEMU monitor on %s: %d events from %s\n", o.addr, rec.Events, o.recordingName())
+	fmt.Fprintf(s.ErrOut, "qmpwatch: simulating a QEMU monitor on %s: %d events from %s\n", safe.String(o.addr.String()), rec.Events, safe.String(o.recordingName()))
 	srv := sim.NewServer(rec, sim.Options{
 		Speed: o.Speed, Loop: o.Loop, Retime: o.Retime, MaxGap: o.MaxGap, Name: o.Name, Once: o.Once,
 		Logf: func(format string, a ...any) { fmt.Fprintf(s.ErrOut, "qmpwatch: simulate: "+format+"\n", a...) },

@@ -173,7 +173,7 @@ func (s *Spec) openFleet(ctx context.Context, op *Opened, notes io.Writer) error
 			return err
 		}
 		op.readers = append(op.readers, r)
-		fmt.Fprintf(notes, "qmpwatch: reading stream %s at %s (subjects %s)\n", ro.Stream, ro.Redacted(), ro.FilterSubject())
+		fmt.Fprintf(notes, "qmpwatch: %s\n", safe.String(fmt.Sprintf("reading stream %s at %s (subjects %s)", ro.Stream, ro.Redacted(), ro.FilterSubject())))
 		op.Stream(ro.Redacted(), r)
 	}
 	return nil
@@ -190,7 +190,7 @@ func (s *Spec) libvirtTarget(o OpenOptions) LibvirtTarget {
 			return ", " + st.String()
 		},
 		Idle: func(v decode.Version) {
-			fmt.Fprintf(o.Notes, "qmpwatch: connected to %s (QEMU %s): no running domain matches yet; waiting for one to start\n", u, v)
+			fmt.Fprintf(o.Notes, "qmpwatch: connected to %s (QEMU %s): no running domain matches yet; waiting for one to start\n", safe.String(u.String()), v)
 		},
 	}
 }
