@@ -15,7 +15,7 @@ import (
 func TestExitCodeEscapesErrors(t *testing.T) {
 	var b bytes.Buffer
 	err := errors.New("open evil\x1b]0;PWNED\x07\u202e.log: no such file\n  caret line \u009b2J \xff")
-	if code := cmdutil.ExitCode(err, true, &b); code != exitcode.Error {
+	if code := cmdutil.ExitCodeHint(err, true, &b, cmdutil.HelpHint(nil)); code != exitcode.Error {
 		t.Errorf("exit %d", code)
 	}
 	want := "qmpwatch: open evil\\x1b]0;PWNED\\x07\\u202e.log: no such file\n  caret line \\u009b2J \\xff\n"

@@ -81,14 +81,7 @@ every monitor has gone.`,
 // serveConfig reads the sources and the actions of serve's config file.
 func serveConfig(file string) cmdrun.ServeConfig {
 	return cmdrun.ServeConfig{
-		Sources: func() ([]source.Labelled, error) {
-			srcs, err := config.ServeSources(file)
-			var l []source.Labelled
-			for _, c := range srcs {
-				l = append(l, source.Labelled{Address: c.Address, Label: c.Label})
-			}
-			return l, err
-		},
+		Sources: func() ([]source.Labelled, error) { return config.ServeSources(file) },
 		Actions: func(r action.Run) ([]*action.Action, error) { return config.ServeActions(file, r) },
 	}
 }

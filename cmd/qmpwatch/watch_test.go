@@ -232,7 +232,7 @@ func TestExitCodeMapping(t *testing.T) {
 		{exitcode.Reported{Code: 4}, 4},
 	}
 	for _, tt := range tests {
-		if got := cmdutil.ExitCode(tt.err, true, &buf); got != tt.code {
+		if got := cmdutil.ExitCodeHint(tt.err, true, &buf, cmdutil.HelpHint(nil)); got != tt.code {
 			t.Errorf("exitCode(%v) = %d, want %d", tt.err, got, tt.code)
 		}
 	}

@@ -13,13 +13,9 @@ import (
 	"github.com/qmpwatch/qmpwatch/internal/safe"
 )
 
-// ExitCode is the one place where errors become exit codes and where an
-// error's message is printed, once, on stderr.
-func ExitCode(err error, started bool, stderr io.Writer) int {
-	return ExitCodeHint(err, started, stderr, HelpHint(nil))
-}
-
-// ExitCodeHint is ExitCode with the line that follows a usage error.
+// ExitCodeHint is the one place where errors become exit codes and where
+// an error's message is printed, once, on stderr; hint is the line that
+// follows a usage error.
 func ExitCodeHint(err error, started bool, stderr io.Writer, hint string) int {
 	var rec *pipeline.RecordError
 	if errors.As(err, &rec) {

@@ -11,7 +11,7 @@ import (
 // SIGHUP or SIGQUIT. Call stop when the run is over.
 func SignalContext() (ctx context.Context, stop context.CancelFunc) {
 	// A closed stdout (qmpwatch ... | head) must end us quietly: with SIGPIPE
-	// ignored, writes fail with EPIPE, which ExitCode maps to 0.
+	// ignored, writes fail with EPIPE, which ExitCodeHint maps to 0.
 	signal.Ignore(syscall.SIGPIPE)
 	// SIGHUP (a closed terminal) and SIGQUIT end a run as SIGINT and SIGTERM
 	// do: whole lines flushed to stdout and the record, the listen socket

@@ -12,6 +12,7 @@ import (
 
 	"github.com/qmpwatch/qmpwatch/internal/action"
 	"github.com/qmpwatch/qmpwatch/internal/cmdutil"
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // tree is a root with one command, watch, whose flags a file may set.
@@ -131,7 +132,7 @@ func TestReadMissing(t *testing.T) {
 func TestServeSources(t *testing.T) {
 	cf := writeFile(t, "sources: [/run/a.qmp, {address: 'tcp:127.0.0.1:4444', label: db1}]\n")
 	got, err := ServeSources(cf.Path)
-	want := []ServeSource{{Address: "/run/a.qmp"}, {Address: "tcp:127.0.0.1:4444", Label: "db1"}}
+	want := []source.Labelled{{Address: "/run/a.qmp"}, {Address: "tcp:127.0.0.1:4444", Label: "db1"}}
 	if err != nil || !slices.Equal(got, want) {
 		t.Errorf("sources %+v, %v; want %+v", got, err, want)
 	}

@@ -6,47 +6,52 @@ import (
 	"os"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/qmpwatch/qmpwatch/internal/source"
 )
 
 // serve's config file holds, besides its flags, two lists: the sources
 // (ServeSources) and the actions (ServeActions).
 
-// ServeSource is one entry of the config file's sources list: an address
+// serveSource is one entry of the config file's sources list: an address
 // (or glob), optionally with the label its VM gets in the metrics.
-type ServeSource struct {
+type serveSource struct {
 	Address string `yaml:"address"`
 	Label   string `yaml:"label"`
 }
 
 // UnmarshalYAML accepts a plain address as well as {address, label}.
-func (s *ServeSource) UnmarshalYAML(n *yaml.Node) error {
+func (s *serveSource) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		return n.Decode(&s.Address)
 	}
-	type plain ServeSource
+	type plain serveSource
 	var p plain
 	if err := n.Decode(&p); err != nil {
 		return err
 	}
-	*s = ServeSource(p)
+	*s = serveSource(p)
 	return nil
 }
 
-// ServeSources reads the sources list of serve's config file; the other
-// keys are flags, which State.Load already set.
-func ServeSources(file string) ([]ServeSource, error) {
+// ServeSources reads the sources list of serve's config file, as the
+// source.Spec takes it; the other keys are flags, which State.Load
+// already set.
+func ServeSources(file string) ([]source.Labelled, error) {
 	var cfg struct {
-		Sources []ServeSource `yaml:"sources"`
+		Sources []serveSource `yaml:"sources"`
 	}
 	if err := readServe(file, &cfg); err != nil {
 		return nil, err
 	}
+	var out []source.Labelled
 	for i, s := range cfg.Sources {
 		if s.Address == "" {
 			return nil, fmt.Errorf("config %s: sources[%d] has no address", file, i)
 		}
+		out = append(out, source.Labelled{Address: s.Address, Label: s.Label})
 	}
-	return cfg.Sources, nil
+	return out, nil
 }
 
 // readServe decodes serve's config file into cfg, which picks the keys

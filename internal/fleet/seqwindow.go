@@ -13,7 +13,6 @@ package fleet
 // the window holds a million sequences (30 s of 33,000 events/s).
 type seqWindow struct {
 	base uint64   // every sequence at or below base counts as given
-	top  uint64   // the highest sequence given
 	bits []uint64 // sequence s is bit s % seqWindowBits, for base < s <= base+seqWindowBits
 }
 
@@ -44,7 +43,6 @@ func (w *seqWindow) add(seq uint64) {
 	}
 	i := seq % seqWindowBits
 	w.bits[i/64] |= 1 << (i % 64)
-	w.top = max(w.top, seq)
 }
 
 // slide moves base up to nb, clearing the slots of (base, nb].
